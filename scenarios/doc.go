@@ -1,0 +1,88 @@
+// Package scenarios reads and checks dpsim scenario files: the versioned
+// YAML schema, strict decoding with line numbers, defaults, and validation
+// that reports every problem at once. Build (in build.go) turns a validated
+// Scenario into a runnable simulation; nothing in this package runs one.
+//
+// # Flow
+//
+// Load(path) or Parse(data, name) does, in order:
+//
+//  1. size and shape: at most MaxFileBytes (1 MiB), exactly one YAML
+//     document, nesting at most MaxDepth (32) levels, no anchors or aliases;
+//  2. strict decode over Defaults(): an unknown or duplicate field, or a
+//     value of the wrong type, is a problem naming its line and column and
+//     (for unknown fields) the fields accepted there. A field written with
+//     no value ("nodes:") keeps its default;
+//  3. ApplyDefaults: the defaults that depend on other fields;
+//  4. Validate: every range and cross-field rule.
+//
+// All problems of all steps (at most MaxProblems, then a count of the rest)
+// come back together, sorted by position, as one Problems error, one per
+// line:
+//
+//	file:line:col: field.path: value "x": what is accepted
+//
+// Durations are Go duration strings ("500ms", "30s", "1h30m"). A bare
+// number is refused (except 0) because 30 read as 30 ns is a trap. Relative
+// file paths are resolved against the scenario file's folder; FileRef keeps
+// both the path as written and the resolved one. Scenario.Hash is the SHA-256
+// of the file's bytes, for run metadata. The files a scenario names are not
+// opened here: their content is Build's concern.
+//
+// # Schema, version 1
+//
+// Required fields are marked. Every other value shown is the default, except
+// the example class list and file paths (which default to none). Sources of
+// the Cardano numbers are cited on the Default* constants.
+//
+//	version: 1             # required; only 1
+//	name: quickstart       # required; 1–64 of a-z 0-9 . _ -, not starting with "."; names output files
+//	description: ""        # free text
+//	seed: 1                # master seed, 0 … 2^64-1; the CLI's --seed overrides it
+//	duration: 1h           # simulated time, > 0 and ≤ 400 days (9600h)
+//	nodes:
+//	  count: 300           # required unless classes are given (then it defaults to their sum);
+//	                       # 2 … 20000; must equal the sum of the class counts
+//	  classes:             # default: [{name: pool, count: <count>, producer: true}]
+//	    - name: relay      # required; unique; 1–32 of a-z 0-9 _ -
+//	      count: 200       # 1 … 20000; node IDs go to classes in list order
+//	      producer: false  # producers hold stake and forge blocks; at least one class must
+//	  stake:
+//	    distribution: pareto  # uniform | pareto | file
+//	    pareto_alpha: 1.16    # (0, 100], pareto only: the 80/20 law (mainnet is steeper)
+//	    file: stake.csv       # file only, then required: CSV with a stake column, .gz allowed
+//	network:
+//	  latency:
+//	    model: geo         # geo (built-in geographic model) | matrix | edges
+//	    file: lat.csv      # required for matrix and edges, refused for geo
+//	  jitter: 0            # 0 … 1: each latency varies by ± this fraction, uniformly
+//	  bandwidth_mbps: 100  # per-node uplink in Mbit/s, (0, 100000]; 0 = unlimited (no serialisation)
+//	topology:
+//	  model: random        # random: each node picks `degree` distinct random peers, links undirected
+//	                       # edges: an edge list CSV a,b[,latency_ms]
+//	  degree: 10           # random only: 1 … nodes.count-1
+//	  file: edges.csv      # required for edges, refused for random
+//	blocks:
+//	  slot: 1s             # slot length, (0, 1h]; mainnet 1 s
+//	  active_slot_coeff: 0.05  # f, (0, 1]; mainnet 0.05 (a block every 20 s on average)
+//	  header_bytes: 1100   # 1 … 1 MiB; mainnet maximum 1,100
+//	  body_bytes: 90112    # 0 … 100 MiB; mainnet maximum 90,112
+//	  forge_delay: 0s      # slot start → producer holds the block, 0 … 1m
+//	  header_validation: 5ms  # per-hop header check, 0 … 1m
+//	  body_validation: 50ms   # per-hop body check, 0 … 1m
+//
+// A field that applies only to another choice (pareto_alpha without pareto,
+// degree without random, a file for a model that reads none) is a problem,
+// so a scenario never silently ignores what its author wrote.
+//
+// # Compatibility
+//
+// New sections (the peer selection governor, churn policies, fault phases)
+// are added as optional top-level keys with defaults that reproduce v1
+// behaviour, so every v1 file keeps its meaning and stays valid. The version
+// is bumped only for a change that would alter the meaning of an existing
+// file; Parse then refuses files of versions it does not know, by name.
+//
+// Only build.go imports sim, node and netmodel; the schema, decoding and
+// validation files do not, so they can be used and tested on their own.
+package scenarios

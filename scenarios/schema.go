@@ -1,0 +1,252 @@
+package scenarios
+
+import (
+	"path/filepath"
+	"time"
+)
+
+// Version is the only schema version this package reads. Additive changes
+// (new optional sections or fields with defaults) keep the version; only a
+// change that alters the meaning of an existing v1 file bumps it.
+const Version = 1
+
+// Limits of the v1 schema.
+const (
+	MinNodes     = 2
+	MaxNodes     = 20000
+	MaxNameLen   = 64
+	MaxDuration  = 400 * 24 * time.Hour
+	MaxBandwidth = 100000.0 // Mbit/s, i.e. 100 Gbit/s
+	MaxSlot      = time.Hour
+	MaxHeader    = 1 << 20   // bytes; far above the mainnet 1,100
+	MaxBody      = 100 << 20 // bytes; room for "what if blocks were 1 MB or more" sweeps
+	MaxDelay     = time.Minute
+	MaxFileBytes = 1 << 20 // a scenario file larger than this is rejected unread
+	MaxDepth     = 32      // YAML nesting deeper than this is rejected
+	MaxProblems  = 100     // Parse reports at most this many problems, then a count of the rest
+)
+
+// Stake distributions.
+const (
+	StakeUniform = "uniform"
+	StakePareto  = "pareto"
+	StakeFile    = "file"
+)
+
+// Latency models.
+const (
+	LatencyGeo    = "geo"
+	LatencyMatrix = "matrix"
+	LatencyEdges  = "edges"
+)
+
+// Topology models.
+const (
+	TopologyRandom = "random"
+	TopologyEdges  = "edges"
+)
+
+// Defaults of the v1 schema. Numbers that describe Cardano cite their source.
+const (
+	DefaultSeed     = 1
+	DefaultDuration = time.Hour
+
+	// DefaultParetoAlpha is the shape of the "80/20" Pareto law (log₄5 ≈ 1.16:
+	// the top 20 % of pools hold 80 % of the stake). Real mainnet stake is more
+	// concentrated — in ../shared/data/cardano-pools/mainnet-stake.csv.gz
+	// (epoch 500, 2,884 pools with stake) the top 20 % hold 92 % — so use
+	// distribution: file to reproduce mainnet exactly.
+	DefaultParetoAlpha = 1.16
+
+	DefaultLatencyModel  = LatencyGeo
+	DefaultJitter        = 0.0
+	DefaultBandwidthMbps = 100.0 // the uplink of the flood benchmark (/work/shared/benchmarks/flood/MODEL.md: 1 MB in 80 ms)
+
+	DefaultTopologyModel = TopologyRandom
+	// DefaultDegree matches PNSol's ΔQ model of Praos (2,500 nodes, degree 10)
+	// and the C5R5 setup of the Athens simulator (spec/research.md).
+	DefaultDegree = 10
+
+	// Cardano mainnet: slot 1 s, f = 0.05 (spec/governor.md §8, from
+	// mainnet-shelley-genesis.json).
+	DefaultSlot            = time.Second
+	DefaultActiveSlotCoeff = 0.05
+	// Maximum header and body sizes on mainnet (spec/research.md, spec/governor.md §8).
+	DefaultHeaderBytes = 1100
+	DefaultBodyBytes   = 90112
+	// DefaultForgeDelay is 0: no spec gives a forging time, and diffusion is
+	// measured from the moment the producer holds the block
+	// (spec/research.md: "time since the block was made"), so a constant
+	// forge delay would only shift every arrival by the same amount.
+	DefaultForgeDelay = 0 * time.Millisecond
+	// Header and body checks of the Athens simulator: 5 ms and 45–50 ms
+	// (spec/research.md); we take the upper end for the body.
+	DefaultHeaderValidation = 5 * time.Millisecond
+	DefaultBodyValidation   = 50 * time.Millisecond
+
+	// DefaultClassName names the single class used when nodes.classes is omitted.
+	DefaultClassName = "pool"
+)
+
+// Scenario is one run of dpsim as described by a scenario file. Obtain one
+// from Load or Parse (decoded, defaulted and validated), or build one in Go
+// from Defaults, then call ApplyDefaults and Validate.
+type Scenario struct {
+	Version     int           `yaml:"version"`     // required; only 1
+	Name        string        `yaml:"name"`        // required; [a-z0-9._-]+, names output files
+	Description string        `yaml:"description"` // free text
+	Seed        uint64        `yaml:"seed"`        // master seed; the CLI may override it
+	Duration    time.Duration `yaml:"duration"`    // simulated time
+	Nodes       Nodes         `yaml:"nodes"`
+	Network     Network       `yaml:"network"`
+	Topology    Topology      `yaml:"topology"`
+	Blocks      Blocks        `yaml:"blocks"`
+
+	// Path is the file the scenario came from (the name given to Parse);
+	// relative file references are resolved against its folder.
+	Path string `yaml:"-"`
+	// Hash is the lowercase hex SHA-256 of the raw file bytes, for meta.json.
+	// Empty for a scenario built in Go.
+	Hash string `yaml:"-"`
+
+	// pos maps field paths (e.g. "nodes.classes[1].count") to where their
+	// values are in the file; nil for a scenario built in Go.
+	pos map[string]Pos
+}
+
+// Nodes describes the node population.
+type Nodes struct {
+	Count   int     `yaml:"count"`   // total; equals the sum of Classes[i].Count
+	Classes []Class `yaml:"classes"` // default: one producer class named "pool"
+	Stake   Stake   `yaml:"stake"`
+}
+
+// Class is a group of nodes with the same role. Node IDs are assigned to
+// classes in the order they are listed.
+type Class struct {
+	Name     string `yaml:"name"`
+	Count    int    `yaml:"count"`
+	Producer bool   `yaml:"producer"` // producers hold stake and forge blocks
+}
+
+// Stake says how stake is spread over the producer nodes.
+type Stake struct {
+	Distribution string  `yaml:"distribution"` // StakeUniform, StakePareto or StakeFile
+	ParetoAlpha  float64 `yaml:"pareto_alpha"` // shape, for StakePareto
+	File         FileRef `yaml:"file"`         // CSV with a stake column, for StakeFile
+}
+
+// Network describes latency and bandwidth.
+type Network struct {
+	Latency Latency `yaml:"latency"`
+	// Jitter is a fraction of each latency: a delivery takes latency·(1±U(0,Jitter)).
+	Jitter float64 `yaml:"jitter"`
+	// BandwidthMbps is each node's uplink in Mbit/s; 0 means unlimited (no
+	// serialisation delay, as in the Athens simulator and flood variant A).
+	BandwidthMbps float64 `yaml:"bandwidth_mbps"`
+}
+
+// Latency selects the latency source.
+type Latency struct {
+	Model string  `yaml:"model"` // LatencyGeo, LatencyMatrix or LatencyEdges
+	File  FileRef `yaml:"file"`  // for LatencyMatrix and LatencyEdges
+}
+
+// Topology is the static overlay (v1 has no governor or churn yet).
+type Topology struct {
+	Model  string  `yaml:"model"`  // TopologyRandom or TopologyEdges
+	Degree int     `yaml:"degree"` // upstream peers each node picks, for TopologyRandom
+	File   FileRef `yaml:"file"`   // edge list CSV a,b[,latency_ms], for TopologyEdges
+}
+
+// Blocks describes block production and the per-block costs.
+type Blocks struct {
+	Slot             time.Duration `yaml:"slot"`
+	ActiveSlotCoeff  float64       `yaml:"active_slot_coeff"` // f: chance a slot has a leader
+	HeaderBytes      int           `yaml:"header_bytes"`
+	BodyBytes        int           `yaml:"body_bytes"`
+	ForgeDelay       time.Duration `yaml:"forge_delay"` // slot start → producer holds the block
+	HeaderValidation time.Duration `yaml:"header_validation"`
+	BodyValidation   time.Duration `yaml:"body_validation"`
+}
+
+// FileRef is a file named by a scenario: Raw as written, Resolved against
+// the scenario file's folder (Raw itself when absolute). In YAML it is a
+// plain string.
+type FileRef struct {
+	Raw      string
+	Resolved string
+}
+
+// IsZero reports whether no file was given.
+func (f FileRef) IsZero() bool { return f.Raw == "" }
+
+// Pos is a position in a scenario file (1-based line and column).
+type Pos struct {
+	Line, Col int
+}
+
+// Defaults returns a scenario holding every default of the v1 schema. The
+// required fields (Version, Name, Nodes.Count) are left zero.
+func Defaults() Scenario {
+	return Scenario{
+		Seed:     DefaultSeed,
+		Duration: DefaultDuration,
+		Nodes: Nodes{
+			Stake: Stake{Distribution: StakePareto, ParetoAlpha: DefaultParetoAlpha},
+		},
+		Network: Network{
+			Latency:       Latency{Model: DefaultLatencyModel},
+			Jitter:        DefaultJitter,
+			BandwidthMbps: DefaultBandwidthMbps,
+		},
+		Topology: Topology{Model: DefaultTopologyModel, Degree: DefaultDegree},
+		Blocks: Blocks{
+			Slot:             DefaultSlot,
+			ActiveSlotCoeff:  DefaultActiveSlotCoeff,
+			HeaderBytes:      DefaultHeaderBytes,
+			BodyBytes:        DefaultBodyBytes,
+			ForgeDelay:       DefaultForgeDelay,
+			HeaderValidation: DefaultHeaderValidation,
+			BodyValidation:   DefaultBodyValidation,
+		},
+	}
+}
+
+// ApplyDefaults fills the defaults that depend on other fields: the single
+// "pool" class when Classes is empty, Count from the classes when Count is 0,
+// and the Resolved path of every FileRef. Static defaults come from Defaults,
+// which Parse decodes over. It is idempotent.
+func ApplyDefaults(s *Scenario) {
+	if len(s.Nodes.Classes) == 0 && s.Nodes.Count >= MinNodes && s.Nodes.Count <= MaxNodes {
+		s.Nodes.Classes = []Class{{Name: DefaultClassName, Count: s.Nodes.Count, Producer: true}}
+	}
+	if s.Nodes.Count == 0 && len(s.Nodes.Classes) > 0 {
+		sum := 0
+		for _, c := range s.Nodes.Classes {
+			// Saturate: an absurd class count is reported on its own.
+			sum = min(sum+min(max(c.Count, 0), MaxNodes+1), MaxNodes+1)
+		}
+		s.Nodes.Count = sum
+	}
+	dir := filepath.Dir(s.Path)
+	for _, f := range []*FileRef{&s.Nodes.Stake.File, &s.Network.Latency.File, &s.Topology.File} {
+		if f.Raw == "" || f.Resolved != "" {
+			continue
+		}
+		if filepath.IsAbs(f.Raw) {
+			f.Resolved = f.Raw
+		} else {
+			f.Resolved = filepath.Join(dir, f.Raw)
+		}
+	}
+}
+
+// Position returns where the value of a field path (such as
+// "nodes.classes[1].count") is in the scenario's file, and false when the
+// field was not written in the file or the scenario was built in Go. Build
+// uses it to point its own errors at the file.
+func (s *Scenario) Position(field string) (Pos, bool) {
+	p, ok := s.pos[field]
+	return p, ok
+}

@@ -1,0 +1,316 @@
+package scenarios
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Problem is one thing wrong with a scenario. Line and Col are 1-based and 0
+// when unknown (a scenario built in Go, or a field that was not written).
+type Problem struct {
+	File      string
+	Line, Col int
+	Field     string // field path, e.g. "nodes.classes[1].count"; empty for the whole file
+	Value     string // the offending value as written; empty when there is none
+	Msg       string // what is wrong and what is accepted
+}
+
+// Error formats the problem as `file:line:col: field: value "x": msg`,
+// leaving out the parts that are unknown.
+func (p Problem) Error() string {
+	var b strings.Builder
+	b.WriteString(p.File)
+	if p.Line > 0 {
+		if p.File != "" {
+			b.WriteByte(':')
+		}
+		b.WriteString(strconv.Itoa(p.Line))
+		if p.Col > 0 {
+			b.WriteByte(':')
+			b.WriteString(strconv.Itoa(p.Col))
+		}
+	}
+	if b.Len() > 0 {
+		b.WriteString(": ")
+	}
+	if p.Field != "" {
+		b.WriteString(p.Field)
+		b.WriteString(": ")
+	}
+	if p.Value != "" {
+		b.WriteString("value ")
+		b.WriteString(strconv.Quote(p.Value))
+		b.WriteString(": ")
+	}
+	b.WriteString(p.Msg)
+	return b.String()
+}
+
+// Problems is every problem found in a scenario. As an error it prints one
+// problem per line.
+type Problems []Problem
+
+// Error implements error.
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// sort orders problems by position, whole-file problems (line 0) first,
+// keeping the order of problems at the same position.
+func (ps Problems) sort() {
+	slices.SortStableFunc(ps, func(a, b Problem) int {
+		if c := a.Line - b.Line; c != 0 {
+			return c
+		}
+		return a.Col - b.Col
+	})
+}
+
+// capped keeps the first MaxProblems problems and says how many were left
+// out, so a hostile file cannot produce a megabyte of error text.
+func (ps Problems) capped() Problems {
+	if len(ps) <= MaxProblems {
+		return ps
+	}
+	last := ps[MaxProblems-1]
+	out := append(ps[:MaxProblems:MaxProblems], Problem{File: last.File,
+		Msg: fmt.Sprintf("and %d more problems not shown", len(ps)-MaxProblems)})
+	return out
+}
+
+// Validate checks a defaulted scenario against every rule of the v1 schema
+// and returns all problems, nil when there are none. It does not read the
+// files the scenario names. For a scenario from Parse it also reports fields
+// written in the file that do not apply to the chosen model.
+func Validate(s *Scenario) Problems {
+	v := &validator{s: s}
+	v.top()
+	v.nodes()
+	v.network()
+	v.topology()
+	v.blocks()
+	v.probs.sort()
+	return v.probs
+}
+
+type validator struct {
+	s     *Scenario
+	probs Problems
+}
+
+// add records a problem at the position of field, or of its nearest
+// ancestor written in the file. value "" means "no value".
+func (v *validator) add(field, value, msg string) {
+	p := Problem{File: v.s.Path, Field: field, Value: truncate(value), Msg: msg}
+	for f := field; ; f = parent(f) {
+		if pos, ok := v.s.pos[f]; ok {
+			p.Line, p.Col = pos.Line, pos.Col
+			break
+		}
+		if f == "" {
+			break
+		}
+	}
+	v.probs = append(v.probs, p)
+}
+
+// parent strips the last ".name" or "[i]" of a field path.
+func parent(f string) string {
+	i := strings.LastIndexAny(f, ".[")
+	if i < 0 {
+		return ""
+	}
+	return f[:i]
+}
+
+// given reports whether field was written in the file.
+func (v *validator) given(field string) bool {
+	_, ok := v.s.pos[field]
+	return ok
+}
+
+func fmtInt(i int) string           { return strconv.Itoa(i) }
+func fmtFloat(f float64) string     { return strconv.FormatFloat(f, 'g', -1, 64) }
+func fmtDur(d time.Duration) string { return d.String() }
+
+// validName reports whether s is 1..max characters of the given set and does
+// not start with a dot (names become file names).
+func validName(s string, max int, extra string) bool {
+	if s == "" || len(s) > max || s[0] == '.' {
+		return false
+	}
+	for _, c := range s {
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || strings.ContainsRune(extra, c)) {
+			return false
+		}
+	}
+	return true
+}
+
+func (v *validator) top() {
+	s := v.s
+	switch {
+	case s.Version == 0:
+		v.add("version", "", fmt.Sprintf("required; accepted: %d", Version))
+	case s.Version != Version:
+		v.add("version", fmtInt(s.Version), fmt.Sprintf("unsupported schema version; accepted: %d", Version))
+	}
+	switch {
+	case s.Name == "":
+		v.add("name", "", fmt.Sprintf("required; accepted: 1 to %d characters of a-z 0-9 . _ - (it names output files)", MaxNameLen))
+	case !validName(s.Name, MaxNameLen, "._-"):
+		v.add("name", s.Name, fmt.Sprintf("accepted: 1 to %d characters of a-z 0-9 . _ -, not starting with a dot", MaxNameLen))
+	}
+	if s.Duration <= 0 || s.Duration > MaxDuration {
+		v.add("duration", fmtDur(s.Duration), "accepted: a duration > 0 and ≤ 9600h (400 days)")
+	}
+}
+
+func (v *validator) nodes() {
+	n := &v.s.Nodes
+	countOK := false
+	switch {
+	case n.Count == 0 && len(n.Classes) == 0:
+		v.add("nodes.count", "", fmt.Sprintf("required; accepted: an integer %d … %d", MinNodes, MaxNodes))
+	case n.Count < MinNodes || n.Count > MaxNodes:
+		v.add("nodes.count", fmtInt(n.Count), fmt.Sprintf("accepted: an integer %d … %d", MinNodes, MaxNodes))
+	default:
+		countOK = true
+	}
+
+	sum, producers := 0, 0
+	first := map[string]int{}
+	classesOK := true
+	for i, c := range n.Classes {
+		f := fmt.Sprintf("nodes.classes[%d]", i)
+		if !validName(c.Name, 32, "_-") {
+			v.add(f+".name", c.Name, "accepted: 1 to 32 characters of a-z 0-9 _ -")
+			classesOK = false
+		} else if j, dup := first[c.Name]; dup {
+			v.add(f+".name", c.Name, fmt.Sprintf("duplicate class name (also nodes.classes[%d]); accepted: a unique name", j))
+			classesOK = false
+		} else {
+			first[c.Name] = i
+		}
+		if c.Count < 1 || c.Count > MaxNodes {
+			v.add(f+".count", fmtInt(c.Count), fmt.Sprintf("accepted: an integer 1 … %d", MaxNodes))
+			classesOK = false
+		} else {
+			sum += c.Count
+		}
+		if c.Producer {
+			producers++
+		}
+	}
+	if countOK && classesOK && sum != n.Count {
+		v.add("nodes.count", fmtInt(n.Count), fmt.Sprintf("must equal the sum of the class counts (%d)", sum))
+	}
+	if len(n.Classes) > 0 && producers == 0 {
+		v.add("nodes.classes", "", "no producer; accepted: at least one class with producer: true")
+	}
+
+	st := &n.Stake
+	switch st.Distribution {
+	case StakeUniform, StakePareto, StakeFile:
+	default:
+		v.add("nodes.stake.distribution", st.Distribution, "accepted: uniform, pareto, file")
+	}
+	if st.Distribution == StakePareto {
+		if !(st.ParetoAlpha > 0 && st.ParetoAlpha <= 100) {
+			v.add("nodes.stake.pareto_alpha", fmtFloat(st.ParetoAlpha), "accepted: a number > 0 and ≤ 100")
+		}
+	} else if v.given("nodes.stake.pareto_alpha") {
+		v.add("nodes.stake.pareto_alpha", fmtFloat(st.ParetoAlpha), "applies only to distribution: pareto; accepted: remove it")
+	}
+	v.file("nodes.stake.file", st.File, st.Distribution == StakeFile, "distribution: file")
+}
+
+// file checks a FileRef that is required when needed is true and forbidden
+// otherwise; when names the condition.
+func (v *validator) file(field string, f FileRef, needed bool, when string) {
+	switch {
+	case needed && f.IsZero():
+		v.add(field, "", "required with "+when+"; accepted: a path relative to the scenario file or absolute")
+	case !needed && !f.IsZero():
+		v.add(field, f.Raw, "applies only with "+when+"; accepted: remove it")
+	case strings.ContainsRune(f.Raw, 0):
+		v.add(field, f.Raw, "accepted: a path without NUL bytes")
+	}
+}
+
+func (v *validator) network() {
+	nw := &v.s.Network
+	switch nw.Latency.Model {
+	case LatencyGeo, LatencyMatrix, LatencyEdges:
+	default:
+		v.add("network.latency.model", nw.Latency.Model, "accepted: geo, matrix, edges")
+	}
+	v.file("network.latency.file", nw.Latency.File,
+		nw.Latency.Model == LatencyMatrix || nw.Latency.Model == LatencyEdges, "model: matrix or edges")
+	if !(nw.Jitter >= 0 && nw.Jitter <= 1) {
+		v.add("network.jitter", fmtFloat(nw.Jitter), "accepted: a fraction 0 … 1")
+	}
+	if !(nw.BandwidthMbps >= 0 && nw.BandwidthMbps <= MaxBandwidth) {
+		v.add("network.bandwidth_mbps", fmtFloat(nw.BandwidthMbps), "accepted: 0 (unlimited) or a number > 0 and ≤ 100000")
+	}
+}
+
+func (v *validator) topology() {
+	t := &v.s.Topology
+	switch t.Model {
+	case TopologyRandom, TopologyEdges:
+	default:
+		v.add("topology.model", t.Model, "accepted: random, edges")
+	}
+	if t.Model == TopologyRandom {
+		maxDeg := v.s.Nodes.Count - 1
+		if maxDeg < 1 || maxDeg >= MaxNodes {
+			maxDeg = MaxNodes - 1 // count is invalid and reported on its own
+		}
+		if t.Degree < 1 || t.Degree > maxDeg {
+			msg := fmt.Sprintf("accepted: an integer 1 … %d (nodes.count - 1)", maxDeg)
+			if !v.given("topology.degree") {
+				msg += fmt.Sprintf("; %d is the default, set topology.degree", DefaultDegree)
+			}
+			v.add("topology.degree", fmtInt(t.Degree), msg)
+		}
+	} else if v.given("topology.degree") {
+		v.add("topology.degree", fmtInt(t.Degree), "applies only to model: random; accepted: remove it")
+	}
+	v.file("topology.file", t.File, t.Model == TopologyEdges, "model: edges")
+}
+
+func (v *validator) blocks() {
+	b := &v.s.Blocks
+	if b.Slot <= 0 || b.Slot > MaxSlot {
+		v.add("blocks.slot", fmtDur(b.Slot), "accepted: a duration > 0 and ≤ 1h")
+	}
+	if !(b.ActiveSlotCoeff > 0 && b.ActiveSlotCoeff <= 1) {
+		v.add("blocks.active_slot_coeff", fmtFloat(b.ActiveSlotCoeff), "accepted: a number > 0 and ≤ 1")
+	}
+	if b.HeaderBytes < 1 || b.HeaderBytes > MaxHeader {
+		v.add("blocks.header_bytes", fmtInt(b.HeaderBytes), fmt.Sprintf("accepted: an integer 1 … %d", MaxHeader))
+	}
+	if b.BodyBytes < 0 || b.BodyBytes > MaxBody {
+		v.add("blocks.body_bytes", fmtInt(b.BodyBytes), fmt.Sprintf("accepted: an integer 0 … %d", MaxBody))
+	}
+	for _, d := range []struct {
+		field string
+		val   time.Duration
+	}{
+		{"blocks.forge_delay", b.ForgeDelay},
+		{"blocks.header_validation", b.HeaderValidation},
+		{"blocks.body_validation", b.BodyValidation},
+	} {
+		if d.val < 0 || d.val > MaxDelay {
+			v.add(d.field, fmtDur(d.val), "accepted: a duration 0 … 1m")
+		}
+	}
+}

@@ -1,0 +1,158 @@
+package scenarios
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// parseProblems parses src and returns its problems, failing the test when
+// it parses cleanly or fails with another error type.
+func parseProblems(t *testing.T, src string) Problems {
+	t.Helper()
+	s, err := Parse([]byte(src), "t.yaml")
+	if err == nil {
+		t.Fatalf("Parse accepted %+v; want problems", s)
+	}
+	var ps Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("error %v (%T) is not Problems", err, err)
+	}
+	return ps
+}
+
+// The base of every rule case: valid, with the line under test appended or
+// substituted. Line 4 is nodes.count.
+const base = "version: 1\nname: t\nnodes:\n  count: 20\n"
+
+func TestValidateRules(t *testing.T) {
+	tests := []struct {
+		name      string
+		src       string
+		line, col int
+		field     string
+		value     string
+		accepted  string // substring of Msg
+	}{
+		{"version missing", "name: t\nnodes:\n  count: 20\n", 0, 0, "version", "", "required; accepted: 1"},
+		{"version 2", "version: 2\nname: t\nnodes:\n  count: 20\n", 1, 10, "version", "2", "accepted: 1"},
+		{"name missing", "version: 1\nnodes:\n  count: 20\n", 0, 0, "name", "", "required"},
+		{"name upper case", "version: 1\nname: Quick\nnodes:\n  count: 20\n", 2, 7, "name", "Quick", "a-z 0-9 . _ -"},
+		{"name dot-dot", "version: 1\nname: ..\nnodes:\n  count: 20\n", 2, 7, "name", "..", "not starting with a dot"},
+		{"name too long", "version: 1\nname: " + strings.Repeat("a", 65) + "\nnodes:\n  count: 20\n", 2, 7, "name", strings.Repeat("a", 60) + "…", "1 to 64"},
+		{"duration zero", base + "duration: 0s\n", 5, 11, "duration", "0s", "> 0 and ≤ 9600h"},
+		{"duration negative", base + "duration: -5m\n", 5, 11, "duration", "-5m0s", "> 0"},
+		{"duration too long", base + "duration: 9601h\n", 5, 11, "duration", "9601h0m0s", "≤ 9600h"},
+		{"count missing", "version: 1\nname: t\nnodes:\n  stake:\n    distribution: uniform\n", 3, 1, "nodes.count", "", "required; accepted: an integer 2 … 20000"},
+		{"count 1", "version: 1\nname: t\nnodes:\n  count: 1\n", 4, 10, "nodes.count", "1", "2 … 20000"},
+		{"count 20001", "version: 1\nname: t\nnodes:\n  count: 20001\n", 4, 10, "nodes.count", "20001", "2 … 20000"},
+		{"class sum", base + "  classes:\n    - {name: a, count: 4, producer: true}\n", 4, 10, "nodes.count", "20", "sum of the class counts (4)"},
+		{"class count 0", "version: 1\nname: t\nnodes:\n  classes:\n    - {name: a, count: 20, producer: true}\n    - {name: b, count: 0}\n", 6, 24, "nodes.classes[1].count", "0", "1 … 20000"},
+		{"class name", "version: 1\nname: t\nnodes:\n  classes:\n    - {name: A.b, count: 20, producer: true}\n", 5, 14, "nodes.classes[0].name", "A.b", "a-z 0-9 _ -"},
+		{"class duplicate", "version: 1\nname: t\nnodes:\n  classes:\n    - {name: a, count: 20, producer: true}\n    - {name: a, count: 2}\n", 6, 14, "nodes.classes[1].name", "a", "also nodes.classes[0]"},
+		{"no producer", "version: 1\nname: t\nnodes:\n  classes:\n    - {name: a, count: 20}\n", 4, 3, "nodes.classes", "", "at least one class with producer: true"},
+		{"stake distribution", base + "  stake:\n    distribution: zipf\n", 6, 19, "nodes.stake.distribution", "zipf", "uniform, pareto, file"},
+		{"pareto alpha 0", base + "  stake:\n    pareto_alpha: 0\n", 6, 19, "nodes.stake.pareto_alpha", "0", "> 0 and ≤ 100"},
+		{"pareto alpha inf", base + "  stake:\n    pareto_alpha: .inf\n", 6, 19, "nodes.stake.pareto_alpha", "+Inf", "> 0 and ≤ 100"},
+		{"pareto alpha with uniform", base + "  stake:\n    distribution: uniform\n    pareto_alpha: 2\n", 7, 19, "nodes.stake.pareto_alpha", "2", "applies only to distribution: pareto"},
+		{"stake file missing", base + "  stake:\n    distribution: file\n", 5, 3, "nodes.stake.file", "", "required with distribution: file"},
+		{"stake file with pareto", base + "  stake:\n    file: s.csv\n", 6, 11, "nodes.stake.file", "s.csv", "applies only with distribution: file"},
+		{"latency model", base + "network:\n  latency:\n    model: ripe\n", 7, 12, "network.latency.model", "ripe", "geo, matrix, edges"},
+		{"latency file missing", base + "network:\n  latency:\n    model: matrix\n", 6, 3, "network.latency.file", "", "required with model: matrix or edges"},
+		{"latency file with geo", base + "network:\n  latency:\n    file: m.csv\n", 7, 11, "network.latency.file", "m.csv", "applies only with model: matrix or edges"},
+		{"jitter", base + "network:\n  jitter: 1.5\n", 6, 11, "network.jitter", "1.5", "0 … 1"},
+		{"jitter negative", base + "network:\n  jitter: -0.1\n", 6, 11, "network.jitter", "-0.1", "0 … 1"},
+		{"bandwidth", base + "network:\n  bandwidth_mbps: 100001\n", 6, 19, "network.bandwidth_mbps", "100001", "0 (unlimited) or a number > 0 and ≤ 100000"},
+		{"topology model", base + "topology:\n  model: ring\n", 6, 10, "topology.model", "ring", "random, edges"},
+		{"degree 0", base + "topology:\n  degree: 0\n", 6, 11, "topology.degree", "0", "1 … 19 (nodes.count - 1)"},
+		{"degree default too big", "version: 1\nname: t\nnodes:\n  count: 5\n", 0, 0, "topology.degree", "10", "1 … 4 (nodes.count - 1); 10 is the default"},
+		{"degree with edges", base + "topology:\n  model: edges\n  file: e.csv\n  degree: 3\n", 8, 11, "topology.degree", "3", "applies only to model: random"},
+		{"topology file missing", base + "topology:\n  model: edges\n", 5, 1, "topology.file", "", "required with model: edges"},
+		{"slot", base + "blocks:\n  slot: 0s\n", 6, 9, "blocks.slot", "0s", "> 0 and ≤ 1h"},
+		{"active slot coeff", base + "blocks:\n  active_slot_coeff: 1.01\n", 6, 22, "blocks.active_slot_coeff", "1.01", "> 0 and ≤ 1"},
+		{"header bytes", base + "blocks:\n  header_bytes: 0\n", 6, 17, "blocks.header_bytes", "0", "1 … 1048576"},
+		{"body bytes", base + "blocks:\n  body_bytes: -1\n", 6, 15, "blocks.body_bytes", "-1", "0 … 104857600"},
+		{"forge delay", base + "blocks:\n  forge_delay: -1ms\n", 6, 16, "blocks.forge_delay", "-1ms", "0 … 1m"},
+		{"header validation", base + "blocks:\n  header_validation: 2m\n", 6, 22, "blocks.header_validation", "2m0s", "0 … 1m"},
+		{"body validation", base + "blocks:\n  body_validation: -1s\n", 6, 20, "blocks.body_validation", "-1s", "0 … 1m"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ps := parseProblems(t, tt.src)
+			if len(ps) != 1 {
+				t.Fatalf("got %d problems, want 1:\n%v", len(ps), ps)
+			}
+			p := ps[0]
+			if p.File != "t.yaml" || p.Line != tt.line || p.Col != tt.col || p.Field != tt.field || p.Value != tt.value {
+				t.Errorf("got %s:%d:%d field %q value %q; want t.yaml:%d:%d field %q value %q",
+					p.File, p.Line, p.Col, p.Field, p.Value, tt.line, tt.col, tt.field, tt.value)
+			}
+			if !strings.Contains(p.Msg, tt.accepted) {
+				t.Errorf("message %q does not contain %q", p.Msg, tt.accepted)
+			}
+		})
+	}
+}
+
+func TestValidateGoBuilt(t *testing.T) {
+	s := Defaults()
+	s.Version, s.Name, s.Nodes.Count = Version, "go-built", 50
+	ApplyDefaults(&s)
+	if ps := Validate(&s); ps != nil {
+		t.Fatalf("valid Go-built scenario: %v", ps)
+	}
+	if got := s.Nodes.Classes; len(got) != 1 || got[0] != (Class{Name: "pool", Count: 50, Producer: true}) {
+		t.Errorf("default classes = %+v", got)
+	}
+
+	var zero Scenario
+	ps := Validate(&zero)
+	want := []string{"version", "name", "duration", "nodes.count", "nodes.stake.distribution",
+		"network.latency.model", "topology.model", "blocks.slot", "blocks.active_slot_coeff", "blocks.header_bytes"}
+	var got []string
+	for _, p := range ps {
+		if p.Line != 0 {
+			t.Errorf("problem %v has a line for a scenario without a file", p)
+		}
+		got = append(got, p.Field)
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("zero scenario problems on %v, want %v", got, want)
+	}
+}
+
+func TestProblemError(t *testing.T) {
+	tests := []struct {
+		p    Problem
+		want string
+	}{
+		{Problem{File: "a.yaml", Line: 3, Col: 5, Field: "nodes.count", Value: "x", Msg: "accepted: 2 … 20000"},
+			`a.yaml:3:5: nodes.count: value "x": accepted: 2 … 20000`},
+		{Problem{File: "a.yaml", Field: "name", Msg: "required"}, "a.yaml: name: required"},
+		{Problem{Line: 2, Msg: "YAML syntax: x"}, "2: YAML syntax: x"},
+		{Problem{Field: "seed", Value: "a\"b", Msg: "m"}, `seed: value "a\"b": m`},
+	}
+	for _, tt := range tests {
+		if got := tt.p.Error(); got != tt.want {
+			t.Errorf("Error() = %q, want %q", got, tt.want)
+		}
+	}
+	ps := Problems{tests[0].p, tests[1].p}
+	if got, want := ps.Error(), tests[0].want+"\n"+tests[1].want; got != want {
+		t.Errorf("Problems.Error() = %q, want %q", got, want)
+	}
+}
+
+func TestBandwidthZeroMeansUnlimited(t *testing.T) {
+	s, err := Parse([]byte(base+"network:\n  bandwidth_mbps: 0\n"), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Network.BandwidthMbps != 0 {
+		t.Errorf("bandwidth = %v, want 0 (unlimited)", s.Network.BandwidthMbps)
+	}
+	if s.Blocks.Slot != time.Second {
+		t.Errorf("slot default = %v", s.Blocks.Slot)
+	}
+}

@@ -1,0 +1,25 @@
+// Package sim is dpsim's discrete-event engine.
+//
+// One single-threaded Engine holds one event queue ordered by (time, sequence
+// number); the sequence number is assigned when an event is scheduled, so two
+// events at the same instant run in the order they were scheduled, on every
+// machine. Time jumps from event to event; scheduling in the past panics
+// because it is always a programming error.
+//
+// Events are small values (no closures, no interfaces), dispatched to a
+// handler chosen by their Kind, so the steady state allocates nothing per
+// event. Timers are cancelled by generation numbers: a cancelled or re-armed
+// timer leaves its old event in the queue, and the stale wake-up is ignored
+// when it fires, so the queue never needs arbitrary deletion.
+//
+// Every run is bounded: the queue length and the number of events at one
+// instant (a livelock detector) have limits, and exceeding one stops the run
+// with an error rather than a hang.
+//
+// Randomness comes only from streams derived from the run's master seed with
+// Derive(master, label, id); adding a node or a component never reshuffles
+// another component's stream.
+//
+// This package must not read the wall clock, start goroutines or use global
+// random sources; sim's architecture test enforces that for every core package.
+package sim
