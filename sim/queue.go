@@ -32,6 +32,11 @@ func (q *queue) push(ev Event) {
 	items[i] = ev
 }
 
+// pop removes the earliest event. It uses Floyd's bottom-up deletion: the
+// hole left by the root walks down along the smallest children to a leaf
+// without comparing against the displaced last element (which usually
+// belongs near the bottom anyway), and that element then sifts up from the
+// leaf. This saves about one comparison per level over the textbook pop.
 func (q *queue) pop() Event {
 	items := q.items
 	top := items[0]
@@ -49,20 +54,22 @@ func (q *queue) pop() Event {
 			break
 		}
 		m := c
-		end := c + 4
-		if end > n {
-			end = n
-		}
+		end := min(c+4, n)
 		for j := c + 1; j < end; j++ {
 			if less(&items[j], &items[m]) {
 				m = j
 			}
 		}
-		if !less(&items[m], &last) {
-			break
-		}
 		items[i] = items[m]
 		i = m
+	}
+	for i > 0 {
+		p := (i - 1) >> 2
+		if !less(&last, &items[p]) {
+			break
+		}
+		items[i] = items[p]
+		i = p
 	}
 	items[i] = last
 	return top

@@ -1,0 +1,171 @@
+package node
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/dpsim/dpsim/clock"
+)
+
+func TestChainSelection(t *testing.T) {
+	var c Chain
+	a := c.Add(NoBlock, 1, 0, 500, 0).ID
+	b := c.Add(NoBlock, 1, 1, 100, 0).ID // slot battle: same height, lower VRF
+	d := c.Add(a, 2, 0, 900, 0).ID
+	cases := []struct {
+		x, y BlockID
+		want bool
+	}{
+		{a, NoBlock, true}, {NoBlock, a, false}, {b, a, true}, {a, b, false}, {d, b, true}, {b, d, false}, {a, a, false},
+	}
+	for _, cs := range cases {
+		if got := c.Better(cs.x, cs.y); got != cs.want {
+			t.Errorf("Better(%d, %d) = %v, want %v", cs.x, cs.y, got, cs.want)
+		}
+	}
+	if c.Get(d).Height != 2 || c.Len() != 3 {
+		t.Fatalf("height %d len %d", c.Get(d).Height, c.Len())
+	}
+}
+
+func kinds(o *Outbox) []ActionKind {
+	var k []ActionKind
+	for _, a := range o.Actions {
+		k = append(k, a.Kind)
+	}
+	return k
+}
+
+// TestRelaySequence walks one block through a downstream node: header,
+// header validation, request to the first announcer, body, validation,
+// adoption and onward announcement.
+func TestRelaySequence(t *testing.T) {
+	var c Chain
+	cfg := RelayConfig{HeaderValidation: 5 * time.Millisecond, BodyValidation: 50 * time.Millisecond}
+	up := NewNode(0, &c, cfg, []int32{1})
+	down := NewNode(1, &c, cfg, []int32{0, 2, 3})
+	var out Outbox
+	b := c.Add(NoBlock, 0, 0, 1, 0).ID
+	up.Forge(0, b, &out)
+	if got := kinds(&out); len(got) != 2 || got[0] != Adopt || got[1] != SendHeader || out.Actions[1].To != 1 {
+		t.Fatalf("forge actions %+v", out.Actions)
+	}
+	out.Reset()
+	down.OnHeader(10, 0, b, &out)
+	down.OnHeader(11, 2, b, &out) // a later announcer is ignored
+	if len(out.Actions) != 1 || out.Actions[0].Kind != WakeHeader || out.Actions[0].At != clock.Time(10+5*time.Millisecond) {
+		t.Fatalf("header actions %+v", out.Actions)
+	}
+	out.Reset()
+	down.OnHeaderValidated(15, b, &out)
+	if len(out.Actions) != 1 || out.Actions[0].Kind != SendRequest || out.Actions[0].To != 0 || out.Actions[0].Count != 1 {
+		t.Fatalf("request %+v", out.Actions)
+	}
+	out.Reset()
+	up.OnRequest(20, 1, b, 1, &out)
+	if len(out.Actions) != 1 || out.Actions[0].Kind != SendBody || out.Actions[0].To != 1 {
+		t.Fatalf("serve %+v", out.Actions)
+	}
+	out.Reset()
+	down.OnBody(100, 0, b, &out)
+	down.OnBody(101, 0, b, &out) // a duplicate body is ignored
+	if len(out.Actions) != 1 || out.Actions[0].At != clock.Time(100+50*time.Millisecond) {
+		t.Fatalf("body %+v", out.Actions)
+	}
+	out.Reset()
+	down.OnBodyValidated(200, b, &out)
+	got := kinds(&out)
+	if len(got) != 3 || got[0] != Adopt || out.Actions[1].To != 2 || out.Actions[2].To != 3 {
+		t.Fatalf("adopt %+v (must not announce back to the sender)", out.Actions)
+	}
+	if down.Tip() != b || !down.OnChain(b) || len(down.work) != 0 {
+		t.Fatalf("tip %d work %v", down.Tip(), down.work)
+	}
+}
+
+// TestFetchFragment: a node that missed a block fetches it with its child
+// in one request and adopts both, oldest first.
+func TestFetchFragment(t *testing.T) {
+	var c Chain
+	cfg := RelayConfig{}
+	n := NewNode(1, &c, cfg, []int32{0})
+	a := c.Add(NoBlock, 0, 0, 1, 0).ID
+	b := c.Add(a, 1, 0, 1, 0).ID
+	var out Outbox
+	n.OnHeader(0, 0, b, &out)
+	out.Reset()
+	n.OnHeaderValidated(0, b, &out)
+	if out.Actions[0].Count != 2 {
+		t.Fatalf("request %+v, want a 2-block fragment", out.Actions)
+	}
+	up := NewNode(0, &c, cfg, nil)
+	up.tip = b
+	out.Reset()
+	up.OnRequest(0, 1, b, 2, &out)
+	if out.Actions[0].Block != a || out.Actions[1].Block != b {
+		t.Fatalf("bodies %+v, want oldest first", out.Actions)
+	}
+	out.Reset()
+	n.OnBody(1, 0, b, &out) // out of order: the child first
+	n.OnBody(2, 0, a, &out)
+	out.Reset()
+	n.OnBodyValidated(3, b, &out)
+	if len(out.Actions) != 0 {
+		t.Fatalf("adopted a block whose parent is missing: %+v", out.Actions)
+	}
+	n.OnBodyValidated(4, a, &out)
+	if len(out.Actions) != 2 || out.Actions[0].Block != a || out.Actions[1].Block != b || n.Tip() != b {
+		t.Fatalf("adoptions %+v tip %d", out.Actions, n.Tip())
+	}
+}
+
+// TestLeaderRate checks the schedule against Praos: with total relative
+// stake 1, a slot has at least one leader with probability f, and a pool
+// with stake σ leads a fraction 1-(1-f)^σ of slots.
+func TestLeaderRate(t *testing.T) {
+	const pools, f, slots = 50, 0.05, 400_000
+	nodes := make([]int32, pools)
+	stake := make([]float64, pools)
+	rngs := make([]*rand.Rand, pools)
+	for i := range nodes {
+		nodes[i], stake[i], rngs[i] = int32(i), float64(i+1), rand.New(rand.NewPCG(uint64(i), 7))
+	}
+	ls, err := NewLeaderSchedule(nodes, stake, f, rngs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	led := make([]int, pools)
+	nonEmpty := 0
+	var buf []Leader
+	for s := ls.NextSlot(); s < slots; s = ls.NextSlot() {
+		buf = ls.Leaders(s, buf[:0])
+		nonEmpty++
+		for _, l := range buf {
+			led[l.Node]++
+		}
+	}
+	if got := float64(nonEmpty) / slots; math.Abs(got-f) > 0.002 {
+		t.Errorf("non-empty slot fraction %.4f, want %.3f±0.002", got, f)
+	}
+	total := float64(pools * (pools + 1) / 2)
+	big := pools - 1
+	want := 1 - math.Pow(1-f, float64(big+1)/total)
+	if got := float64(led[big]) / slots; math.Abs(got-want)/want > 0.1 {
+		t.Errorf("largest pool leads %.5f of slots, want %.5f±10%%", got, want)
+	}
+}
+
+func TestLeaderScheduleErrors(t *testing.T) {
+	r := []*rand.Rand{rand.New(rand.NewPCG(1, 1))}
+	if _, err := NewLeaderSchedule([]int32{0}, []float64{0}, 0.05, r); err == nil {
+		t.Error("zero total stake accepted")
+	}
+	if _, err := NewLeaderSchedule([]int32{0}, []float64{1}, 0, r); err == nil {
+		t.Error("f = 0 accepted")
+	}
+	if _, err := NewLeaderSchedule([]int32{0}, []float64{math.NaN()}, 0.05, r); err == nil {
+		t.Error("NaN stake accepted")
+	}
+}

@@ -1,0 +1,247 @@
+package node
+
+import (
+	"time"
+
+	"github.com/dpsim/dpsim/clock"
+)
+
+// ActionKind says what an Action asks the engine to do.
+type ActionKind uint8
+
+// The actions a node emits.
+const (
+	// SendHeader announces Block to peer To (chain-sync roll-forward).
+	SendHeader ActionKind = iota
+	// SendRequest asks peer To for the bodies of Block and its Count-1
+	// nearest ancestors (block-fetch request for a chain fragment).
+	SendRequest
+	// SendBody sends the body of Block to peer To; it occupies the
+	// sender's uplink.
+	SendBody
+	// WakeHeader wakes the node at At: header validation of Block ended.
+	WakeHeader
+	// WakeBody wakes the node at At: body validation of Block ended.
+	WakeBody
+	// Adopt reports that Block joined the node's selected chain now.
+	Adopt
+)
+
+// Action is one thing a handler asks the engine to do.
+type Action struct {
+	Kind  ActionKind
+	To    int32
+	Block BlockID
+	Count int32
+	At    clock.Time
+}
+
+// Outbox collects a handler's actions. The engine owns one, resets it
+// before each call and carries the actions out in order, so handlers
+// allocate nothing in the steady state.
+type Outbox struct{ Actions []Action }
+
+// Reset empties the outbox, keeping its storage.
+func (o *Outbox) Reset() { o.Actions = o.Actions[:0] }
+
+func (o *Outbox) add(a Action) { o.Actions = append(o.Actions, a) }
+
+// RelayConfig holds the delays of the relay.
+type RelayConfig struct {
+	HeaderValidation time.Duration
+	BodyValidation   time.Duration
+}
+
+// pending is a block the node is fetching or holds off its chain.
+type pending struct {
+	block BlockID
+	from  int32
+	state uint8
+}
+
+const (
+	stHeader    uint8 = iota // header under validation
+	stRequested              // body requested from `from`
+	stBody                   // body received, under validation or waiting for its parent
+	stValid                  // body validated, not on the selected chain
+)
+
+// Node is one simulated node: its selected chain and its relay state.
+type Node struct {
+	ID    int32
+	chain *Chain
+	cfg   RelayConfig
+	tip   BlockID
+	// Peers are the node's relay peers in ascending id order: it takes
+	// headers from them and announces to them. The governor will own them.
+	Peers []int32
+	// work lists blocks in flight or held off-chain; it stays small
+	// (a few entries) because settled blocks leave it.
+	work []pending
+	// bodyBusy is when the node's (sequential) body validation is free.
+	bodyBusy clock.Time
+}
+
+// NewNode returns a node at genesis.
+func NewNode(id int32, chain *Chain, cfg RelayConfig, peers []int32) *Node {
+	return &Node{ID: id, chain: chain, cfg: cfg, tip: NoBlock, Peers: peers}
+}
+
+// Tip returns the tip of the node's selected chain (NoBlock at genesis).
+func (n *Node) Tip() BlockID { return n.tip }
+
+// OnChain reports whether block b is on the node's selected chain.
+func (n *Node) OnChain(b BlockID) bool {
+	if n.tip == NoBlock {
+		return false
+	}
+	target := n.chain.Get(b).Height
+	x := n.tip
+	for x != NoBlock && n.chain.Get(x).Height > target {
+		x = n.chain.Get(x).Parent
+	}
+	return x == b
+}
+
+func (n *Node) find(b BlockID) int {
+	for i := range n.work {
+		if n.work[i].block == b {
+			return i
+		}
+	}
+	return -1
+}
+
+// Forge makes block b (already added to the chain by the engine, on top of
+// this node's tip) the node's tip and announces it.
+func (n *Node) Forge(now clock.Time, b BlockID, out *Outbox) {
+	n.adopt(now, b, -1, out)
+}
+
+// OnHeader handles a header announcement of b from peer from. The first
+// announcement of a block that would improve the chain starts header
+// validation; later ones are ignored (the body comes from the first).
+func (n *Node) OnHeader(now clock.Time, from int32, b BlockID, out *Outbox) {
+	if !n.chain.Better(b, n.tip) || n.find(b) >= 0 || n.OnChain(b) {
+		return
+	}
+	n.work = append(n.work, pending{block: b, from: from, state: stHeader})
+	out.add(Action{Kind: WakeHeader, Block: b, At: now.Add(n.cfg.HeaderValidation)})
+}
+
+// OnHeaderValidated requests the body of b, with any ancestors the node
+// lacks, from the peer that announced it first.
+func (n *Node) OnHeaderValidated(now clock.Time, b BlockID, out *Outbox) {
+	i := n.find(b)
+	if i < 0 || n.work[i].state != stHeader {
+		return
+	}
+	if !n.chain.Better(b, n.tip) { // overtaken while validating
+		n.work = append(n.work[:i], n.work[i+1:]...)
+		return
+	}
+	n.work[i].state = stRequested
+	from := n.work[i].from
+	count := int32(1)
+	for x := n.chain.Get(b).Parent; x != NoBlock && !n.OnChain(x); x = n.chain.Get(x).Parent {
+		if j := n.find(x); j >= 0 && n.work[j].state != stHeader {
+			break // already fetched or being fetched
+		}
+		if j := n.find(x); j >= 0 {
+			n.work[j].state, n.work[j].from = stRequested, from
+		} else {
+			n.work = append(n.work, pending{block: x, from: from, state: stRequested})
+		}
+		count++
+	}
+	out.add(Action{Kind: SendRequest, To: from, Block: b, Count: count})
+}
+
+// OnRequest serves a block-fetch request: the bodies of b's count-block
+// fragment, oldest first.
+func (n *Node) OnRequest(now clock.Time, from int32, b BlockID, count int32, out *Outbox) {
+	start := len(out.Actions)
+	for x, k := b, int32(0); k < count && x != NoBlock; x, k = n.chain.Get(x).Parent, k+1 {
+		out.add(Action{Kind: SendBody, To: from, Block: x})
+	}
+	acts := out.Actions[start:]
+	for i, j := 0, len(acts)-1; i < j; i, j = i+1, j-1 {
+		acts[i], acts[j] = acts[j], acts[i]
+	}
+}
+
+// OnBody queues the body of b for validation; bodies validate one at a
+// time, in arrival order.
+func (n *Node) OnBody(now clock.Time, from int32, b BlockID, out *Outbox) {
+	i := n.find(b)
+	if i < 0 || n.work[i].state != stRequested {
+		return
+	}
+	n.work[i].state = stBody
+	n.bodyBusy = clock.Max(now, n.bodyBusy).Add(n.cfg.BodyValidation)
+	out.add(Action{Kind: WakeBody, Block: b, At: n.bodyBusy})
+}
+
+// OnBodyValidated marks b valid and switches to the best chain the node can
+// now assemble.
+func (n *Node) OnBodyValidated(now clock.Time, b BlockID, out *Outbox) {
+	i := n.find(b)
+	if i < 0 || n.work[i].state != stBody {
+		return
+	}
+	n.work[i].state = stValid
+	n.selectChain(now, out)
+}
+
+// selectChain adopts, repeatedly, any valid held block that extends the
+// tip and beats it; then drops held blocks that can no longer win.
+func (n *Node) selectChain(now clock.Time, out *Outbox) {
+	for changed := true; changed; {
+		changed = false
+		for i := range n.work {
+			p := n.work[i]
+			if p.state != stValid || !n.chain.Better(p.block, n.tip) {
+				continue
+			}
+			if parent := n.chain.Get(p.block).Parent; parent == NoBlock || n.OnChain(parent) {
+				n.adopt(now, p.block, p.from, out)
+				changed = true
+				break
+			}
+		}
+	}
+	kept := n.work[:0]
+	for _, p := range n.work {
+		if p.state == stValid && !n.chain.Better(p.block, n.tip) && !n.hasValidChild(p.block) {
+			continue
+		}
+		if n.OnChain(p.block) {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	n.work = kept
+}
+
+// hasValidChild reports whether a held block builds on b (so b may still
+// join the chain as an ancestor).
+func (n *Node) hasValidChild(b BlockID) bool {
+	for _, p := range n.work {
+		if p.block != b && n.chain.Get(p.block).Parent == b {
+			return true
+		}
+	}
+	return false
+}
+
+// adopt makes b the tip, reports it and announces its header to every peer
+// but the one it came from.
+func (n *Node) adopt(now clock.Time, b BlockID, from int32, out *Outbox) {
+	n.tip = b
+	out.add(Action{Kind: Adopt, Block: b})
+	for _, p := range n.Peers {
+		if p != from {
+			out.add(Action{Kind: SendHeader, To: p, Block: b})
+		}
+	}
+}

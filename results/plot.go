@@ -1,0 +1,204 @@
+package results
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image/color"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// Series is one CDF curve of a plot.
+type Series struct {
+	Name   string     // legend entry
+	Points []CDFPoint // ascending US, as CDF, CDFOf or ReadCDF return
+	Dashed bool       // e.g. a lower bound drawn under measured curves
+	// Marks lists percentiles (1..100) to mark on the curve, each with a
+	// glyph where the curve reaches it and a legend entry with its value.
+	Marks []int64
+}
+
+// Plot size: wide enough for a legend beside the curve's rise.
+const (
+	plotWidth  = 7 * vg.Inch
+	plotHeight = 4.5 * vg.Inch
+)
+
+// markShapes are filled glyphs, which stay visible on top of the curve.
+var markShapes = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}, draw.RingGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}}
+
+// runMarks are the percentiles marked on a run's CDF plot.
+var runMarks = []int64{50, 95, 99}
+
+// PlotCDFs draws the CDF series overlaid in one plot (x: adoption time since
+// slot start in seconds, y: fraction of adoptions) and writes it atomically
+// to path, as PNG or SVG by the extension (.png or .svg). The bytes depend
+// only on the arguments, so equal inputs give identical files.
+func PlotCDFs(path, title string, series []Series) error {
+	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
+	if format != "png" && format != "svg" {
+		return fmt.Errorf("results: plot %s: unknown extension %q; want .png or .svg", path, filepath.Ext(path))
+	}
+	p, err := cdfPlot(title, series)
+	if err != nil {
+		return fmt.Errorf("results: plot %s: %w", path, err)
+	}
+	wt, err := p.WriterTo(plotWidth, plotHeight, format)
+	if err != nil {
+		return fmt.Errorf("results: plot %s: %w", path, err)
+	}
+	if err := WriteFileAtomic(path, func(w io.Writer) error { _, err := wt.WriteTo(w); return err }); err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	return nil
+}
+
+func cdfPlot(title string, series []Series) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = "adoption time since slot start (s)"
+	p.Y.Label.Text = "fraction of (block, node) adoptions"
+	p.X.Min, p.Y.Min, p.Y.Max = 0, 0, 1
+	p.Add(plotter.NewGrid())
+	// Bottom right stays empty under a CDF that rises on the left.
+	p.Legend.Top, p.Legend.Left = false, false
+	p.Legend.XOffs, p.Legend.YOffs = -vg.Points(8), vg.Points(8)
+	plotted := false
+	for i, s := range series {
+		col := plotutil.Color(i)
+		if len(s.Points) == 0 {
+			p.Legend.Add(s.Name + " (no adoptions)")
+			continue
+		}
+		plotted = true
+		xys := make(plotter.XYs, 0, len(s.Points)+1)
+		xys = append(xys, plotter.XY{X: seconds(s.Points[0].US), Y: 0})
+		for _, pt := range s.Points {
+			xys = append(xys, plotter.XY{X: seconds(pt.US), Y: pt.Fraction})
+		}
+		line, err := plotter.NewLine(xys)
+		if err != nil {
+			return nil, fmt.Errorf("series %q: %w", s.Name, err)
+		}
+		// The empirical CDF is right-continuous: flat until the next
+		// sample, then a jump.
+		line.StepStyle = plotter.PostStep
+		line.LineStyle.Color = col
+		line.LineStyle.Width = vg.Points(1.5)
+		if s.Dashed {
+			line.LineStyle.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
+		}
+		p.Add(line)
+		p.Legend.Add(s.Name, line)
+		for j, m := range s.Marks {
+			if err := addMark(p, s, m, col, markShapes[j%len(markShapes)]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if !plotted {
+		p.X.Max = 1 // nothing to autoscale on
+	}
+	return p, nil
+}
+
+// addMark marks percentile m of s where the step curve crosses m/100: at
+// the first point whose fraction reaches it, which is the nearest-rank
+// percentile when the points come from CDF or CDFOf.
+func addMark(p *plot.Plot, s Series, m int64, col color.Color, shape draw.GlyphDrawer) error {
+	if m < 1 || m > 100 {
+		return fmt.Errorf("series %q: mark p%d outside 1..100", s.Name, m)
+	}
+	want := float64(m) / 100
+	i := 0
+	for i < len(s.Points)-1 && s.Points[i].Fraction < want {
+		i++
+	}
+	x := seconds(s.Points[i].US)
+	sc, err := plotter.NewScatter(plotter.XYs{{X: x, Y: want}})
+	if err != nil {
+		return err
+	}
+	sc.GlyphStyle.Shape = shape
+	sc.GlyphStyle.Radius = vg.Points(4)
+	sc.GlyphStyle.Color = col
+	p.Add(sc)
+	label := "p" + strconv.FormatInt(m, 10) + " = " + strconv.FormatFloat(x, 'f', 3, 64) + " s"
+	if s.Name != "" {
+		label = s.Name + " " + label
+	}
+	p.Legend.Add(label, sc)
+	return nil
+}
+
+func seconds(us int64) float64 { return float64(us) / 1e6 }
+
+// plotRun draws a run's cdf.png and cdf.svg. WriteRun and PlotDir share it,
+// so re-plotting a folder reproduces the run's own images byte for byte.
+func plotRun(dir, scenario string, cdf []CDFPoint) error {
+	title := "Block adoption time CDF"
+	if scenario != "" {
+		title += ": " + scenario
+	}
+	series := []Series{{Name: "all blocks", Points: cdf, Marks: runMarks}}
+	for _, name := range []string{CDFPNGFile, CDFSVGFile} {
+		if err := PlotCDFs(filepath.Join(dir, name), title, series); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PlotDir redraws cdf.png and cdf.svg in a run folder from its cdf.csv, with
+// the scenario name from meta.json in the title (no name if meta.json is
+// absent). It backs `dpsim plot DIR`. A missing or malformed cdf.csv, or a
+// malformed meta.json, is an error naming the file (and line and value).
+func PlotDir(dir string) error {
+	cdfPath := filepath.Join(dir, CDFFile)
+	f, err := os.Open(cdfPath)
+	if err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	defer f.Close()
+	cdf, err := ReadCDF(f, cdfPath)
+	if err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	scenario, err := readScenarioName(filepath.Join(dir, MetaFile))
+	if err != nil {
+		return err
+	}
+	return plotRun(dir, scenario, cdf)
+}
+
+func readScenarioName(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("results: %w", err)
+	}
+	var m struct {
+		Scenario string `json:"scenario"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		where := path
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			where += ": line " + strconv.Itoa(1+strings.Count(string(b[:se.Offset]), "\n"))
+		}
+		return "", fmt.Errorf("results: %s: %v; want the JSON object WriteRun writes, with a string \"scenario\"", where, err)
+	}
+	return m.Scenario, nil
+}

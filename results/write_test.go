@@ -1,0 +1,170 @@
+package results
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// tinyRun is a hand-built run whose outputs are checked by eye in
+// testdata/golden: block 0 has an unreached node, block 1 ties and a
+// repeated adoption, block 2 was never adopted.
+func tinyRun() (*Collector, Meta) {
+	c := NewCollector(5)
+	c.BlockMade(0, 3, 2, secs(3))
+	c.Adopted(0, 2, secs(3)+usT(150))
+	c.Adopted(0, 0, secs(3)+412_345_678) // truncates to 412345 µs
+	c.Adopted(0, 1, secs(3).Add(900*time.Millisecond))
+	c.Adopted(0, 3, secs(3).Add(1234500*time.Microsecond))
+	c.BlockMade(1, 7, 0, secs(7))
+	c.Adopted(1, 0, secs(7)+usT(200))
+	c.Adopted(1, 1, secs(7).Add(500*time.Millisecond))
+	c.Adopted(1, 2, secs(7).Add(500*time.Millisecond))
+	c.Adopted(1, 1, secs(7).Add(100*time.Millisecond)) // ignored: node 1 already adopted
+	c.Adopted(1, 3, secs(7).Add(2500*time.Millisecond))
+	c.Adopted(1, 4, secs(7)+3_000_001_000)
+	c.BlockMade(2, 9, 4, secs(9))
+	c.Count("slot_battles", 1)
+	c.Count("events", 12345)
+	c.Count("messages_sent", 678)
+	meta := Meta{
+		Seed:           42,
+		Scenario:       "tiny",
+		ScenarioSHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+		DpsimVersion:   "v0.0.0-test",
+		GoVersion:      "go1.26-test",
+		DurationS:      10,
+		Extra:          map[string]any{"policy": "close-random", "churn_interval_s": 900.5, "note": "a<b & c"},
+	}
+	return c, meta
+}
+
+func TestGolden(t *testing.T) {
+	dir := t.TempDir()
+	c, meta := tinyRun()
+	if err := WriteRun(dir, c, meta, Options{Arrivals: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{BlocksFile, SummaryFile, MetaFile, CDFFile, ArrivalsFile} {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden := filepath.Join("testdata", "golden", name)
+		if *update {
+			if err := os.WriteFile(golden, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run with -update to create it)", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from %s:\n--- got\n%s--- want\n%s", name, golden, got, want)
+		}
+	}
+	assertOnly(t, dir, ArrivalsFile, BlocksFile, CDFFile, CDFPNGFile, CDFSVGFile, MetaFile, SummaryFile)
+}
+
+func TestWriteRunWithoutArrivals(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "new", "run") // created by WriteRun
+	c, meta := tinyRun()
+	if err := WriteRun(dir, c, meta, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	assertOnly(t, dir, BlocksFile, CDFFile, CDFPNGFile, CDFSVGFile, MetaFile, SummaryFile)
+}
+
+func TestWriteRunDefaultsMeta(t *testing.T) {
+	dir := t.TempDir()
+	c, meta := tinyRun()
+	meta.GoVersion, meta.Nodes = "", 0
+	if err := WriteRun(dir, c, meta, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, MetaFile))
+	for _, want := range []string{`"nodes": 5`, `"go_version": "go1.`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("meta.json lacks %s:\n%s", want, b)
+		}
+	}
+}
+
+func TestWriteRunErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		edit    func(*Meta)
+		wantErr string
+	}{
+		{"node count mismatch", func(m *Meta) { m.Nodes = 6 }, "meta says 6 nodes but the collector recorded 5"},
+		{"extra key clash", func(m *Meta) { m.Extra = map[string]any{"seed": 1, "zz": 2} }, `Extra key "seed" repeats`},
+		{"NaN duration", func(m *Meta) { m.DurationS = nan() }, "duration_s is NaN"},
+		{"unencodable extra", func(m *Meta) { m.Extra = map[string]any{"f": func() {}} }, "meta.json: json: unsupported type"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "run")
+			c, meta := tinyRun()
+			tt.edit(&meta)
+			err := WriteRun(dir, c, meta, Options{})
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
+			}
+			if _, err := os.Stat(dir); err == nil {
+				t.Errorf("WriteRun created %s despite invalid input", dir)
+			}
+		})
+	}
+}
+
+func nan() float64 { zero := 0.0; return zero / zero }
+
+// TestWriteRunFailureLeavesNoPartialFile blocks cdf.csv with a directory of
+// that name: the files before it are complete, nothing after it is written,
+// and no temporary file is left.
+func TestWriteRunFailureLeavesNoPartialFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, CDFFile), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, CDFFile, "x"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, meta := tinyRun()
+	err := WriteRun(dir, c, meta, Options{})
+	if err == nil || !strings.Contains(err.Error(), CDFFile) {
+		t.Fatalf("err = %v, want a failure naming %s", err, CDFFile)
+	}
+	assertOnly(t, dir, BlocksFile, CDFFile, MetaFile, SummaryFile)
+	got, _ := os.ReadFile(filepath.Join(dir, BlocksFile))
+	want, _ := os.ReadFile(filepath.Join("testdata", "golden", BlocksFile))
+	if !bytes.Equal(got, want) {
+		t.Errorf("blocks.csv written before the failure is not complete:\n%s", got)
+	}
+}
+
+func TestWriteRunIsByteStable(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	for _, dir := range []string{a, b} {
+		c := randomCollector(11, 300, 20)
+		c.Count("events", 99)
+		if err := WriteRun(dir, c, Meta{Scenario: "random", GoVersion: "go-test"}, Options{Arrivals: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{BlocksFile, SummaryFile, MetaFile, CDFFile, ArrivalsFile, CDFPNGFile, CDFSVGFile} {
+		x, _ := os.ReadFile(filepath.Join(a, name))
+		y, _ := os.ReadFile(filepath.Join(b, name))
+		if len(x) == 0 || !bytes.Equal(x, y) {
+			t.Errorf("%s: %d and %d bytes, not identical", name, len(x), len(y))
+		}
+	}
+}

@@ -1,0 +1,193 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/dpsim/dpsim/clock"
+	"github.com/dpsim/dpsim/netmodel"
+	"github.com/dpsim/dpsim/node"
+)
+
+// Observer receives what a run produces. results.Collector implements it;
+// an observer must not influence the run.
+type Observer interface {
+	BlockMade(block int, slot int64, producer int, slotStart clock.Time)
+	Adopted(block, node int, at clock.Time)
+	Count(name string, delta int64)
+}
+
+// WorldConfig is everything a World needs besides its nodes and network.
+type WorldConfig struct {
+	Slot          time.Duration
+	ForgeDelay    time.Duration
+	BodyBytes     int64
+	BitsPerSecond int64 // per-node uplink; 0 = unlimited
+	Relay         node.RelayConfig
+	Jitter        netmodel.Jitter
+	Seed          uint64
+	Limits        Limits
+}
+
+// World wires nodes to the engine and the network model: it turns the
+// nodes' actions into events and events into node inputs.
+type World struct {
+	Eng   *Engine
+	Chain node.Chain
+	Nodes []*node.Node
+	cfg   WorldConfig
+	lat   netmodel.Latency
+	up    []netmodel.Uplink
+	sched *node.LeaderSchedule
+	obs   Observer
+	jrng  *rand.Rand
+	out   node.Outbox
+	lead  []node.Leader
+
+	kSlot, kHeader, kRequest, kBody, kWakeHeader, kWakeBody Kind
+
+	// Counters, flushed to the observer by Finish.
+	headers, requests, bodies, unroutable, battles int64
+}
+
+// NewWorld builds a world. peers[i] are node i's relay peers (sorted).
+func NewWorld(cfg WorldConfig, lat netmodel.Latency, peers [][]int32, sched *node.LeaderSchedule, obs Observer) (*World, error) {
+	n := lat.N()
+	if len(peers) != n {
+		return nil, fmt.Errorf("world: %d peer lists for %d nodes", len(peers), n)
+	}
+	if cfg.Slot <= 0 {
+		return nil, fmt.Errorf("world: slot %v: accepted > 0", cfg.Slot)
+	}
+	w := &World{
+		Eng: NewEngine(cfg.Limits), cfg: cfg, lat: lat, sched: sched, obs: obs,
+		up:   make([]netmodel.Uplink, n),
+		jrng: Derive(cfg.Seed, "jitter", 0),
+	}
+	for i := 0; i < n; i++ {
+		w.Nodes = append(w.Nodes, node.NewNode(int32(i), &w.Chain, cfg.Relay, peers[i]))
+		w.up[i] = netmodel.NewUplink(cfg.BitsPerSecond)
+	}
+	w.kSlot = w.Eng.Register("praos.slot", w.onSlot)
+	w.kHeader = w.Eng.Register("relay.header", w.onHeader)
+	w.kRequest = w.Eng.Register("relay.request", w.onRequest)
+	w.kBody = w.Eng.Register("relay.body", w.onBody)
+	w.kWakeHeader = w.Eng.Register("relay.header-valid", w.onWakeHeader)
+	w.kWakeBody = w.Eng.Register("relay.body-valid", w.onWakeBody)
+	if s := sched.NextSlot(); s >= 0 {
+		w.Eng.At(w.slotStart(s).Add(cfg.ForgeDelay), w.kSlot, -1, -1, s)
+	}
+	return w, nil
+}
+
+func (w *World) slotStart(slot int64) clock.Time { return clock.Time(slot) * clock.Time(w.cfg.Slot) }
+
+// RunUntil advances the run to t.
+func (w *World) RunUntil(t clock.Time) error { return w.Eng.RunUntil(t) }
+
+// Finish reports the run's counters to the observer.
+func (w *World) Finish() {
+	w.obs.Count("events", int64(w.Eng.Executed()))
+	w.obs.Count("headers_sent", w.headers)
+	w.obs.Count("requests_sent", w.requests)
+	w.obs.Count("bodies_sent", w.bodies)
+	w.obs.Count("unroutable_messages", w.unroutable)
+	w.obs.Count("slot_battles", w.battles)
+}
+
+func (w *World) onSlot(ev *Event) {
+	slot := ev.Arg
+	w.lead = w.sched.Leaders(slot, w.lead[:0])
+	if len(w.lead) > 1 {
+		w.battles++
+	}
+	for _, l := range w.lead {
+		nd := w.Nodes[l.Node]
+		b := w.Chain.Add(nd.Tip(), slot, l.Node, l.VRF, ev.At)
+		w.obs.BlockMade(int(b.ID), slot, int(l.Node), w.slotStart(slot))
+		w.out.Reset()
+		nd.Forge(ev.At, b.ID, &w.out)
+		w.apply(ev.At, l.Node)
+	}
+	if s := w.sched.NextSlot(); s >= 0 {
+		w.Eng.At(w.slotStart(s).Add(w.cfg.ForgeDelay), w.kSlot, -1, -1, s)
+	}
+}
+
+// packs a block id and a fragment length into an event argument.
+func pack(b node.BlockID, count int32) int64 { return int64(b) | int64(count)<<32 }
+func unpack(a int64) (node.BlockID, int32)   { return node.BlockID(int32(a)), int32(a >> 32) }
+
+func (w *World) onHeader(ev *Event) {
+	b, _ := unpack(ev.Arg)
+	w.out.Reset()
+	w.Nodes[ev.Node].OnHeader(ev.At, ev.From, b, &w.out)
+	w.apply(ev.At, ev.Node)
+}
+
+func (w *World) onRequest(ev *Event) {
+	b, count := unpack(ev.Arg)
+	w.out.Reset()
+	w.Nodes[ev.Node].OnRequest(ev.At, ev.From, b, count, &w.out)
+	w.apply(ev.At, ev.Node)
+}
+
+func (w *World) onBody(ev *Event) {
+	b, _ := unpack(ev.Arg)
+	w.out.Reset()
+	w.Nodes[ev.Node].OnBody(ev.At, ev.From, b, &w.out)
+	w.apply(ev.At, ev.Node)
+}
+
+func (w *World) onWakeHeader(ev *Event) {
+	b, _ := unpack(ev.Arg)
+	w.out.Reset()
+	w.Nodes[ev.Node].OnHeaderValidated(ev.At, b, &w.out)
+	w.apply(ev.At, ev.Node)
+}
+
+func (w *World) onWakeBody(ev *Event) {
+	b, _ := unpack(ev.Arg)
+	w.out.Reset()
+	w.Nodes[ev.Node].OnBodyValidated(ev.At, b, &w.out)
+	w.apply(ev.At, ev.Node)
+}
+
+// apply carries out the actions node self left in the outbox.
+func (w *World) apply(now clock.Time, self int32) {
+	for _, a := range w.out.Actions {
+		switch a.Kind {
+		case node.SendHeader:
+			w.headers++
+			w.send(now, self, a.To, w.kHeader, pack(a.Block, 0))
+		case node.SendRequest:
+			w.requests++
+			w.send(now, self, a.To, w.kRequest, pack(a.Block, a.Count))
+		case node.SendBody:
+			w.bodies++
+			done := w.up[self].Send(now, w.cfg.BodyBytes)
+			w.send(done, self, a.To, w.kBody, pack(a.Block, 0))
+		case node.WakeHeader:
+			w.Eng.At(a.At, w.kWakeHeader, self, -1, pack(a.Block, 0))
+		case node.WakeBody:
+			w.Eng.At(a.At, w.kWakeBody, self, -1, pack(a.Block, 0))
+		case node.Adopt:
+			w.obs.Adopted(int(a.Block), int(self), now)
+		}
+	}
+}
+
+// send delivers a message from→to that leaves at t, after the one-way
+// latency (with jitter when configured).
+func (w *World) send(t clock.Time, from, to int32, k Kind, arg int64) {
+	d, ok := w.lat.OneWay(int(from), int(to))
+	if !ok {
+		w.unroutable++
+		return
+	}
+	if w.cfg.Jitter.Fraction > 0 {
+		d = w.cfg.Jitter.Apply(d, w.jrng)
+	}
+	w.Eng.At(t.Add(d), k, to, from, arg)
+}
