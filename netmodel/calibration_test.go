@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/dpsim/dpsim/internal/sharedtest"
+
 	"gonum.org/v1/gonum/stat"
 )
 
@@ -22,25 +24,7 @@ import (
 // directory holding go.mod), or skips the test when it is absent.
 func geoDataDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the test directory; cannot locate ../shared/data")
-		}
-		dir = parent
-	}
-	data := filepath.Join(dir, "..", "shared", "data")
-	if _, err := os.Stat(data); err != nil {
-		t.Skipf("reference data %s absent (%v); calibration checks need it", data, err)
-	}
-	return data
+	return sharedtest.Path(t, "data")
 }
 
 // ripePair is one row of country_rtt_stat.csv.gz.

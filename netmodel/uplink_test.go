@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dpsim/dpsim/internal/sharedtest"
+
 	"github.com/dpsim/dpsim/clock"
 	"pgregory.net/rapid"
 )
@@ -292,26 +294,7 @@ func (q *uplinkEvents) Pop() any {
 }
 
 func uplinkFloodDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	case_ := filepath.Join(dir, "..", "shared", "benchmarks", "flood", "example-n200")
-	if _, err := os.Stat(filepath.Join(case_, "edges.csv")); err != nil {
-		t.Skipf("flood benchmark case not available at %s: %v", case_, err)
-	}
-	return case_
+	return sharedtest.Path(t, "benchmarks", "flood", "example-n200")
 }
 
 // uplinkReadEdges reads edges.csv; latency_ms has exactly 3 decimals, so

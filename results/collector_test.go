@@ -3,12 +3,13 @@ package results
 import (
 	"bufio"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dpsim/dpsim/internal/sharedtest"
 
 	"github.com/dpsim/dpsim/clock"
 )
@@ -104,7 +105,7 @@ func TestAdoptedAndCountDoNotAllocate(t *testing.T) {
 // (benchmarks/flood/example-n200/expected_A.csv) into a Collector and checks
 // the pooled and per-block statistics against sorting.
 func TestFloodExample(t *testing.T) {
-	path := filepath.Join(repoRoot(t), "..", "shared", "benchmarks", "flood", "example-n200", "expected_A.csv")
+	path := sharedtest.Path(t, "benchmarks", "flood", "example-n200", "expected_A.csv")
 	f, err := os.Open(path)
 	if err != nil {
 		t.Skipf("flood benchmark example not available (%v); it lives outside the repo in ../shared", err)
@@ -148,25 +149,6 @@ func TestFloodExample(t *testing.T) {
 	}
 	if got, want := c.Pooled(), Summarise(allSorted(c)); got != want {
 		t.Errorf("pooled %+v, want %+v", got, want)
-	}
-}
-
-// repoRoot walks up from the package directory to the folder with go.mod.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dpsim/dpsim/internal/sharedtest"
 )
 
 // dpsim runs the command line in-process and returns stdout, stderr and
@@ -30,11 +32,7 @@ func dpsim(t *testing.T, args ...string) (string, string, int) {
 }
 
 func sharedDir(t *testing.T, parts ...string) string {
-	p := filepath.Join(append([]string{"..", "..", "..", "shared"}, parts...)...)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("%s not found (clone ../shared beside the repo): %v", p, err)
-	}
-	return p
+	return sharedtest.Path(t, parts...)
 }
 
 func TestFloodExample(t *testing.T) {

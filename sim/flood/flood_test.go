@@ -9,16 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dpsim/dpsim/internal/sharedtest"
+
 	"github.com/dpsim/dpsim/netmodel"
 )
 
 // exampleDir is the shared example case; the tests skip without ../shared.
 func exampleDir(t testing.TB) string {
-	dir := filepath.Join("..", "..", "..", "shared", "benchmarks", "flood", "example-n200")
-	if _, err := os.Stat(filepath.Join(dir, "edges.csv")); err != nil {
-		t.Skipf("shared flood example not found at %s (clone ../shared beside the repo): %v", dir, err)
-	}
-	return dir
+	return sharedtest.Path(t, "benchmarks", "flood", "example-n200")
 }
 
 var standard = Params{Processing: 10 * time.Millisecond, Serialisation: 80 * time.Millisecond}
@@ -208,10 +206,7 @@ func TestTieStress(t *testing.T) {
 }
 
 func exampleDirOrEmpty() string {
-	dir := filepath.Join("..", "..", "..", "shared", "benchmarks", "flood", "example-n200")
-	if _, err := os.Stat(filepath.Join(dir, "edges.csv")); err != nil {
-		return ""
-	}
+	dir, _ := sharedtest.Find("benchmarks", "flood", "example-n200")
 	return dir
 }
 

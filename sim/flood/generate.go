@@ -3,6 +3,7 @@ package flood
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 
 	"github.com/dpsim/dpsim/netmodel"
+	"github.com/dpsim/dpsim/results"
 	"github.com/dpsim/dpsim/sim"
 )
 
@@ -227,7 +229,13 @@ func (g *Generated) Write(dir string) error {
 		}})
 	}
 	for _, f := range files {
-		if err := writeAtomic(filepath.Join(dir, f.name), f.fill); err != nil {
+		fill := f.fill
+		err := results.WriteFileAtomic(filepath.Join(dir, f.name), func(w io.Writer) error {
+			bw := bufio.NewWriterSize(w, 1<<16)
+			fill(bw)
+			return bw.Flush()
+		})
+		if err != nil {
 			return err
 		}
 	}
@@ -237,24 +245,4 @@ func (g *Generated) Write(dir string) error {
 // msFromUs formats whole µs as ms with exactly 3 decimals.
 func msFromUs(us int64) string {
 	return strconv.FormatInt(us/1000, 10) + "." + fmt.Sprintf("%03d", us%1000)
-}
-
-func writeAtomic(path string, fill func(*bufio.Writer)) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriterSize(tmp, 1<<16)
-	fill(w)
-	err = w.Flush()
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
 }
