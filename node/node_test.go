@@ -169,3 +169,26 @@ func TestLeaderScheduleErrors(t *testing.T) {
 		t.Error("NaN stake accepted")
 	}
 }
+
+func TestTargetsSanity(t *testing.T) {
+	for _, ok := range []Targets{RelayTargets, BlockProducerTargets, SyncTargets, {}} {
+		if !ok.Sane() {
+			t.Errorf("%+v rejected: %v", ok, ok.Check())
+		}
+	}
+	bad := []Targets{
+		{Known: 10, Established: 11},
+		{Known: 10, Established: 5, Active: 6},
+		{Known: 10, Root: 11},
+		{Known: 10, Active: -1},
+		{KnownBLP: 1, EstablishedBLP: 2},
+		{Known: 200, Established: 200, Active: 101},
+		{Known: 2000, Established: 1001},
+		{Known: 10001},
+	}
+	for _, b := range bad {
+		if b.Sane() {
+			t.Errorf("%+v accepted", b)
+		}
+	}
+}
