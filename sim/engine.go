@@ -53,7 +53,7 @@ var (
 
 // Engine is the event loop. The zero value is not usable; call NewEngine.
 type Engine struct {
-	q        queue
+	q        radixQueue
 	now      clock.Time
 	seq      uint64
 	handlers []Handler
@@ -133,7 +133,7 @@ func (e *Engine) NextAt() clock.Time {
 	if e.q.len() == 0 {
 		return clock.Never
 	}
-	return e.q.items[0].At
+	return e.q.head().At
 }
 
 // RunUntil runs every event with At <= t in (time, sequence) order and then
@@ -142,7 +142,7 @@ func (e *Engine) NextAt() clock.Time {
 // after that.
 func (e *Engine) RunUntil(t clock.Time) error {
 	e.stopped = false
-	for e.err == nil && !e.stopped && e.q.len() > 0 && e.q.items[0].At <= t {
+	for e.err == nil && !e.stopped && e.q.len() > 0 && e.q.head().At <= t {
 		e.cur = e.q.pop()
 		ev := &e.cur
 		if ev.At != e.instant {
@@ -174,7 +174,7 @@ func (e *Engine) Run() error { return e.RunUntil(clock.Never) }
 // the queue's storage; it lets one engine run many independent experiments
 // without allocating.
 func (e *Engine) Reset() {
-	e.q.items = e.q.items[:0]
+	e.q.reset()
 	e.now, e.seq, e.instant, e.atInst = 0, 0, -1, 0
 	e.err, e.stopped = nil, false
 }
