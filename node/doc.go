@@ -30,6 +30,19 @@
 // Headers and requests are small (≤ 1,100 bytes: 0.09 ms at 100 Mbit/s) and
 // travel as latency only; bodies occupy the sender's uplink.
 //
+// Parts of the Dynamic P2P governor (issue 4) that stand on their own:
+//
+//   - targets.go: the seven targets with the sanity rule and the production
+//     defaults (spec/governor.md §1.3), and the counters churn waits on;
+//   - churn.go: the churn governor (spec §3), a pure state machine that
+//     rewrites targets in the 12-step cycle every 3300 s + U(0, 600 s)
+//     (900 s + U(0, 60 s) in bulk sync); the governor applies only sane ones;
+//   - metrics.go: per node, which peer delivered each of the last 180 block
+//     slots' header and body first (spec §4), and the hot-demotion order:
+//     lowest score first, then no or earlier joined slot, then a random draw.
+//
+// The peer tables and the governor's decision loop that use them come next.
+//
 // Rules: no wall clock, goroutines, global randomness or map iteration; all
 // randomness comes from streams passed in.
 package node

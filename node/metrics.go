@@ -1,0 +1,512 @@
+package node
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/dpsim/dpsim/clock"
+)
+
+// PeerID names a peer: the simulation's node id.
+type PeerID = int32
+
+// ChurnMode mirrors the block-fetch mode that churn and the hot-demotion
+// policy read from consensus at every step (spec/governor.md §3.1, §4.3).
+type ChurnMode uint8
+
+// The churn modes.
+const (
+	// ChurnDeadline is FetchModeDeadline: the node is caught up.
+	ChurnDeadline ChurnMode = iota
+	// ChurnBulkSync is FetchModeBulkSync: the node is syncing.
+	ChurnBulkSync
+	// ChurnGenesis is GenesisFetchMode.
+	ChurnGenesis
+)
+
+// String returns the mode's name.
+func (c ChurnMode) String() string {
+	switch c {
+	case ChurnDeadline:
+		return "deadline"
+	case ChurnBulkSync:
+		return "bulk-sync"
+	case ChurnGenesis:
+		return "genesis"
+	}
+	return fmt.Sprintf("ChurnMode(%d)", uint8(c))
+}
+
+// MetricsConfig configures peer metrics.
+type MetricsConfig struct {
+	// MaxSlots is maxEntriesToTrack: how many slots that had blocks each
+	// table keeps (spec/governor.md §4.1).
+	MaxSlots int
+}
+
+// MaxMetricsSlots bounds MetricsConfig.MaxSlots; each table preallocates
+// that many entries per node.
+const MaxMetricsSlots = 1 << 16
+
+// DefaultMetricsConfig returns the production configuration: 180 slots,
+// about an hour of mainnet blocks at one per 20 s (peerMetricsConfiguration
+// in ON/Diffusion/Policies.hs, spec/governor.md §4.1).
+func DefaultMetricsConfig() MetricsConfig { return MetricsConfig{MaxSlots: 180} }
+
+// Check returns nil for a usable configuration, or an error naming the bad
+// field, its value and the accepted range.
+func (c MetricsConfig) Check() error {
+	if c.MaxSlots < 1 || c.MaxSlots > MaxMetricsSlots {
+		return fmt.Errorf("peer metrics: MaxSlots %d: accepted 1 to %d", c.MaxSlots, MaxMetricsSlots)
+	}
+	return nil
+}
+
+// Metrics is one node's peer metrics (spec/governor.md §4,
+// ON/PeerSelection/PeerMetric.hs): which peer delivered each recent block's
+// header and body first, and when each peer joined the board. The hot
+// demotion policy orders hot peers by it.
+//
+// Two windowed tables (headers, bodies) keep one entry per slot in a ring
+// sorted by slot, so the usual event (the newest slot, or one already
+// tracked) costs a binary search; an out-of-order slot costs a shift within
+// the ring. Per-peer win counts are kept incrementally in a slice sorted by
+// peer id, so reading a score never iterates a map. Nothing allocates in the
+// steady state.
+type Metrics struct {
+	headers metricTable
+	fetches metricTable
+	// peers holds a record for every peer that has a win in a table, a
+	// joined-at entry or a last-seen entry, sorted by id; no record is
+	// empty.
+	peers []peerRecord
+	// regMin is a lower bound of every joined-at and last-seen slot, so
+	// the registry is scanned for pruning only when something may go.
+	regMin int64
+	keys   []demoteKey // scratch of HotDemotionOrder
+}
+
+// metricEntry is the earliest report for one slot.
+type metricEntry struct {
+	slot  int64
+	peer  PeerID
+	at    clock.Time
+	bytes int64
+}
+
+// metricTable is a ring of at most len(buf) entries sorted by slot, oldest
+// at head.
+type metricTable struct {
+	buf  []metricEntry
+	head int
+	n    int
+}
+
+type peerRecord struct {
+	id       PeerID
+	upstream int32 // header wins
+	blocks   int32 // body wins
+	bytes    int64 // bytes of the body wins
+	joined   int64 // valid if hasJoined
+	lastSeen int64 // valid if seen
+	// hasJoined: in the peer registry (joinedAt); seen: in the last-seen
+	// registry.
+	hasJoined, seen bool
+}
+
+func (r *peerRecord) empty() bool {
+	return r.upstream == 0 && r.blocks == 0 && r.bytes == 0 && !r.hasJoined && !r.seen
+}
+
+// score is the hot-demotion score of spec/governor.md §4.3: header plus
+// body wins in deadline mode, bytes of body wins in bulk sync and Genesis.
+func (r *peerRecord) score(mode ChurnMode) int64 {
+	if mode == ChurnDeadline {
+		return int64(r.upstream) + int64(r.blocks)
+	}
+	return r.bytes
+}
+
+// NewMetrics returns empty metrics, or an error if cfg fails Check.
+func NewMetrics(cfg MetricsConfig) (*Metrics, error) {
+	if err := cfg.Check(); err != nil {
+		return nil, err
+	}
+	return &Metrics{
+		headers: metricTable{buf: make([]metricEntry, cfg.MaxSlots)},
+		fetches: metricTable{buf: make([]metricEntry, cfg.MaxSlots)},
+		regMin:  math.MaxInt64,
+	}, nil
+}
+
+// HeaderArrived records that peer delivered, via chain-sync, the header of
+// the block of slot at time at. It panics if slot is negative (slots count
+// from 0).
+func (m *Metrics) HeaderArrived(slot int64, peer PeerID, at clock.Time) {
+	m.event(&m.headers, metricEntry{slot: slot, peer: peer, at: at})
+}
+
+// BodyArrived records that peer delivered, via block-fetch, the body
+// (bytes long) of the block of slot at time at. It panics if slot or bytes
+// is negative.
+func (m *Metrics) BodyArrived(slot int64, peer PeerID, bytes int64, at clock.Time) {
+	if bytes < 0 {
+		panic(fmt.Sprintf("node: BodyArrived with %d bytes", bytes))
+	}
+	m.event(&m.fetches, metricEntry{slot: slot, peer: peer, at: at, bytes: bytes})
+}
+
+// event applies one report in the reference order: the registry first
+// (prune, insert, witness), then the table (spec/governor.md §4.1;
+// peerRegistryTracer runs before metricsTracer in PeerMetric.hs).
+func (m *Metrics) event(t *metricTable, e metricEntry) {
+	if e.slot < 0 {
+		panic(fmt.Sprintf("node: peer metrics event at slot %d", e.slot))
+	}
+	m.register(e.slot, e.peer)
+	m.record(t, e)
+}
+
+// threshold is the oldest slot on the board: the older of the two tables'
+// oldest slots, or 0 while either table is empty (as PeerMetric.hs's
+// afterSlot computes it).
+func (m *Metrics) threshold() int64 {
+	h, okh := m.headers.oldest()
+	f, okf := m.fetches.oldest()
+	if !okh || !okf {
+		return 0
+	}
+	return min(h, f)
+}
+
+// register maintains the joined-at and last-seen registries
+// (spec/governor.md §4.1). Entries at or before the board's oldest slot are
+// pruned first: the spec says "older than"; the reference (atMostView)
+// drops slots ≤ the oldest, which we follow. A peer is registered as
+// joining now only if it is in neither registry, so a peer still seen on
+// the board is not new again even after its joined-at entry was pruned.
+// The last-seen slot is the slot of the peer's latest report.
+func (m *Metrics) register(slot int64, peer PeerID) {
+	if th := m.threshold(); th >= m.regMin {
+		m.prune(th)
+	}
+	i := m.ensure(peer)
+	r := &m.peers[i]
+	if !r.seen && !r.hasJoined {
+		r.joined, r.hasJoined = slot, true
+	}
+	r.lastSeen, r.seen = slot, true
+	m.regMin = min(m.regMin, slot)
+}
+
+// prune drops joined-at and last-seen entries at or before th, drops
+// records left empty, and recomputes regMin. Because it runs only when
+// th ≥ regMin, and each run either drops an entry or tightens a bound
+// that a peer's newer report left stale, it runs about once per new slot.
+func (m *Metrics) prune(th int64) {
+	lo := int64(math.MaxInt64)
+	k := 0
+	for _, r := range m.peers {
+		if r.hasJoined && r.joined <= th {
+			r.joined, r.hasJoined = 0, false
+		}
+		if r.seen && r.lastSeen <= th {
+			r.lastSeen, r.seen = 0, false
+		}
+		if r.hasJoined {
+			lo = min(lo, r.joined)
+		}
+		if r.seen {
+			lo = min(lo, r.lastSeen)
+		}
+		if !r.empty() {
+			m.peers[k] = r
+			k++
+		}
+	}
+	m.peers = m.peers[:k]
+	m.regMin = lo
+}
+
+// record applies a report to a table (spec/governor.md §4.1): one entry per
+// slot, the earliest report wins and a later report replaces it only if
+// strictly earlier; a new slot enters the window and pushes out the oldest
+// when full, unless it is older than the whole window, when it is ignored.
+func (m *Metrics) record(t *metricTable, e metricEntry) {
+	fetch := t == &m.fetches
+	i, found := t.search(e.slot)
+	if found {
+		old := t.at(i)
+		if old.at <= e.at {
+			return
+		}
+		prev := *old
+		*old = e
+		m.credit(prev, fetch, -1)
+		m.credit(e, fetch, 1)
+		return
+	}
+	if t.n == len(t.buf) {
+		if i == 0 {
+			return
+		}
+		m.credit(*t.at(0), fetch, -1)
+		t.dropOldest()
+		i--
+	}
+	t.insertAt(i, e)
+	m.credit(e, fetch, 1)
+}
+
+// credit adds (sign 1) or removes (sign -1) a win of e's peer.
+func (m *Metrics) credit(e metricEntry, fetch bool, sign int32) {
+	i, ok := m.find(e.peer)
+	if !ok {
+		panic(fmt.Sprintf("node: peer metrics lost the record of peer %d", e.peer))
+	}
+	r := &m.peers[i]
+	if fetch {
+		r.blocks += sign
+		r.bytes += int64(sign) * e.bytes
+	} else {
+		r.upstream += sign
+	}
+	if r.empty() {
+		m.peers = slices.Delete(m.peers, i, i+1)
+	}
+}
+
+// find returns the index of peer's record, or where it would go.
+func (m *Metrics) find(peer PeerID) (int, bool) {
+	lo, hi := 0, len(m.peers)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if m.peers[mid].id < peer {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo, lo < len(m.peers) && m.peers[lo].id == peer
+}
+
+// ensure returns the index of peer's record, adding an empty one (which
+// the caller must fill) if absent.
+func (m *Metrics) ensure(peer PeerID) int {
+	i, ok := m.find(peer)
+	if !ok {
+		m.peers = slices.Insert(m.peers, i, peerRecord{id: peer})
+	}
+	return i
+}
+
+func (t *metricTable) at(i int) *metricEntry {
+	j := t.head + i
+	if j >= len(t.buf) {
+		j -= len(t.buf)
+	}
+	return &t.buf[j]
+}
+
+func (t *metricTable) oldest() (int64, bool) {
+	if t.n == 0 {
+		return 0, false
+	}
+	return t.buf[t.head].slot, true
+}
+
+// search returns the position of slot in the table, or where it would go.
+// The newest slot is checked first: most reports are for it.
+func (t *metricTable) search(slot int64) (int, bool) {
+	if t.n == 0 {
+		return 0, false
+	}
+	if last := t.at(t.n - 1).slot; slot >= last {
+		if slot == last {
+			return t.n - 1, true
+		}
+		return t.n, false
+	}
+	lo, hi := 0, t.n-1
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if t.at(mid).slot < slot {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo, t.at(lo).slot == slot
+}
+
+func (t *metricTable) dropOldest() {
+	t.head++
+	if t.head == len(t.buf) {
+		t.head = 0
+	}
+	t.n--
+}
+
+// insertAt puts e at position i, shifting the newer entries up; the table
+// must not be full.
+func (t *metricTable) insertAt(i int, e metricEntry) {
+	for k := t.n; k > i; k-- {
+		*t.at(k) = *t.at(k - 1)
+	}
+	*t.at(i) = e
+	t.n++
+}
+
+// Upstreamyness returns the number of tracked slots in which p delivered
+// the header first (spec/governor.md §4.2).
+func (m *Metrics) Upstreamyness(p PeerID) int {
+	if i, ok := m.find(p); ok {
+		return int(m.peers[i].upstream)
+	}
+	return 0
+}
+
+// FetchynessBlocks returns the number of tracked slots in which p
+// delivered the body first (spec/governor.md §4.2).
+func (m *Metrics) FetchynessBlocks(p PeerID) int {
+	if i, ok := m.find(p); ok {
+		return int(m.peers[i].blocks)
+	}
+	return 0
+}
+
+// FetchynessBytes returns the bytes of the bodies p delivered first in the
+// tracked slots (spec/governor.md §4.2).
+func (m *Metrics) FetchynessBytes(p PeerID) int64 {
+	if i, ok := m.find(p); ok {
+		return m.peers[i].bytes
+	}
+	return 0
+}
+
+// JoinedAt returns the slot at which p joined the board, if p is in the
+// peer registry (spec/governor.md §4.1).
+func (m *Metrics) JoinedAt(p PeerID) (slot int64, ok bool) {
+	if i, found := m.find(p); found && m.peers[i].hasJoined {
+		return m.peers[i].joined, true
+	}
+	return 0, false
+}
+
+// Len returns the number of slots tracked in the header and the body
+// table; each is at most MaxSlots.
+func (m *Metrics) Len() (headers, bodies int) { return m.headers.n, m.fetches.n }
+
+// PeerScore is one peer's entry in the hot-demotion score map
+// (spec/governor.md §4.3).
+type PeerScore struct {
+	Peer  PeerID
+	Score int64
+	// Joined is the joined-at slot, valid if HasJoined.
+	Joined    int64
+	HasJoined bool
+}
+
+// Scores appends to dst the score map of mode, sorted by peer id, and
+// returns it. Like the reference, the map holds every peer with a win
+// counted by the mode and every registered peer; a registered peer with no
+// wins scores 0, because the newcomer correction adjustAvg is disabled
+// (spec/governor.md §4.2). A peer absent from the map sorts as (0, none).
+func (m *Metrics) Scores(mode ChurnMode, dst []PeerScore) []PeerScore {
+	for i := range m.peers {
+		r := &m.peers[i]
+		wins := r.blocks > 0
+		if mode == ChurnDeadline {
+			wins = wins || r.upstream > 0
+		}
+		if !wins && !r.hasJoined {
+			continue
+		}
+		s := PeerScore{Peer: r.id, Score: r.score(mode)}
+		if r.hasJoined {
+			s.Joined, s.HasJoined = r.joined, true
+		}
+		dst = append(dst, s)
+	}
+	return dst
+}
+
+// demoteKey is a candidate's sort key in HotDemotionOrder.
+type demoteKey struct {
+	score     int64
+	joined    int64
+	hasJoined bool
+	r         uint32
+	peer      PeerID
+}
+
+// cmpDemoteKey orders by (score; joined slot, none first; r), ascending
+// (spec/governor.md §4.3); the peer id breaks ties of r, as the stable sort
+// over the reference's id-ordered map does.
+func cmpDemoteKey(a, b demoteKey) int {
+	switch {
+	case a.score != b.score:
+		return cmpInt64(a.score, b.score)
+	case a.hasJoined != b.hasJoined:
+		if a.hasJoined {
+			return 1
+		}
+		return -1
+	case a.joined != b.joined:
+		return cmpInt64(a.joined, b.joined)
+	case a.r != b.r:
+		if a.r < b.r {
+			return -1
+		}
+		return 1
+	}
+	return cmpInt64(int64(a.peer), int64(b.peer))
+}
+
+func cmpInt64(a, b int64) int {
+	if a < b {
+		return -1
+	}
+	if a > b {
+		return 1
+	}
+	return 0
+}
+
+// HotDemotionOrder appends the distinct candidates to dst in hot-demotion
+// order, first demoted first, and returns it; the governor demotes a
+// prefix. The key is that of simpleChurnModePeerSelectionPolicy
+// (spec/governor.md §4.3): the mode's score, a peer outside the score map
+// counting 0; then the joined-at slot, no entry first and earlier joins
+// next, so that newer peers, whose results are less certain, are kept; then
+// a fresh uniform uint32 per candidate. The numbers are drawn from rng (which
+// must not be nil) in ascending peer-id order, one per distinct candidate,
+// so the result depends on the set of candidates, not on their order.
+// It allocates only when dst or its scratch grows.
+func (m *Metrics) HotDemotionOrder(mode ChurnMode, candidates []PeerID, rng *rand.Rand, dst []PeerID) []PeerID {
+	start := len(dst)
+	dst = append(dst, candidates...)
+	slices.Sort(dst[start:])
+	out := slices.Compact(dst[start:])
+	dst = dst[:start+len(out)]
+	keys := m.keys[:0]
+	for _, p := range out {
+		k := demoteKey{peer: p, r: rng.Uint32()}
+		if i, ok := m.find(p); ok {
+			r := &m.peers[i]
+			k.score = r.score(mode)
+			if r.hasJoined {
+				k.joined, k.hasJoined = r.joined, true
+			}
+		}
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, cmpDemoteKey)
+	for i := range keys {
+		out[i] = keys[i].peer
+	}
+	m.keys = keys
+	return dst
+}

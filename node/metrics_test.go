@@ -1,0 +1,663 @@
+package node
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/dpsim/dpsim/clock"
+	"pgregory.net/rapid"
+)
+
+// mEvent is one report in a test history.
+type mEvent struct {
+	body  bool
+	slot  int64
+	peer  PeerID
+	bytes int64
+	at    clock.Time
+}
+
+func hdr(slot int64, peer PeerID, at clock.Time) mEvent {
+	return mEvent{slot: slot, peer: peer, at: at}
+}
+
+func body(slot int64, peer PeerID, bytes int64, at clock.Time) mEvent {
+	return mEvent{body: true, slot: slot, peer: peer, bytes: bytes, at: at}
+}
+
+func (e mEvent) apply(m *Metrics) {
+	if e.body {
+		m.BodyArrived(e.slot, e.peer, e.bytes, e.at)
+	} else {
+		m.HeaderArrived(e.slot, e.peer, e.at)
+	}
+}
+
+// tb is what the helpers need of a *testing.T, *testing.B or *rapid.T.
+type tb interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+}
+
+func newTestMetrics(t tb, maxSlots int, events ...mEvent) *Metrics {
+	t.Helper()
+	m, err := NewMetrics(MetricsConfig{MaxSlots: maxSlots})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range events {
+		e.apply(m)
+	}
+	return m
+}
+
+// window returns a table's entries, oldest first.
+func (t *metricTable) window() []metricEntry {
+	var w []metricEntry
+	for i := range t.n {
+		w = append(w, *t.at(i))
+	}
+	return w
+}
+
+func TestMetricsConfigCheck(t *testing.T) {
+	cases := []struct {
+		slots int
+		ok    bool
+	}{{-1, false}, {0, false}, {1, true}, {180, true}, {MaxMetricsSlots, true}, {MaxMetricsSlots + 1, false}}
+	for _, c := range cases {
+		_, err := NewMetrics(MetricsConfig{MaxSlots: c.slots})
+		if (err == nil) != c.ok {
+			t.Errorf("MaxSlots %d: err %v, want ok=%v", c.slots, err, c.ok)
+		}
+	}
+	if got := DefaultMetricsConfig().MaxSlots; got != 180 {
+		t.Errorf("default MaxSlots %d, want 180 (maxEntriesToTrack)", got)
+	}
+}
+
+func TestChurnModeString(t *testing.T) {
+	for m, want := range map[ChurnMode]string{ChurnDeadline: "deadline", ChurnBulkSync: "bulk-sync", ChurnGenesis: "genesis", 9: "ChurnMode(9)"} {
+		if got := m.String(); got != want {
+			t.Errorf("%d.String() = %q, want %q", uint8(m), got, want)
+		}
+	}
+}
+
+// TestMetricsEarliestWins: one entry per slot per table, the earliest
+// report wins, and only a strictly earlier report replaces it (§4.1).
+func TestMetricsEarliestWins(t *testing.T) {
+	cases := []struct {
+		name   string
+		events []mEvent
+		want   []metricEntry // header table, then body table, per slot
+	}{
+		{"first report", []mEvent{hdr(5, 1, 100)}, []metricEntry{{slot: 5, peer: 1, at: 100}}},
+		{"later report ignored", []mEvent{hdr(5, 1, 100), hdr(5, 2, 150)}, []metricEntry{{slot: 5, peer: 1, at: 100}}},
+		{"equal time keeps the first", []mEvent{hdr(5, 1, 100), hdr(5, 2, 100)}, []metricEntry{{slot: 5, peer: 1, at: 100}}},
+		{"strictly earlier replaces", []mEvent{hdr(5, 1, 100), hdr(5, 2, 99)}, []metricEntry{{slot: 5, peer: 2, at: 99}}},
+		{"replaced, then a later one ignored", []mEvent{hdr(5, 1, 100), hdr(5, 2, 90), hdr(5, 3, 95)}, []metricEntry{{slot: 5, peer: 2, at: 90}}},
+		{"slots kept apart", []mEvent{hdr(6, 1, 100), hdr(5, 2, 200)}, []metricEntry{{slot: 5, peer: 2, at: 200}, {slot: 6, peer: 1, at: 100}}},
+		{"bodies: earliest wins with its bytes", []mEvent{body(5, 1, 900, 100), body(5, 2, 800, 80), body(5, 3, 700, 85)},
+			[]metricEntry{{slot: 5, peer: 2, at: 80, bytes: 800}}},
+		{"tables are separate", []mEvent{hdr(5, 1, 100), body(5, 2, 10, 50)}, []metricEntry{{slot: 5, peer: 1, at: 100}, {slot: 5, peer: 2, at: 50, bytes: 10}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := newTestMetrics(t, 180, c.events...)
+			got := append(m.headers.window(), m.fetches.window()...)
+			if !slices.Equal(got, c.want) {
+				t.Errorf("window %+v, want %+v", got, c.want)
+			}
+		})
+	}
+}
+
+// TestMetricsWindow: the window is the last MaxSlots slots that had blocks;
+// the oldest goes when it overflows, and an older event is ignored (§4.1).
+func TestMetricsWindow(t *testing.T) {
+	var full []mEvent
+	for s := range int64(181) {
+		full = append(full, hdr(s*20, PeerID(s%3), clock.Time(s)))
+	}
+	cases := []struct {
+		name      string
+		maxSlots  int
+		events    []mEvent
+		wantFirst int64 // oldest slot kept
+		wantLast  int64
+		wantLen   int
+		wantUp    [3]int // upstreamyness of peers 0, 1, 2
+	}{
+		{"181 slots drop the first", 180, full, 20, 3600, 180, [3]int{60, 60, 60}},
+		{"180 slots keep all", 180, full[:180], 0, 3580, 180, [3]int{60, 60, 60}},
+		{"event older than the window ignored", 180, append(slices.Clone(full), hdr(0, 0, 0), hdr(10, 0, 0)), 20, 3600, 180, [3]int{60, 60, 60}},
+		{"gap slot inside the full window pushes out the oldest", 180, append(slices.Clone(full), hdr(30, 1, 0)), 30, 3600, 180, [3]int{60, 60, 60}},
+		{"old slot enters while the window is not full", 3, []mEvent{hdr(10, 0, 0), hdr(5, 1, 0)}, 5, 10, 2, [3]int{1, 1, 0}},
+		{"slot equal to the oldest still updates", 2, []mEvent{hdr(10, 0, 5), hdr(11, 0, 5), hdr(10, 1, 1)}, 10, 11, 2, [3]int{1, 1, 0}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := newTestMetrics(t, c.maxSlots, c.events...)
+			w := m.headers.window()
+			if h, _ := m.Len(); h != c.wantLen || len(w) != c.wantLen {
+				t.Fatalf("len %d, want %d", h, c.wantLen)
+			}
+			if w[0].slot != c.wantFirst || w[len(w)-1].slot != c.wantLast {
+				t.Errorf("window %d..%d, want %d..%d", w[0].slot, w[len(w)-1].slot, c.wantFirst, c.wantLast)
+			}
+			for p, want := range c.wantUp {
+				if got := m.Upstreamyness(PeerID(p)); got != want {
+					t.Errorf("upstreamyness(%d) = %d, want %d", p, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestMetricsJoinedAt walks the peer registry through joining, pruning at
+// the board's oldest slot and the last-seen rule (§4.1), with a window of 2.
+func TestMetricsJoinedAt(t *testing.T) {
+	const none = -1
+	steps := []struct {
+		ev   mEvent
+		want [3]int64 // joined slot of peers 0, 1, 2 after the event, or none
+	}{
+		{hdr(10, 0, 1), [3]int64{10, none, none}},     // threshold 0 while a table is empty
+		{body(10, 0, 1, 2), [3]int64{10, none, none}}, // still 0: the body table was empty
+		{hdr(11, 1, 3), [3]int64{none, 11, none}},     // threshold 10 prunes peer 0 (joined and seen at 10)
+		{hdr(12, 0, 4), [3]int64{12, 11, none}},       // peer 0 left the board, so it joins again
+		{hdr(13, 1, 5), [3]int64{12, 11, none}},       // peer 1 registered: no new join
+		{body(13, 1, 1, 6), [3]int64{12, 11, none}},   // threshold still 10
+		{body(14, 0, 1, 7), [3]int64{12, 11, none}},   // body slot 10 goes after the registry step
+		{hdr(14, 1, 8), [3]int64{none, none, none}},   // threshold 12 prunes joins ≤ 12; both still seen
+		{hdr(15, 0, 9), [3]int64{none, none, none}},   // last-seen rule: peer 0 is on the board, not new
+		{hdr(15, 2, 10), [3]int64{none, none, 15}},    // a newcomer joins
+		{hdr(3, 2, 11), [3]int64{none, none, 15}},     // too old for the window, but peer 2 is now last seen at 3
+		{hdr(16, 0, 12), [3]int64{none, none, 15}},    // threshold 13 drops peer 2's last-seen 3, not its join
+		{body(16, 1, 1, 13), [3]int64{none, none, 15}},
+		{body(17, 1, 1, 14), [3]int64{none, none, 15}},
+		{hdr(17, 2, 15), [3]int64{none, none, 17}}, // threshold 15 drops the join; not seen, so it joins anew
+		{body(18, 1, 1, 16), [3]int64{none, none, 17}},
+		{hdr(18, 1, 17), [3]int64{none, none, 17}},
+		{hdr(19, 1, 18), [3]int64{none, none, none}},   // threshold 17 prunes peer 2's join and last-seen
+		{hdr(20, 1, 19), [3]int64{none, none, none}},   //
+		{hdr(21, 0, 20), [3]int64{21, none, none}},     // peer 0, last seen 16, was pruned: new again
+		{body(5, 2, 1, 21), [3]int64{21, none, 5}},     // an event older than the window still registers ...
+		{body(22, 0, 1, 22), [3]int64{21, none, none}}, // ... and is pruned at the next event
+		{hdr(22, 0, 23), [3]int64{21, none, none}},
+		{hdr(23, 0, 24), [3]int64{21, none, none}},
+		{hdr(24, 0, 25), [3]int64{21, none, none}},
+		{body(24, 0, 1, 26), [3]int64{21, none, none}}, // threshold 18
+		{hdr(25, 1, 27), [3]int64{none, 25, none}},     // threshold 22: peer 0's join goes; peer 1 (seen 19) new again
+		{hdr(26, 1, 28), [3]int64{none, 25, none}},
+		{hdr(27, 0, 29), [3]int64{none, 25, none}},
+		{body(27, 0, 1, 30), [3]int64{none, 25, none}},
+		{hdr(28, 0, 31), [3]int64{none, 25, none}},
+		{body(28, 0, 1, 32), [3]int64{none, 25, none}}, // threshold 24
+		{hdr(29, 1, 33), [3]int64{none, 29, none}},     // threshold 27 prunes join 25 and last-seen 26: joins at 29
+		{body(29, 1, 100, 34), [3]int64{none, 29, none}},
+	}
+	m := newTestMetrics(t, 2)
+	for i, s := range steps {
+		s.ev.apply(m)
+		for p, want := range s.want {
+			got, ok := m.JoinedAt(PeerID(p))
+			if !ok {
+				got = none
+			}
+			if got != want {
+				t.Fatalf("step %d (%+v): joinedAt(%d) = %d, want %d", i, s.ev, p, got, want)
+			}
+		}
+		checkInvariants(t, m)
+	}
+}
+
+// checkInvariants checks the representation: records sorted by id and
+// non-empty; win counts equal a recount of the tables; regMin a lower
+// bound of the registries.
+func checkInvariants(t tb, m *Metrics) {
+	t.Helper()
+	type counts struct {
+		up, blocks int32
+		bytes      int64
+	}
+	want := map[PeerID]counts{}
+	for _, e := range m.headers.window() {
+		c := want[e.peer]
+		c.up++
+		want[e.peer] = c
+	}
+	for _, e := range m.fetches.window() {
+		c := want[e.peer]
+		c.blocks++
+		c.bytes += e.bytes
+		want[e.peer] = c
+	}
+	for i, r := range m.peers {
+		if i > 0 && m.peers[i-1].id >= r.id {
+			t.Fatalf("records not sorted: %d then %d", m.peers[i-1].id, r.id)
+		}
+		if r.empty() {
+			t.Fatalf("empty record for peer %d", r.id)
+		}
+		if got := (counts{r.upstream, r.blocks, r.bytes}); got != want[r.id] {
+			t.Fatalf("peer %d counts %+v, recount %+v", r.id, got, want[r.id])
+		}
+		delete(want, r.id)
+		if (r.hasJoined && r.joined < m.regMin) || (r.seen && r.lastSeen < m.regMin) {
+			t.Fatalf("regMin %d above an entry of peer %d", m.regMin, r.id)
+		}
+	}
+	if len(want) > 0 {
+		t.Fatalf("winners without records: %v", want)
+	}
+}
+
+// bruteWindow recomputes a table from the whole history: the maxSlots
+// newest distinct slots, each with its first earliest report.
+func bruteWindow(events []mEvent, bodies bool, maxSlots int) []metricEntry {
+	best := map[int64]mEvent{}
+	var slots []int64
+	for _, e := range events {
+		if e.body != bodies {
+			continue
+		}
+		b, ok := best[e.slot]
+		if !ok {
+			slots = append(slots, e.slot)
+		}
+		if !ok || e.at < b.at {
+			best[e.slot] = e
+		}
+	}
+	slices.Sort(slots)
+	if len(slots) > maxSlots {
+		slots = slots[len(slots)-maxSlots:]
+	}
+	var w []metricEntry
+	for _, s := range slots {
+		e := best[s]
+		w = append(w, metricEntry{slot: s, peer: e.peer, at: e.at, bytes: e.bytes})
+	}
+	return w
+}
+
+// naiveRegistry replays the registry rules of §4.1 eagerly, with the board
+// threshold taken from brute-force windows, and returns the joined-at map.
+func naiveRegistry(events []mEvent, maxSlots int) map[PeerID]int64 {
+	joined, seen := map[PeerID]int64{}, map[PeerID]int64{}
+	for i, e := range events {
+		hw, fw := bruteWindow(events[:i], false, maxSlots), bruteWindow(events[:i], true, maxSlots)
+		th := int64(0)
+		if len(hw) > 0 && len(fw) > 0 {
+			th = min(hw[0].slot, fw[0].slot)
+		}
+		for p, s := range joined {
+			if s <= th {
+				delete(joined, p)
+			}
+		}
+		for p, s := range seen {
+			if s <= th {
+				delete(seen, p)
+			}
+		}
+		_, isSeen := seen[e.peer]
+		_, isJoined := joined[e.peer]
+		if !isSeen && !isJoined {
+			joined[e.peer] = e.slot
+		}
+		seen[e.peer] = e.slot
+	}
+	return joined
+}
+
+func drawEvents(t *rapid.T, peers int32) []mEvent {
+	return rapid.SliceOfN(rapid.Custom(func(t *rapid.T) mEvent {
+		e := mEvent{
+			body:  rapid.Bool().Draw(t, "body"),
+			slot:  rapid.Int64Range(0, 40).Draw(t, "slot"),
+			peer:  rapid.Int32Range(0, peers-1).Draw(t, "peer"),
+			bytes: rapid.Int64Range(0, 1000).Draw(t, "bytes"),
+
+			at: clock.Time(rapid.Int64Range(0, 20).Draw(t, "at")),
+		}
+		if !e.body {
+			e.bytes = 0 // headers carry no size
+		}
+		return e
+	}), 0, 120).Draw(t, "events")
+}
+
+// TestMetricsMatchesBruteForce: after any history, each table equals its
+// brute-force recomputation, the scores equal a recount of it, and the
+// joined-at registry equals an eager replay of the rules.
+func TestMetricsMatchesBruteForce(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		maxSlots := rapid.IntRange(1, 8).Draw(t, "maxSlots")
+		events := drawEvents(t, 6)
+		m := newTestMetrics(t, maxSlots, events...)
+		checkInvariants(t, m)
+		hw, fw := bruteWindow(events, false, maxSlots), bruteWindow(events, true, maxSlots)
+		if got := m.headers.window(); !slices.Equal(got, hw) {
+			t.Fatalf("header window %+v, brute force %+v", got, hw)
+		}
+		if got := m.fetches.window(); !slices.Equal(got, fw) {
+			t.Fatalf("body window %+v, brute force %+v", got, fw)
+		}
+		joined := naiveRegistry(events, maxSlots)
+		for p := range PeerID(6) {
+			var up, blocks int
+			var bytes int64
+			for _, e := range hw {
+				if e.peer == p {
+					up++
+				}
+			}
+			for _, e := range fw {
+				if e.peer == p {
+					blocks++
+					bytes += e.bytes
+				}
+			}
+			if m.Upstreamyness(p) != up || m.FetchynessBlocks(p) != blocks || m.FetchynessBytes(p) != bytes {
+				t.Fatalf("peer %d: scores %d/%d/%d, recount %d/%d/%d", p,
+					m.Upstreamyness(p), m.FetchynessBlocks(p), m.FetchynessBytes(p), up, blocks, bytes)
+			}
+			got, ok := m.JoinedAt(p)
+			want, wantOK := joined[p]
+			if ok != wantOK || got != want {
+				t.Fatalf("peer %d: joinedAt (%d, %v), replay (%d, %v)", p, got, ok, want, wantOK)
+			}
+		}
+	})
+}
+
+func TestMetricsScoresModes(t *testing.T) {
+	// Window 4. Slot 0 leaves both tables and slot 1 the body table; at
+	// the last event the board's oldest slot is 1, which prunes the joins
+	// of peers 1 and 2 (both still seen at 4). Peer 3 joined at 4 and lost
+	// its one header to peer 1's earlier one; peer 4 joined at 3 with one
+	// header win.
+	m := newTestMetrics(t, 4,
+		hdr(0, 1, 1), body(0, 1, 5000, 2),
+		hdr(1, 1, 1), body(1, 2, 300, 2),
+		hdr(2, 2, 1), body(2, 2, 400, 2),
+		hdr(3, 4, 1), body(3, 1, 700, 2),
+		hdr(4, 3, 9), hdr(4, 1, 1), body(4, 2, 100, 2),
+		body(5, 1, 50, 3),
+	)
+	wantScores := []struct {
+		peer       PeerID
+		up, blocks int
+		bytes      int64
+		joined     int64
+		registered bool
+	}{
+		{1, 2, 2, 700 + 50, 0, false},
+		{2, 1, 2, 400 + 100, 0, false},
+		{3, 0, 0, 0, 4, true},
+		{4, 1, 0, 0, 3, true},
+		{5, 0, 0, 0, 0, false},
+	}
+	for _, w := range wantScores {
+		j, ok := m.JoinedAt(w.peer)
+		if m.Upstreamyness(w.peer) != w.up || m.FetchynessBlocks(w.peer) != w.blocks || m.FetchynessBytes(w.peer) != w.bytes || j != w.joined || ok != w.registered {
+			t.Errorf("peer %d: %d/%d/%d joined (%d, %v), want %+v", w.peer, m.Upstreamyness(w.peer),
+				m.FetchynessBlocks(w.peer), m.FetchynessBytes(w.peer), j, ok, w)
+		}
+	}
+	cases := []struct {
+		mode ChurnMode
+		want []PeerScore
+	}{
+		{ChurnDeadline, []PeerScore{{Peer: 1, Score: 4}, {Peer: 2, Score: 3}, {Peer: 3, Score: 0, Joined: 4, HasJoined: true}, {Peer: 4, Score: 1, Joined: 3, HasJoined: true}}},
+		{ChurnBulkSync, []PeerScore{{Peer: 1, Score: 750}, {Peer: 2, Score: 500}, {Peer: 3, Score: 0, Joined: 4, HasJoined: true}, {Peer: 4, Score: 0, Joined: 3, HasJoined: true}}},
+		{ChurnGenesis, []PeerScore{{Peer: 1, Score: 750}, {Peer: 2, Score: 500}, {Peer: 3, Score: 0, Joined: 4, HasJoined: true}, {Peer: 4, Score: 0, Joined: 3, HasJoined: true}}},
+	}
+	for _, c := range cases {
+		if got := m.Scores(c.mode, nil); !slices.Equal(got, c.want) {
+			t.Errorf("%v scores %+v, want %+v", c.mode, got, c.want)
+		}
+	}
+	if got := m.Scores(ChurnDeadline, []PeerScore{{Peer: 99}}); len(got) != 5 || got[0].Peer != 99 {
+		t.Errorf("Scores did not append: %+v", got)
+	}
+}
+
+func TestHotDemotionOrder(t *testing.T) {
+	// Deadline scores: peer 1 4 (its join at slot 1 pruned once the board's
+	// oldest slot is 1), peer 2 2 (joined 4; 2 KB), peer 3 1 (joined 5;
+	// 5 KB), peers 4 and 5 0 (joined 4 and 6), peer 6 unknown.
+	m := newTestMetrics(t, 180,
+		hdr(1, 1, 1), hdr(2, 1, 1), hdr(3, 1, 1), hdr(4, 2, 1), hdr(4, 4, 2),
+		body(4, 2, 2000, 3), body(5, 3, 5000, 3), hdr(6, 5, 9), hdr(6, 1, 1),
+	)
+	cases := []struct {
+		name       string
+		mode       ChurnMode
+		candidates []PeerID
+		want       []PeerID
+	}{
+		{"deadline: unknown first, then joined order, then score", ChurnDeadline, []PeerID{1, 2, 3, 4, 5, 6}, []PeerID{6, 4, 5, 3, 2, 1}},
+		{"bulk sync: bytes", ChurnBulkSync, []PeerID{3, 2, 1}, []PeerID{1, 2, 3}},
+		{"genesis: bytes", ChurnGenesis, []PeerID{5, 3, 2}, []PeerID{5, 2, 3}},
+		{"duplicates removed", ChurnDeadline, []PeerID{1, 4, 1, 4}, []PeerID{4, 1}},
+		{"empty", ChurnDeadline, nil, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			if got := m.HotDemotionOrder(c.mode, c.candidates, rng, nil); !slices.Equal(got, c.want) {
+				t.Errorf("order %v, want %v", got, c.want)
+			}
+		})
+	}
+	// The result is appended after dst's contents, which stay.
+	got := m.HotDemotionOrder(ChurnDeadline, []PeerID{1, 4}, rand.New(rand.NewPCG(1, 2)), []PeerID{42})
+	if !slices.Equal(got, []PeerID{42, 4, 1}) {
+		t.Errorf("append: %v", got)
+	}
+}
+
+// TestHotDemotionRandomTies: equal (score, joined) keys are ordered by one
+// uniform uint32 per candidate, drawn in peer-id order.
+func TestHotDemotionRandomTies(t *testing.T) {
+	m := newTestMetrics(t, 180)
+	cands := []PeerID{7, 3, 5, 1}
+	orders := map[string]bool{}
+	for seed := range uint64(30) {
+		got := m.HotDemotionOrder(ChurnDeadline, cands, rand.New(rand.NewPCG(seed, 0)), nil)
+		rng := rand.New(rand.NewPCG(seed, 0))
+		r := map[PeerID]uint32{}
+		for _, p := range []PeerID{1, 3, 5, 7} {
+			r[p] = rng.Uint32()
+		}
+		want := []PeerID{1, 3, 5, 7}
+		slices.SortFunc(want, func(a, b PeerID) int { return cmpInt64(int64(r[a]), int64(r[b])) })
+		if !slices.Equal(got, want) {
+			t.Fatalf("seed %d: order %v, want %v by the draws", seed, got, want)
+		}
+		orders[fmt.Sprint(got)] = true
+	}
+	if len(orders) < 2 {
+		t.Errorf("30 seeds gave one order: ties are not random")
+	}
+}
+
+// TestHotDemotionDeterminism: the same events and seed give the same order,
+// whatever the candidates' order.
+func TestHotDemotionDeterminism(t *testing.T) {
+	events := make([]mEvent, 0, 400)
+	src := rand.New(rand.NewPCG(7, 7))
+	for i := range 400 {
+		events = append(events, mEvent{body: i%2 == 1, slot: int64(i / 8), peer: PeerID(src.IntN(12)), bytes: int64(src.IntN(1e5)), at: clock.Time(src.IntN(1e9))})
+	}
+	cands := []PeerID{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13}
+	var first []PeerID
+	for run := range 5 {
+		m := newTestMetrics(t, 20, events...)
+		c := slices.Clone(cands)
+		rand.New(rand.NewPCG(uint64(run), 1)).Shuffle(len(c), func(i, j int) { c[i], c[j] = c[j], c[i] })
+		got := m.HotDemotionOrder(ChurnDeadline, c, rand.New(rand.NewPCG(99, 1)), nil)
+		if run == 0 {
+			first = got
+		} else if !slices.Equal(got, first) {
+			t.Fatalf("run %d: order %v, run 0 gave %v", run, got, first)
+		}
+	}
+}
+
+// TestPropHotToWarm is prop_hotToWarm (spec/governor.md §4.3): when the
+// first n of the order are demoted, no peer kept has a strictly worse
+// score than a demoted one; and the order is a permutation of the
+// distinct candidates sorted by (score, joined).
+func TestPropHotToWarm(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		m := newTestMetrics(t, rapid.IntRange(1, 10).Draw(t, "maxSlots"), drawEvents(t, 8)...)
+		mode := ChurnMode(rapid.IntRange(0, 2).Draw(t, "mode"))
+		cands := rapid.SliceOfN(rapid.Int32Range(0, 9), 0, 12).Draw(t, "candidates")
+		rng := rand.New(rand.NewPCG(rapid.Uint64().Draw(t, "seed"), 0))
+		order := m.HotDemotionOrder(mode, cands, rng, nil)
+		distinct := slices.Compact(slices.Sorted(slices.Values(cands)))
+		if !slices.Equal(slices.Sorted(slices.Values(order)), distinct) {
+			t.Fatalf("order %v is not a permutation of %v", order, distinct)
+		}
+		score := func(p PeerID) int64 {
+			if mode == ChurnDeadline {
+				return int64(m.Upstreamyness(p) + m.FetchynessBlocks(p))
+			}
+			return m.FetchynessBytes(p)
+		}
+		for n := range len(order) + 1 {
+			for _, p := range order[:n] {
+				for _, q := range order[n:] {
+					if score(q) < score(p) {
+						t.Fatalf("n=%d: kept %d (score %d) is worse than demoted %d (score %d)", n, q, score(q), p, score(p))
+					}
+				}
+			}
+		}
+		for i := 1; i < len(order); i++ {
+			p, q := order[i-1], order[i]
+			if score(p) != score(q) {
+				continue
+			}
+			jp, okp := m.JoinedAt(p)
+			jq, okq := m.JoinedAt(q)
+			if (okp && !okq) || (okp && okq && jp > jq) {
+				t.Fatalf("equal scores: %d (joined %d, %v) before %d (joined %d, %v)", p, jp, okp, q, jq, okq)
+			}
+		}
+	})
+}
+
+func TestMetricsPanicsOnProgrammerErrors(t *testing.T) {
+	m := newTestMetrics(t, 4)
+	for name, f := range map[string]func(){
+		"negative slot":  func() { m.HeaderArrived(-1, 0, 0) },
+		"negative bytes": func() { m.BodyArrived(1, 0, -5, 0) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+}
+
+// steadyMetrics returns metrics with a full window from 20 hot peers, and
+// a function that feeds the next report (a header or body per peer per
+// slot, 20 s per block).
+func steadyMetrics(t tb) (*Metrics, func()) {
+	m := newTestMetrics(t, DefaultMetricsConfig().MaxSlots)
+	i := 0
+	next := func() {
+		slot := int64(i/40) * 20
+		p := PeerID(i % 20)
+		at := clock.Time(slot)*clock.Time(time.Second) + clock.Time(int64(p)*int64(time.Millisecond))
+		if i%40 < 20 {
+			m.HeaderArrived(slot, p, at)
+		} else {
+			m.BodyArrived(slot, p, 64<<10, at)
+		}
+		i++
+	}
+	for range 40 * 400 {
+		next()
+	}
+	return m, next
+}
+
+func TestMetricsNoAllocsInSteadyState(t *testing.T) {
+	m, next := steadyMetrics(t)
+	if a := testing.AllocsPerRun(2000, next); a != 0 {
+		t.Errorf("reports allocate %v times each", a)
+	}
+	cands := []PeerID{19, 3, 7, 0, 12, 5, 8, 1, 2, 4, 6, 9, 10, 11, 13, 14, 15, 16, 17, 18}
+	rng := rand.New(rand.NewPCG(1, 1))
+	dst := make([]PeerID, 0, len(cands))
+	m.HotDemotionOrder(ChurnDeadline, cands, rng, dst)
+	if a := testing.AllocsPerRun(200, func() { dst = m.HotDemotionOrder(ChurnDeadline, cands, rng, dst[:0]) }); a != 0 {
+		t.Errorf("HotDemotionOrder allocates %v times per call", a)
+	}
+	if h, b := m.Len(); h != 180 || b != 180 {
+		t.Errorf("window %d/%d, want 180/180", h, b)
+	}
+}
+
+func BenchmarkHeaderArrived(b *testing.B) {
+	_, next := steadyMetrics(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		next()
+	}
+}
+
+func BenchmarkHotDemotionOrder(b *testing.B) {
+	m, _ := steadyMetrics(b)
+	cands := []PeerID{19, 3, 7, 0, 12, 5, 8, 1, 2, 4, 6, 9, 10, 11, 13, 14, 15, 16, 17, 18}
+	rng := rand.New(rand.NewPCG(1, 1))
+	dst := make([]PeerID, 0, len(cands))
+	b.ReportAllocs()
+	for b.Loop() {
+		dst = m.HotDemotionOrder(ChurnDeadline, cands, rng, dst[:0])
+	}
+}
+
+// ExampleMetrics_HotDemotionOrder shows the governor's use: feed reports as
+// headers and bodies arrive, then ask which hot peers to demote first.
+func ExampleMetrics_HotDemotionOrder() {
+	m, err := NewMetrics(DefaultMetricsConfig())
+	if err != nil {
+		panic(err)
+	}
+	// Peer 1 is first with two headers, peer 2 with one header and a body;
+	// peer 3 was always late. Once both tables hold slot 100 as their
+	// oldest, joins at slot ≤ 100 are pruned: peer 1, still seen, keeps
+	// no joined slot, so it goes before peer 2 on equal scores; peer 3,
+	// last seen at 100, joins anew at 140.
+	m.HeaderArrived(100, 1, clock.Time(10*time.Millisecond))
+	m.HeaderArrived(100, 3, clock.Time(90*time.Millisecond))
+	m.HeaderArrived(120, 1, clock.Time(20*time.Second))
+	m.HeaderArrived(140, 2, clock.Time(40*time.Second))
+	m.BodyArrived(140, 2, 65536, clock.Time(41*time.Second))
+	m.HeaderArrived(140, 3, clock.Time(42*time.Second))
+
+	rng := rand.New(rand.NewPCG(1, 2))
+	order := m.HotDemotionOrder(ChurnDeadline, []PeerID{1, 2, 3}, rng, nil)
+	fmt.Println("demote first:", order)
+	fmt.Println(m.Scores(ChurnDeadline, nil))
+	// Output:
+	// demote first: [3 1 2]
+	// [{1 2 0 false} {2 2 140 true} {3 0 140 true}]
+}
