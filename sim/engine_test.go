@@ -237,9 +237,14 @@ func (h *heapQueue) Pop() any {
 // earliest and pushes one a random delay later, as a simulation does.
 const holdSize = 100_000
 
-func BenchmarkQueue4aryHold(b *testing.B) {
+// benchHold runs the hold model on q; generic rather than through the
+// eventQueue interface so that the calls are direct, as in the engine.
+func benchHold[Q interface {
+	*queue | *radixQueue
+	push(Event)
+	pop() Event
+}](b *testing.B, q Q) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	var q queue
 	var seq uint64
 	for i := 0; i < holdSize; i++ {
 		q.push(Event{At: clock.Time(rng.Int64N(int64(time.Second))), seq: seq})
@@ -255,6 +260,9 @@ func BenchmarkQueue4aryHold(b *testing.B) {
 		q.push(ev)
 	}
 }
+
+func BenchmarkQueue4aryHold(b *testing.B)  { benchHold(b, &queue{}) }
+func BenchmarkQueueRadixHold(b *testing.B) { benchHold(b, &radixQueue{}) }
 
 func BenchmarkQueueContainerHeapHold(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -276,25 +284,6 @@ func BenchmarkQueueContainerHeapHold(b *testing.B) {
 }
 
 // BenchmarkEngineHold measures the whole engine loop: dispatch plus queue.
-func BenchmarkQueueRadixHold(b *testing.B) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	var q radixQueue
-	var seq uint64
-	for i := 0; i < holdSize; i++ {
-		q.push(Event{At: clock.Time(rng.Int64N(int64(time.Second))), seq: seq})
-		seq++
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		ev := q.pop()
-		ev.At += clock.Time(rng.Int64N(int64(100 * time.Millisecond)))
-		ev.seq = seq
-		seq++
-		q.push(ev)
-	}
-}
-
 func BenchmarkEngineHold(b *testing.B) {
 	e := NewEngine(Limits{})
 	rng := rand.New(rand.NewPCG(3, 4))
