@@ -70,11 +70,21 @@ func NewWorld(cfg WorldConfig, lat netmodel.Latency, peers [][]int32, sched *nod
 		w.up[i] = netmodel.NewUplink(cfg.BitsPerSecond)
 	}
 	w.kSlot = w.Eng.Register("praos.slot", w.onSlot)
-	w.kHeader = w.Eng.Register("relay.header", w.onHeader)
-	w.kRequest = w.Eng.Register("relay.request", w.onRequest)
-	w.kBody = w.Eng.Register("relay.body", w.onBody)
-	w.kWakeHeader = w.Eng.Register("relay.header-valid", w.onWakeHeader)
-	w.kWakeBody = w.Eng.Register("relay.body-valid", w.onWakeBody)
+	w.kHeader = w.Eng.Register("relay.header", w.nodeInput(func(n *node.Node, ev *Event, b node.BlockID, _ int32) {
+		n.OnHeader(ev.At, ev.From, b, &w.out)
+	}))
+	w.kRequest = w.Eng.Register("relay.request", w.nodeInput(func(n *node.Node, ev *Event, b node.BlockID, count int32) {
+		n.OnRequest(ev.At, ev.From, b, count, &w.out)
+	}))
+	w.kBody = w.Eng.Register("relay.body", w.nodeInput(func(n *node.Node, ev *Event, b node.BlockID, _ int32) {
+		n.OnBody(ev.At, ev.From, b, &w.out)
+	}))
+	w.kWakeHeader = w.Eng.Register("relay.header-valid", w.nodeInput(func(n *node.Node, ev *Event, b node.BlockID, _ int32) {
+		n.OnHeaderValidated(ev.At, b, &w.out)
+	}))
+	w.kWakeBody = w.Eng.Register("relay.body-valid", w.nodeInput(func(n *node.Node, ev *Event, b node.BlockID, _ int32) {
+		n.OnBodyValidated(ev.At, b, &w.out)
+	}))
 	if s := sched.NextSlot(); s >= 0 {
 		w.Eng.At(w.slotStart(s).Add(cfg.ForgeDelay), w.kSlot, -1, -1, s)
 	}
@@ -119,39 +129,15 @@ func (w *World) onSlot(ev *Event) {
 func pack(b node.BlockID, count int32) int64 { return int64(b) | int64(count)<<32 }
 func unpack(a int64) (node.BlockID, int32)   { return node.BlockID(int32(a)), int32(a >> 32) }
 
-func (w *World) onHeader(ev *Event) {
-	b, _ := unpack(ev.Arg)
-	w.out.Reset()
-	w.Nodes[ev.Node].OnHeader(ev.At, ev.From, b, &w.out)
-	w.apply(ev.At, ev.Node)
-}
-
-func (w *World) onRequest(ev *Event) {
-	b, count := unpack(ev.Arg)
-	w.out.Reset()
-	w.Nodes[ev.Node].OnRequest(ev.At, ev.From, b, count, &w.out)
-	w.apply(ev.At, ev.Node)
-}
-
-func (w *World) onBody(ev *Event) {
-	b, _ := unpack(ev.Arg)
-	w.out.Reset()
-	w.Nodes[ev.Node].OnBody(ev.At, ev.From, b, &w.out)
-	w.apply(ev.At, ev.Node)
-}
-
-func (w *World) onWakeHeader(ev *Event) {
-	b, _ := unpack(ev.Arg)
-	w.out.Reset()
-	w.Nodes[ev.Node].OnHeaderValidated(ev.At, b, &w.out)
-	w.apply(ev.At, ev.Node)
-}
-
-func (w *World) onWakeBody(ev *Event) {
-	b, _ := unpack(ev.Arg)
-	w.out.Reset()
-	w.Nodes[ev.Node].OnBodyValidated(ev.At, b, &w.out)
-	w.apply(ev.At, ev.Node)
+// nodeInput adapts a node handler to an engine handler: it unpacks the
+// event, resets the outbox, runs the node and carries out its actions.
+func (w *World) nodeInput(in func(n *node.Node, ev *Event, b node.BlockID, count int32)) Handler {
+	return func(ev *Event) {
+		b, count := unpack(ev.Arg)
+		w.out.Reset()
+		in(w.Nodes[ev.Node], ev, b, count)
+		w.apply(ev.At, ev.Node)
+	}
 }
 
 // apply carries out the actions node self left in the outbox.
