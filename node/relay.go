@@ -87,6 +87,13 @@ func NewNode(id int32, chain *Chain, cfg RelayConfig, peers []int32) *Node {
 	return &Node{ID: id, chain: chain, cfg: cfg, tip: NoBlock, Peers: peers}
 }
 
+// Restart models a node restart: it keeps its chain (the database
+// survives) and forgets blocks in flight and its peers.
+func (n *Node) Restart() {
+	n.work = n.work[:0]
+	n.Peers = n.Peers[:0]
+}
+
 // Tip returns the tip of the node's selected chain (NoBlock at genesis).
 func (n *Node) Tip() BlockID { return n.tip }
 

@@ -1,0 +1,248 @@
+package node
+
+import (
+	"slices"
+	"time"
+
+	"github.com/dpsim/dpsim/clock"
+)
+
+// Fuzz ranges of the asynchronous demotions (Monitor.hs, spec §2.7) and of
+// the warm→hot failure retry (spec §2.6).
+const (
+	asyncWarmFuzzLo = 100 * time.Millisecond
+	asyncWarmFuzzHi = 10 * time.Second
+	asyncColdFuzzLo = 100 * time.Millisecond
+	asyncColdFuzzHi = 4 * time.Second
+)
+
+// handle applies one input to the peer tables (the monitoring decisions
+// of spec/governor.md §2.1: job completions, asynchronous demotions,
+// target and environment changes).
+func (g *Governor) handle(now clock.Time, in Input, out *GovOutbox) {
+	switch in.Kind {
+	case InTick:
+	case InConnected:
+		g.connected(now, in, out)
+	case InConnectFailed:
+		if p := g.t.get(in.Peer); p != nil && p.Progress&PromoteCold != 0 {
+			p.Progress &^= PromoteCold
+			g.stats.ConnectFailures++
+			g.fail(now, p, g.backoff(int(p.FailCount)+1))
+		}
+	case InActivated:
+		// A peer demoted meanwhile makes the job trace "aborted".
+		if p := g.t.get(in.Peer); p != nil && p.State == Warm && p.Progress&PromoteWarm != 0 {
+			p.Progress &^= PromoteWarm
+			p.State = Hot
+			p.ClearFailAt = now.Add(g.cfg.Timing.ClearFailCountDelay)
+			g.stats.PromotedWarm++
+			out.add(GovAction{Kind: NoteHot, Peer: p.ID})
+		}
+	case InActivateFailed:
+		// The job has slept 1 s; the connection is gone: cold, with the
+		// repromote error delay instead of the exponential backoff.
+		if p := g.t.get(in.Peer); p != nil && p.Progress&PromoteWarm != 0 {
+			g.toCold(p, out)
+			g.stats.ConnectFailures++
+			tm := g.cfg.Timing
+			g.fail(now, p, tm.RepromoteErrorDelay+g.fuzz(-tm.BackoffFuzz, tm.BackoffFuzz))
+		}
+	case InDeactivated:
+		if p := g.t.get(in.Peer); p != nil && p.Progress&DemoteHot != 0 {
+			p.Progress &^= DemoteHot
+			if p.State == Hot {
+				p.State, p.Tepid = Warm, true
+				g.stats.DemotedHot++
+				out.add(GovAction{Kind: NoteUnhot, Peer: p.ID})
+			}
+		}
+	case InClosed:
+		if p := g.t.get(in.Peer); p != nil && p.Progress&DemoteWarm != 0 && p.Established() {
+			g.toCold(p, out)
+			g.stats.DemotedWarm++
+		}
+	case InAsyncWarm:
+		if p := g.t.get(in.Peer); p != nil && p.State == Hot {
+			p.State = Warm
+			p.Progress &^= DemoteHot | PromoteWarm
+			p.NextActivate = now.Add(in.Delay + g.fuzz(asyncWarmFuzzLo, asyncWarmFuzzHi))
+			g.stats.AsyncDemotions++
+			out.add(GovAction{Kind: NoteUnhot, Peer: p.ID})
+		}
+	case InAsyncCooling:
+		if p := g.t.get(in.Peer); p != nil && p.Established() {
+			if p.State == Hot {
+				p.State = Warm
+				out.add(GovAction{Kind: NoteUnhot, Peer: p.ID})
+			}
+			p.Progress = p.Progress&^(PromoteWarm|DemoteHot|DemoteWarm) | DemoteToCold
+		}
+	case InAsyncCold:
+		if p := g.t.get(in.Peer); p != nil && p.Established() {
+			g.toCold(p, out)
+			g.stats.AsyncDemotions++
+			g.fail(now, p, in.Delay+g.fuzz(asyncColdFuzzLo, asyncColdFuzzHi))
+		}
+	case InShareReply, InShareFailed:
+		g.shareResult(now, in, out)
+	case InRoots:
+		g.rootsInFlight = false
+		src := SrcPublicConfig
+		if g.cfg.LedgerPeers {
+			src = SrcLedger
+		}
+		added := g.addRoots(in.Peers, src)
+		g.rootRetry = now.Add(g.rootRetryDelay(&g.rootBackoff, true, added, in.Delay))
+	case InRootsFailed:
+		g.rootsInFlight = false
+		g.rootRetry = now.Add(g.rootRetryDelay(&g.rootBackoff, false, 0, 0))
+	case InBigLedger:
+		g.blpInFlight = false
+		added := g.addRoots(in.Peers, SrcBigLedger)
+		g.blpRetry = now.Add(g.rootRetryDelay(&g.blpBackoff, true, added, in.Delay))
+	case InBigLedgerFailed:
+		g.blpInFlight = false
+		g.blpRetry = now.Add(g.rootRetryDelay(&g.blpBackoff, false, 0, 0))
+	case InTargets:
+		// Only sane targets that differ are taken (spec §2.8).
+		if in.Targets.Sane() && in.Targets != g.targets {
+			known := g.targets.Known
+			g.targets = in.Targets
+			if known != in.Targets.Known {
+				g.applyLocalRoots()
+			}
+		}
+	case InInboundUp:
+		if i, ok := slices.BinarySearch(g.inbound, in.Peer); !ok && in.Peer != g.cfg.Self {
+			g.inbound = slices.Insert(g.inbound, i, in.Peer)
+		}
+	case InInboundDown:
+		if i, ok := slices.BinarySearch(g.inbound, in.Peer); ok {
+			g.inbound = slices.Delete(g.inbound, i, i+1)
+		}
+	case InViolation:
+		g.violation(now, in.Peer, out)
+	case InMode:
+		g.mode = in.Mode
+	}
+}
+
+// connected completes a cold→warm job.
+func (g *Governor) connected(now clock.Time, in Input, out *GovOutbox) {
+	p := g.t.get(in.Peer)
+	if p == nil || p.Progress&PromoteCold == 0 {
+		// Forgotten meanwhile: give the connection back.
+		out.add(GovAction{Kind: ActClose, Peer: in.Peer})
+		return
+	}
+	p.Progress &^= PromoteCold
+	p.State = Warm
+	p.Successful, p.Tepid = true, false
+	p.NextActivate = 0
+	if in.Sharing {
+		p.Sharing = SharingEnabled
+		p.NextShare = now.Add(g.cfg.Timing.PeerShareActivation)
+	} else {
+		p.Sharing = SharingDisabled
+		p.NextShare = clock.Never
+	}
+	g.stats.PromotedCold++
+}
+
+// toCold takes an established peer out of the established set.
+func (g *Governor) toCold(p *Peer, out *GovOutbox) {
+	if p.State == Hot {
+		out.add(GovAction{Kind: NoteUnhot, Peer: p.ID})
+	}
+	p.State = Cold
+	p.Progress &^= PromoteWarm | DemoteHot | DemoteWarm | DemoteToCold
+}
+
+// violation handles adversarial behaviour (seed 002): the peer is demoted
+// from hot, warm and known at once; local roots and extra peers, which
+// cannot be forgotten, go cold with the error delay instead.
+func (g *Governor) violation(now clock.Time, id PeerID, out *GovOutbox) {
+	p := g.t.get(id)
+	if p == nil {
+		return
+	}
+	g.stats.Violations++
+	if p.Established() {
+		out.add(GovAction{Kind: ActDrop, Peer: id})
+		g.toCold(p, out)
+	}
+	g.shares = slices.DeleteFunc(g.shares, func(s shareReq) bool { return s.peer == id })
+	if p.Source&(SrcLocalRoot|srcExtra) != 0 {
+		p.Progress = 0
+		tm := g.cfg.Timing
+		g.fail(now, p, tm.RepromoteErrorDelay+g.fuzz(-tm.BackoffFuzz, tm.BackoffFuzz))
+		return
+	}
+	g.forget(id)
+}
+
+// shareResult ends one peer-sharing request. Replies are merged as they
+// come (the reference batches those within 3 s; the difference is at most
+// the batch wait). A reply longer than asked is a protocol violation.
+func (g *Governor) shareResult(now clock.Time, in Input, out *GovOutbox) {
+	i := slices.IndexFunc(g.shares, func(s shareReq) bool { return s.peer == in.Peer })
+	if i < 0 {
+		return // timed out or cancelled
+	}
+	asked := g.shares[i].asked
+	g.shares = slices.Delete(g.shares, i, i+1)
+	if in.Kind == InShareFailed {
+		return
+	}
+	g.stats.ShareReplies++
+	if len(in.Peers) > int(asked) {
+		g.violation(now, in.Peer, out)
+		return
+	}
+	deficit := g.targets.Known - g.Counts().Known
+	if deficit <= 0 {
+		return
+	}
+	c := g.cand[:0]
+	for _, id := range in.Peers {
+		if id != g.cfg.Self && id >= 0 && g.t.get(id) == nil {
+			c = append(c, id)
+		}
+	}
+	slices.Sort(c)
+	c = slices.Compact(c)
+	if len(c) > deficit { // keep a random subset of deficit peers
+		for j := 0; j < deficit; j++ {
+			k := j + g.rng.IntN(len(c)-j)
+			c[j], c[k] = c[k], c[j]
+		}
+		c = c[:deficit]
+	}
+	for _, id := range c {
+		g.t.insert(id, SrcShared, true)
+	}
+	g.cand = c
+}
+
+// addRoots adds root-request results with source src and returns how many
+// became new roots. Local roots are never touched; a known non-root peer
+// becomes a root; a big ledger peer leaves the other public-root sets.
+func (g *Governor) addRoots(ids []PeerID, src Source) int {
+	added := 0
+	for _, id := range ids {
+		if id == g.cfg.Self || id < 0 {
+			continue
+		}
+		p, isNew := g.t.insert(id, src, false)
+		switch {
+		case isNew:
+			added++
+		case p.IsLocal() || p.Source&src != 0:
+		case src == SrcBigLedger || p.Source&srcPublicRoot == 0:
+			p.Source = src
+			added++
+		}
+	}
+	return added
+}
