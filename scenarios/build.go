@@ -45,8 +45,10 @@ func Build(s *Scenario, seed uint64, obs sim.Observer) (*Run, error) {
 	if r.Latency, err = buildLatency(s, seed); err != nil {
 		return nil, err
 	}
-	if r.Peers, err = buildTopology(s, seed); err != nil {
-		return nil, err
+	if s.Topology.Model != TopologyP2P {
+		if r.Peers, err = buildTopology(s, seed); err != nil {
+			return nil, err
+		}
 	}
 	var producers []int32
 	for _, c := range s.Nodes.Classes {
@@ -72,6 +74,12 @@ func Build(s *Scenario, seed uint64, obs sim.Observer) (*Run, error) {
 		return nil, s.errorAt("nodes.stake", err)
 	}
 	bps := int64(math.Round(s.Network.BandwidthMbps * 1e6))
+	var p2p *sim.P2PConfig
+	if s.Topology.Model == TopologyP2P {
+		if p2p, err = buildP2P(s, seed, r); err != nil {
+			return nil, err
+		}
+	}
 	r.World, err = sim.NewWorld(sim.WorldConfig{
 		Slot:          s.Blocks.Slot,
 		ForgeDelay:    s.Blocks.ForgeDelay,
@@ -80,6 +88,7 @@ func Build(s *Scenario, seed uint64, obs sim.Observer) (*Run, error) {
 		Relay:         node.RelayConfig{HeaderValidation: s.Blocks.HeaderValidation, BodyValidation: s.Blocks.BodyValidation},
 		Jitter:        netmodel.Jitter{Fraction: s.Network.Jitter},
 		Seed:          seed,
+		P2P:           p2p,
 	}, r.Latency, r.Peers, sched, obs)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,8 @@ package scenarios
 import (
 	"path/filepath"
 	"time"
+
+	"github.com/dpsim/dpsim/node"
 )
 
 // Version is the only schema version this package reads. Additive changes
@@ -44,6 +46,9 @@ const (
 const (
 	TopologyRandom = "random"
 	TopologyEdges  = "edges"
+	// TopologyP2P runs Dynamic P2P: every node's peer selection governor
+	// and churn choose its peers (section p2p).
+	TopologyP2P = "p2p"
 )
 
 // Defaults of the v1 schema. Numbers that describe Cardano cite their source.
@@ -86,6 +91,18 @@ const (
 
 	// DefaultClassName names the single class used when nodes.classes is omitted.
 	DefaultClassName = "pool"
+
+	// Dynamic P2P defaults (spec/governor.md §1.3, §3.1): relay targets
+	// of ouroboros-network 0.22 (root 60, known 150, established 30,
+	// active 20, big ledger 15/10/5), churn every 3300 s + U(0, 600 s),
+	// forgetting after 5 consecutive failures (1.1).
+	DefaultChurnInterval = 3300 * time.Second
+	DefaultChurnJitter   = 600 * time.Second
+	DefaultMaxRetries    = 5
+	DefaultHandshakeRTTs = 1
+	DefaultSampleEvery   = time.Minute
+	MaxSampleEvery       = 24 * time.Hour
+	MaxCrashes           = 1000
 )
 
 // Scenario is one run of dpsim as described by a scenario file. Obtain one
@@ -101,6 +118,8 @@ type Scenario struct {
 	Network     Network       `yaml:"network"`
 	Topology    Topology      `yaml:"topology"`
 	Blocks      Blocks        `yaml:"blocks"`
+	P2P         P2P           `yaml:"p2p"`    // with topology.model p2p
+	Faults      Faults        `yaml:"faults"` // with topology.model p2p
 
 	// Path is the file the scenario came from (the name given to Parse);
 	// relative file references are resolved against its folder.
@@ -127,6 +146,12 @@ type Class struct {
 	Name     string `yaml:"name"`
 	Count    int    `yaml:"count"`
 	Producer bool   `yaml:"producer"` // producers hold stake and forge blocks
+	// Adversarial nodes break protocols (p2p only): an invalid header to
+	// every node that makes them hot, over-long peer-sharing replies.
+	Adversarial bool `yaml:"adversarial"`
+	// Targets, when any field is set, replace p2p.targets for this class
+	// (all seven fields then apply as written).
+	Targets TargetsSpec `yaml:"targets"`
 }
 
 // Stake says how stake is spread over the producer nodes.
@@ -170,6 +195,67 @@ type Blocks struct {
 	BodyValidation   time.Duration `yaml:"body_validation"`
 }
 
+// P2P configures Dynamic P2P (topology.model p2p).
+type P2P struct {
+	Targets TargetsSpec `yaml:"targets"`
+	// PeerSharing: nodes ask for and answer peer-sharing requests.
+	PeerSharing bool `yaml:"peer_sharing"`
+	// LedgerPeers: root requests are answered with ledger peers (pools
+	// drawn by √stake) and big ledger peers are used.
+	LedgerPeers bool `yaml:"ledger_peers"`
+	// Churn runs the churn governor; ChurnInterval + U(0, ChurnJitter) is
+	// its cycle period in deadline mode.
+	Churn         bool          `yaml:"churn"`
+	ChurnInterval time.Duration `yaml:"churn_interval"`
+	ChurnJitter   time.Duration `yaml:"churn_jitter"`
+	// MaxRetries: a peer is forgotten at its (MaxRetries+1)th consecutive
+	// connection failure; 0 never forgets (ouroboros-network before 1.1).
+	MaxRetries int `yaml:"max_retries"`
+	// HandshakeRTTs is the round trips a new connection costs.
+	HandshakeRTTs int `yaml:"handshake_rtts"`
+	// SampleEvery is the interval of peers.csv.
+	SampleEvery time.Duration `yaml:"sample_every"`
+}
+
+// TargetsSpec are the governor's seven targets as written in a scenario.
+type TargetsSpec struct {
+	Root                 int `yaml:"root"`
+	Known                int `yaml:"known"`
+	Established          int `yaml:"established"`
+	Active               int `yaml:"active"`
+	KnownBigLedger       int `yaml:"known_big_ledger"`
+	EstablishedBigLedger int `yaml:"established_big_ledger"`
+	ActiveBigLedger      int `yaml:"active_big_ledger"`
+}
+
+// IsZero reports whether no target is set.
+func (t TargetsSpec) IsZero() bool { return t == TargetsSpec{} }
+
+// Node converts to the governor's targets.
+func (t TargetsSpec) Node() node.Targets {
+	return node.Targets{Root: t.Root, Known: t.Known, Established: t.Established, Active: t.Active,
+		KnownBLP: t.KnownBigLedger, EstablishedBLP: t.EstablishedBigLedger, ActiveBLP: t.ActiveBigLedger}
+}
+
+// Faults are injected failures (topology.model p2p).
+type Faults struct {
+	// ConnectionFailure is the chance that a new connection attempt fails.
+	ConnectionFailure float64 `yaml:"connection_failure"`
+	// DropEvery is the mean time between network drops of one of a node's
+	// connections (exponential per node); 0 disables drops.
+	DropEvery time.Duration `yaml:"drop_every"`
+	Crashes   []CrashSpec   `yaml:"crashes"`
+}
+
+// CrashSpec crashes Count random nodes of Class at At for Down; they
+// restart with empty peer tables and their chain.
+type CrashSpec struct {
+	Class string        `yaml:"class"`
+	Count int           `yaml:"count"`
+	At    time.Duration `yaml:"at"`
+	Down  time.Duration `yaml:"down"`
+}
+
 // FileRef is a file named by a scenario: Raw as written, Resolved against
 // the scenario file's folder (Raw itself when absolute). In YAML it is a
 // plain string.
@@ -201,6 +287,13 @@ func Defaults() Scenario {
 			BandwidthMbps: DefaultBandwidthMbps,
 		},
 		Topology: Topology{Model: DefaultTopologyModel, Degree: DefaultDegree},
+		P2P: P2P{
+			Targets:     TargetsSpec{Root: 60, Known: 150, Established: 30, Active: 20, KnownBigLedger: 15, EstablishedBigLedger: 10, ActiveBigLedger: 5},
+			PeerSharing: true, LedgerPeers: true, Churn: true,
+			ChurnInterval: DefaultChurnInterval, ChurnJitter: DefaultChurnJitter,
+			MaxRetries: DefaultMaxRetries, HandshakeRTTs: DefaultHandshakeRTTs,
+			SampleEvery: DefaultSampleEvery,
+		},
 		Blocks: Blocks{
 			Slot:             DefaultSlot,
 			ActiveSlotCoeff:  DefaultActiveSlotCoeff,

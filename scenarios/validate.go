@@ -96,6 +96,7 @@ func Validate(s *Scenario) Problems {
 	v.network()
 	v.topology()
 	v.blocks()
+	v.p2p()
 	v.probs.sort()
 	return v.probs
 }
@@ -265,9 +266,9 @@ func (v *validator) network() {
 func (v *validator) topology() {
 	t := &v.s.Topology
 	switch t.Model {
-	case TopologyRandom, TopologyEdges:
+	case TopologyRandom, TopologyEdges, TopologyP2P:
 	default:
-		v.add("topology.model", t.Model, "accepted: random, edges")
+		v.add("topology.model", t.Model, "accepted: random, edges, p2p")
 	}
 	if t.Model == TopologyRandom {
 		maxDeg := v.s.Nodes.Count - 1
@@ -312,5 +313,87 @@ func (v *validator) blocks() {
 		if d.val < 0 || d.val > MaxDelay {
 			v.add(d.field, fmtDur(d.val), "accepted: a duration 0 … 1m")
 		}
+	}
+}
+
+// p2p checks the p2p and faults sections and the classes' P2P fields,
+// which apply only with topology.model p2p.
+func (v *validator) p2p() {
+	s := v.s
+	on := s.Topology.Model == TopologyP2P
+	if !on {
+		for _, f := range []string{"p2p", "faults"} {
+			if v.given(f) {
+				v.add(f, "", "applies only with topology.model: p2p; accepted: remove it")
+			}
+		}
+		for i, c := range s.Nodes.Classes {
+			f := fmt.Sprintf("nodes.classes[%d]", i)
+			if c.Adversarial {
+				v.add(f+".adversarial", "true", "applies only with topology.model: p2p; accepted: remove it")
+			}
+			if !c.Targets.IsZero() {
+				v.add(f+".targets", "", "applies only with topology.model: p2p; accepted: remove it")
+			}
+		}
+		return
+	}
+	p := &s.P2P
+	v.targets("p2p.targets", p.Targets)
+	for i, c := range s.Nodes.Classes {
+		if !c.Targets.IsZero() {
+			v.targets(fmt.Sprintf("nodes.classes[%d].targets", i), c.Targets)
+		}
+	}
+	if p.ChurnInterval <= 0 || p.ChurnInterval > MaxDuration {
+		v.add("p2p.churn_interval", fmtDur(p.ChurnInterval), "accepted: a duration > 0")
+	}
+	if p.ChurnJitter < 0 || p.ChurnJitter > MaxDuration {
+		v.add("p2p.churn_jitter", fmtDur(p.ChurnJitter), "accepted: a duration ≥ 0")
+	}
+	if p.MaxRetries < 0 || p.MaxRetries > 255 {
+		v.add("p2p.max_retries", fmtInt(p.MaxRetries), "accepted: an integer 0 … 255 (0: never forget failing peers)")
+	}
+	if p.HandshakeRTTs < 0 || p.HandshakeRTTs > 16 {
+		v.add("p2p.handshake_rtts", fmtInt(p.HandshakeRTTs), "accepted: an integer 0 … 16")
+	}
+	if p.SampleEvery < time.Second || p.SampleEvery > MaxSampleEvery {
+		v.add("p2p.sample_every", fmtDur(p.SampleEvery), "accepted: a duration 1s … 24h")
+	}
+	f := &s.Faults
+	if !(f.ConnectionFailure >= 0 && f.ConnectionFailure <= 1) {
+		v.add("faults.connection_failure", fmtFloat(f.ConnectionFailure), "accepted: a probability 0 … 1")
+	}
+	if f.DropEvery < 0 || (f.DropEvery > 0 && f.DropEvery < time.Second) {
+		v.add("faults.drop_every", fmtDur(f.DropEvery), "accepted: 0 (off) or a duration ≥ 1s")
+	}
+	if len(f.Crashes) > MaxCrashes {
+		v.add("faults.crashes", fmtInt(len(f.Crashes)), fmt.Sprintf("accepted: at most %d entries", MaxCrashes))
+	}
+	for i, c := range f.Crashes {
+		fld := fmt.Sprintf("faults.crashes[%d]", i)
+		j := slices.IndexFunc(s.Nodes.Classes, func(k Class) bool { return k.Name == c.Class })
+		if j < 0 {
+			names := make([]string, len(s.Nodes.Classes))
+			for k, cl := range s.Nodes.Classes {
+				names[k] = cl.Name
+			}
+			v.add(fld+".class", c.Class, "accepted: a class name ("+strings.Join(names, ", ")+")")
+		} else if c.Count < 1 || c.Count > s.Nodes.Classes[j].Count {
+			v.add(fld+".count", fmtInt(c.Count), fmt.Sprintf("accepted: an integer 1 … %d (the class's count)", s.Nodes.Classes[j].Count))
+		}
+		if c.At < 0 || c.At >= s.Duration {
+			v.add(fld+".at", fmtDur(c.At), "accepted: a duration ≥ 0 and before the end of the run")
+		}
+		if c.Down <= 0 || c.Down > MaxDuration {
+			v.add(fld+".down", fmtDur(c.Down), "accepted: a duration > 0")
+		}
+	}
+}
+
+// targets checks seven targets against the governor's sanity rule.
+func (v *validator) targets(field string, t TargetsSpec) {
+	if err := t.Node().Check(); err != nil {
+		v.add(field, fmt.Sprintf("%+v", t), "not sane: "+err.Error())
 	}
 }

@@ -28,6 +28,9 @@ type WorldConfig struct {
 	Jitter        netmodel.Jitter
 	Seed          uint64
 	Limits        Limits
+	// P2P, when set, runs Dynamic P2P: the relay graph comes from the
+	// governors' hot peers instead of NewWorld's peers argument.
+	P2P *P2PConfig
 }
 
 // World wires nodes to the engine and the network model: it turns the
@@ -47,13 +50,18 @@ type World struct {
 
 	kSlot, kHeader, kRequest, kBody, kWakeHeader, kWakeBody Kind
 
+	p2p *p2p
+
 	// Counters, flushed to the observer by Finish.
-	headers, requests, bodies, unroutable, battles int64
+	headers, requests, bodies, unroutable, battles, stale int64
 }
 
 // NewWorld builds a world. peers[i] are node i's relay peers (sorted).
 func NewWorld(cfg WorldConfig, lat netmodel.Latency, peers [][]int32, sched *node.LeaderSchedule, obs Observer) (*World, error) {
 	n := lat.N()
+	if cfg.P2P != nil && peers == nil {
+		peers = make([][]int32, n)
+	}
 	if len(peers) != n {
 		return nil, fmt.Errorf("world: %d peer lists for %d nodes", len(peers), n)
 	}
@@ -71,12 +79,23 @@ func NewWorld(cfg WorldConfig, lat netmodel.Latency, peers [][]int32, sched *nod
 	}
 	w.kSlot = w.Eng.Register("praos.slot", w.onSlot)
 	w.kHeader = w.Eng.Register("relay.header", w.nodeInput(func(n *node.Node, ev *Event, b node.BlockID, _ int32) {
+		if w.p2p != nil {
+			// Headers come over chain-sync, which runs only with hot peers.
+			if p := w.p2p.gov[ev.Node].Peer(ev.From); p == nil || p.State != node.Hot {
+				w.stale++
+				return
+			}
+			w.p2p.metrics[ev.Node].HeaderArrived(w.Chain.Get(b).Slot, ev.From, ev.At)
+		}
 		n.OnHeader(ev.At, ev.From, b, &w.out)
 	}))
 	w.kRequest = w.Eng.Register("relay.request", w.nodeInput(func(n *node.Node, ev *Event, b node.BlockID, count int32) {
 		n.OnRequest(ev.At, ev.From, b, count, &w.out)
 	}))
 	w.kBody = w.Eng.Register("relay.body", w.nodeInput(func(n *node.Node, ev *Event, b node.BlockID, _ int32) {
+		if w.p2p != nil {
+			w.p2p.metrics[ev.Node].BodyArrived(w.Chain.Get(b).Slot, ev.From, w.cfg.BodyBytes, ev.At)
+		}
 		n.OnBody(ev.At, ev.From, b, &w.out)
 	}))
 	w.kWakeHeader = w.Eng.Register("relay.header-valid", w.nodeInput(func(n *node.Node, ev *Event, b node.BlockID, _ int32) {
@@ -87,6 +106,11 @@ func NewWorld(cfg WorldConfig, lat netmodel.Latency, peers [][]int32, sched *nod
 	}))
 	if s := sched.NextSlot(); s >= 0 {
 		w.Eng.At(w.slotStart(s).Add(cfg.ForgeDelay), w.kSlot, -1, -1, s)
+	}
+	if cfg.P2P != nil {
+		if err := w.initP2P(*cfg.P2P, cfg.Seed); err != nil {
+			return nil, err
+		}
 	}
 	return w, nil
 }
@@ -104,6 +128,10 @@ func (w *World) Finish() {
 	w.obs.Count("bodies_sent", w.bodies)
 	w.obs.Count("unroutable_messages", w.unroutable)
 	w.obs.Count("slot_battles", w.battles)
+	if w.p2p != nil {
+		w.obs.Count("headers_not_hot", w.stale)
+		w.finishP2P()
+	}
 }
 
 func (w *World) onSlot(ev *Event) {
@@ -113,6 +141,9 @@ func (w *World) onSlot(ev *Event) {
 		w.battles++
 	}
 	for _, l := range w.lead {
+		if w.Down(int(l.Node)) {
+			continue // a crashed leader misses its slot
+		}
 		nd := w.Nodes[l.Node]
 		b := w.Chain.Add(nd.Tip(), slot, l.Node, l.VRF, ev.At)
 		w.obs.BlockMade(int(b.ID), slot, int(l.Node), w.slotStart(slot))
@@ -133,6 +164,9 @@ func unpack(a int64) (node.BlockID, int32)   { return node.BlockID(int32(a)), in
 // event, resets the outbox, runs the node and carries out its actions.
 func (w *World) nodeInput(in func(n *node.Node, ev *Event, b node.BlockID, count int32)) Handler {
 	return func(ev *Event) {
+		if w.Down(int(ev.Node)) {
+			return
+		}
 		b, count := unpack(ev.Arg)
 		w.out.Reset()
 		in(w.Nodes[ev.Node], ev, b, count)

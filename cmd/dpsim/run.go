@@ -5,11 +5,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/dpsim/dpsim/clock"
 	"github.com/dpsim/dpsim/results"
 	"github.com/dpsim/dpsim/scenarios"
+	"github.com/dpsim/dpsim/sim"
 	"github.com/spf13/cobra"
 )
 
@@ -60,6 +62,13 @@ func (o *runOptions) run(stdout io.Writer, path string) error {
 	if err != nil {
 		return badInput(err)
 	}
+	var series *results.PeerSeries
+	if s.Topology.Model == scenarios.TopologyP2P {
+		if series, err = peerSeries(s, r); err != nil {
+			return err
+		}
+		r.World.SetPeerSampler(series)
+	}
 	p := newProgress(os.Stderr, clock.Time(s.Duration))
 	if err := r.Execute(p.update); err != nil {
 		return err
@@ -72,13 +81,41 @@ func (o *runOptions) run(stdout io.Writer, path string) error {
 	if err := results.WriteRun(o.out, col, meta, results.Options{Arrivals: o.arrivals}); err != nil {
 		return err
 	}
+	if series != nil {
+		if err := results.WritePeers(o.out, series); err != nil {
+			return err
+		}
+	}
 	pooled := col.Pooled()
 	fmt.Fprintf(stdout, "%s: %d nodes, %d blocks, %s simulated, seed %d\n", s.Name, s.Nodes.Count, col.Blocks(), s.Duration, seed)
 	fmt.Fprintf(stdout, "adoption time since slot start: p50 %s ms, p95 %s ms, p99 %s ms, max %s ms\n",
 		results.FormatMS(pooled.P50), results.FormatMS(pooled.P95), results.FormatMS(pooled.P99), results.FormatMS(pooled.Max))
-	fmt.Fprintf(stdout, "wrote %s (plots: %s, %s)\n", o.out,
+	fmt.Fprintf(stdout, "wrote %s (plots: %s, %s", o.out,
 		filepath.Join(o.out, results.CDFPNGFile), filepath.Join(o.out, results.CDFSVGFile))
+	if series != nil {
+		fmt.Fprintf(stdout, ", %s", filepath.Join(o.out, results.PeersPNGFile))
+	}
+	fmt.Fprintln(stdout, ")")
 	return nil
+}
+
+// peerSeries prepares peers.csv: the scenario's classes in order and the
+// sampled metrics.
+func peerSeries(s *scenarios.Scenario, r *scenarios.Run) (*results.PeerSeries, error) {
+	var classes []string
+	classOf := make([]int, len(r.Class))
+	for _, c := range s.Nodes.Classes {
+		classes = append(classes, c.Name)
+	}
+	for i, name := range r.Class {
+		classOf[i] = slices.Index(classes, name)
+	}
+	ps, err := results.NewPeerSeries(classes, classOf, sim.PeerMetricNames)
+	if err != nil {
+		return nil, err
+	}
+	ps.Grow(int(s.Duration/s.P2P.SampleEvery) + 2)
+	return ps, nil
 }
 
 // progress prints one updating line on a terminal for runs longer than a
@@ -166,6 +203,11 @@ func newPlotCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := results.PlotDir(args[0]); err != nil {
 				return badInput(err)
+			}
+			if _, err := os.Stat(filepath.Join(args[0], results.PeersFile)); err == nil {
+				if err := results.PlotPeersDir(args[0]); err != nil {
+					return badInput(err)
+				}
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s and %s\n",
 				filepath.Join(args[0], results.CDFPNGFile), filepath.Join(args[0], results.CDFSVGFile))

@@ -1,0 +1,72 @@
+package scenarios
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/dpsim/dpsim/clock"
+	"github.com/dpsim/dpsim/netmodel"
+	"github.com/dpsim/dpsim/node"
+	"github.com/dpsim/dpsim/sim"
+)
+
+// buildP2P turns the p2p and faults sections into the world's Dynamic P2P
+// configuration: per node a governor (the class's targets, peer sharing,
+// ledger peers, no configured roots), production churn, and the faults.
+func buildP2P(s *Scenario, seed uint64, r *Run) (*sim.P2PConfig, error) {
+	n := s.Nodes.Count
+	p := &s.P2P
+	timing := node.DefaultTiming()
+	timing.MaxConnectionRetries = p.MaxRetries
+	bearer := netmodel.DefaultBearerConfig()
+	bearer.HandshakeRTTs = p.HandshakeRTTs
+	bearer.FailureProb = s.Faults.ConnectionFailure
+	cfg := &sim.P2PConfig{
+		Governors:   make([]node.GovernorConfig, n),
+		Churn:       make([]*node.ChurnConfig, n),
+		Bearer:      bearer,
+		Stake:       r.Stake,
+		Adversarial: make([]bool, n),
+		Metrics:     node.DefaultMetricsConfig(),
+		Faults:      sim.Faults{DropEvery: s.Faults.DropEvery},
+		SampleEvery: p.SampleEvery,
+	}
+	id := 0
+	for _, c := range s.Nodes.Classes {
+		t := p.Targets.Node()
+		if !c.Targets.IsZero() {
+			t = c.Targets.Node()
+		}
+		var churn *node.ChurnConfig
+		if p.Churn {
+			cc := node.DefaultChurnConfig(t)
+			cc.DeadlineInterval, cc.DeadlineJitter = p.ChurnInterval, p.ChurnJitter
+			churn = &cc
+		}
+		for k := 0; k < c.Count; k++ {
+			cfg.Governors[id] = node.GovernorConfig{
+				Self: int32(id), Targets: t, PeerSharing: p.PeerSharing, LedgerPeers: p.LedgerPeers,
+				Timing: timing, ShareSalt: sim.Derive(seed, "share-salt", uint64(id)).Uint64(),
+			}
+			cfg.Churn[id] = churn
+			cfg.Adversarial[id] = c.Adversarial
+			id++
+		}
+	}
+	// Crashes pick their nodes at random within the class, one stream per entry.
+	for ci, c := range s.Faults.Crashes {
+		first := 0
+		j := slices.IndexFunc(s.Nodes.Classes, func(k Class) bool { return k.Name == c.Class })
+		if j < 0 {
+			return nil, s.errorAt(fmt.Sprintf("faults.crashes[%d].class", ci), fmt.Errorf("unknown class %q", c.Class))
+		}
+		for _, k := range s.Nodes.Classes[:j] {
+			first += k.Count
+		}
+		perm := sim.Derive(seed, "crash", uint64(ci)).Perm(s.Nodes.Classes[j].Count)
+		for _, x := range perm[:c.Count] {
+			cfg.Faults.Crashes = append(cfg.Faults.Crashes, sim.Crash{Node: int32(first + x), At: clock.Time(c.At), Down: c.Down})
+		}
+	}
+	return cfg, nil
+}

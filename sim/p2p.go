@@ -1,0 +1,685 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/dpsim/dpsim/clock"
+	"github.com/dpsim/dpsim/netmodel"
+	"github.com/dpsim/dpsim/node"
+)
+
+// P2PConfig turns a World's relay graph into Dynamic P2P: every node runs
+// the peer selection governor, churn and peer metrics over the simulated
+// bearer, and blocks travel over hot connections only.
+type P2PConfig struct {
+	// Governors holds one configuration per node; Self must equal the index.
+	Governors []node.GovernorConfig
+	// Churn holds one churn configuration per node; nil leaves the node's
+	// targets fixed at its governor's.
+	Churn  []*node.ChurnConfig
+	Bearer netmodel.BearerConfig
+	// Stake is each node's relative stake. Pools are the nodes with stake
+	// > 0, each its own relay: ledger peers are drawn by √stake, big
+	// ledger peers are the largest pools holding 90 % of stake.
+	Stake []float64
+	// Adversarial nodes break the protocols: an invalid header to every
+	// node that makes them hot, and over-long peer-sharing replies.
+	Adversarial []bool
+	Metrics     node.MetricsConfig
+	Faults      Faults
+	// SampleEvery is the peer-sampling interval (0: no sampling).
+	SampleEvery time.Duration
+	Sampler     PeerSampler
+}
+
+// Faults are injected failures.
+type Faults struct {
+	// DropEvery is the mean time between network drops of one of a node's
+	// connections (exponential); 0 disables drops.
+	DropEvery time.Duration
+	// Crashes stop nodes for a while; a crashed node loses its
+	// connections and restarts with empty peer tables and its chain.
+	Crashes []Crash
+}
+
+// Crash stops Node at At for Down.
+type Crash struct {
+	Node int32
+	At   clock.Time
+	Down time.Duration
+}
+
+// PeerSampler receives the peer metrics: values[m][i] is metric m of node
+// i, include[i] false for a node that is down. results.PeerSeries
+// implements it.
+type PeerSampler interface {
+	Sample(t clock.Time, values [][]int64, include []bool)
+}
+
+// PeerMetricNames are the sampled metrics, in sampling order (documented
+// in docs/outputs.md).
+var PeerMetricNames = []string{
+	"known", "established", "active", "known_blp", "established_blp", "active_blp",
+	"outbound_warm", "outbound_hot", "inbound_warm", "inbound_hot",
+	"unidirectional", "duplex", "promotions", "demotions", "churn", "forgotten",
+}
+
+// Delays of the environment (spec/governor.md §2.3, §2.6, §2.7).
+const (
+	ledgerTTL       = 5 * time.Second  // ledger peers' TTL
+	publicRootTTL   = 60 * time.Second // DNS TTL clip floor for public roots
+	activateFailDly = time.Second      // warm→hot job's sleep after a failure
+	errorDelay      = 10 * time.Second // repromoteErrorDelay
+)
+
+// p2p is the World's Dynamic P2P state.
+type p2p struct {
+	cfg     P2PConfig
+	gov     []*node.Governor
+	churn   []*node.Churn
+	metrics []*node.Metrics
+	grng    []*rand.Rand // governor streams
+	crng    []*rand.Rand // churn streams
+	lrng    []*rand.Rand // ledger-request streams
+	frng    []*rand.Rand // fault streams
+	brng    *rand.Rand   // the bearer's stream
+	bearer  *netmodel.Bearer
+	gtimer  []Timer
+	ctimer  []Timer
+	down    []bool
+	out     node.GovOutbox
+	// Ledger: cumulative √stake over pools, and the big ledger peers with
+	// cumulative stake.
+	pools, blps     []int32
+	poolCum, blpCum []float64
+	// payload holds peer lists in flight (replies); free lists its free slots.
+	payload [][]node.PeerID
+	free    []int64
+	scratch []node.PeerID
+	conns   []netmodel.ConnID
+	values  [][]int64
+	include []bool
+	last    []node.GovStats // stats at the previous sample
+
+	kGov, kGovWake, kChurnWake, kShareReq, kReady, kDrop, kCrash, kRestart, kSample Kind
+	violations, drops, crashes                                                      int64
+}
+
+// gov input event encoding: Arg = input kind | flag<<8 | (payload+1)<<16.
+func govArg(k node.InputKind, flag bool, payload int64) int64 {
+	a := int64(k) | (payload+1)<<16
+	if flag {
+		a |= 1 << 8
+	}
+	return a
+}
+
+func (w *World) initP2P(cfg P2PConfig, seed uint64) error {
+	n := len(w.Nodes)
+	if len(cfg.Governors) != n || len(cfg.Churn) != n || len(cfg.Stake) != n || len(cfg.Adversarial) != n {
+		return fmt.Errorf("world: p2p config for %d/%d/%d/%d nodes, want %d", len(cfg.Governors), len(cfg.Churn), len(cfg.Stake), len(cfg.Adversarial), n)
+	}
+	b, err := netmodel.NewBearer(w.lat, cfg.Bearer)
+	if err != nil {
+		return err
+	}
+	p := &p2p{cfg: cfg, bearer: b, brng: Derive(seed, "bearer", 0),
+		gtimer: make([]Timer, n), ctimer: make([]Timer, n), down: make([]bool, n),
+		gov: make([]*node.Governor, n), churn: make([]*node.Churn, n), metrics: make([]*node.Metrics, n),
+		last: make([]node.GovStats, n),
+	}
+	for i := 0; i < n; i++ {
+		p.grng = append(p.grng, Derive(seed, "governor", uint64(i)))
+		p.crng = append(p.crng, Derive(seed, "churn", uint64(i)))
+		p.lrng = append(p.lrng, Derive(seed, "ledger", uint64(i)))
+		p.frng = append(p.frng, Derive(seed, "faults", uint64(i)))
+		if cfg.Governors[i].Self != int32(i) {
+			return fmt.Errorf("world: governor %d has Self %d", i, cfg.Governors[i].Self)
+		}
+		if cfg.Churn[i] != nil {
+			if err := cfg.Churn[i].Check(); err != nil {
+				return fmt.Errorf("world: node %d: %w", i, err)
+			}
+		}
+	}
+	p.ledger(cfg.Stake)
+	w.p2p = p
+	p.kGov = w.Eng.Register("gov.input", w.onGovInput)
+	p.kGovWake = w.Eng.Register("gov.wake", w.onGovWake)
+	p.kChurnWake = w.Eng.Register("churn.wake", w.onChurnWake)
+	p.kShareReq = w.Eng.Register("gov.share-request", w.onShareRequest)
+	p.kReady = w.Eng.Register("bearer.ready", w.onReady)
+	p.kDrop = w.Eng.Register("fault.drop", w.onDrop)
+	p.kCrash = w.Eng.Register("fault.crash", w.onCrash)
+	p.kRestart = w.Eng.Register("fault.restart", w.onRestart)
+	p.kSample = w.Eng.Register("peers.sample", w.onSample)
+	for i := 0; i < n; i++ {
+		w.Nodes[i].Peers = nil
+		if err := w.startNode(int32(i), 0); err != nil {
+			return err
+		}
+		if cfg.Faults.DropEvery > 0 {
+			w.Eng.At(w.expDelay(int32(i)), p.kDrop, int32(i), -1, 0)
+		}
+	}
+	for ci, c := range cfg.Faults.Crashes {
+		if c.Node < 0 || int(c.Node) >= n || c.At < 0 || c.Down <= 0 {
+			return fmt.Errorf("world: crash %d %+v: accepted a node in [0, %d), a time ≥ 0 and a positive down time", ci, c, n)
+		}
+		w.Eng.At(c.At, p.kCrash, c.Node, -1, int64(ci))
+	}
+	if cfg.SampleEvery > 0 {
+		p.values = make([][]int64, len(PeerMetricNames))
+		for m := range p.values {
+			p.values[m] = make([]int64, n)
+		}
+		p.include = make([]bool, n)
+		w.Eng.At(0, p.kSample, -1, -1, 0)
+	}
+	return nil
+}
+
+// ledger prepares the ledger-peer draws: pools weighted by √stake, and the
+// big ledger peers, the largest pools until 90 % of all stake
+// (bigLedgerPeerQuota, spec/governor.md §1.2), weighted by stake.
+func (p *p2p) ledger(stake []float64) {
+	total, cum := 0.0, 0.0
+	for i, s := range stake {
+		if s > 0 {
+			p.pools = append(p.pools, int32(i))
+			cum += math.Sqrt(s)
+			p.poolCum = append(p.poolCum, cum)
+			total += s
+		}
+	}
+	byStake := slices.Clone(p.pools)
+	slices.SortStableFunc(byStake, func(a, b int32) int {
+		switch {
+		case stake[a] > stake[b]:
+			return -1
+		case stake[a] < stake[b]:
+			return 1
+		}
+		return int(a - b)
+	})
+	acc := 0.0
+	for _, id := range byStake {
+		if acc >= 0.9*total {
+			break
+		}
+		acc += stake[id]
+		p.blps = append(p.blps, id)
+		p.blpCum = append(p.blpCum, acc)
+	}
+}
+
+// draw picks up to n distinct ids from ids (weights as cumulative sums),
+// excluding self, with at most 4n+8 draws.
+func draw(ids []int32, cum []float64, n int, self int32, rng *rand.Rand, dst []node.PeerID) []node.PeerID {
+	if len(ids) == 0 {
+		return dst
+	}
+	start := len(dst)
+	total := cum[len(cum)-1]
+	for tries := 0; len(dst)-start < n && tries < 4*n+8; tries++ {
+		u := rng.Float64() * total
+		i, _ := slices.BinarySearch(cum, u)
+		i = min(i, len(ids)-1)
+		if id := ids[i]; id != self && !slices.Contains(dst[start:], id) {
+			dst = append(dst, id)
+		}
+	}
+	return dst
+}
+
+// startNode creates node i's governor, churn and metrics and runs its
+// first step.
+func (w *World) startNode(i int32, now clock.Time) error {
+	p := w.p2p
+	m, err := node.NewMetrics(p.cfg.Metrics)
+	if err != nil {
+		return err
+	}
+	g, err := node.NewGovernor(p.cfg.Governors[i], p.grng[i], m)
+	if err != nil {
+		return fmt.Errorf("world: node %d: %w", i, err)
+	}
+	p.gov[i], p.metrics[i] = g, m
+	p.churn[i] = nil
+	if c := p.cfg.Churn[i]; c != nil {
+		p.churn[i] = node.NewChurn(*c, p.crng[i])
+	}
+	w.stepNode(i, now, node.Input{Kind: node.InTick})
+	return nil
+}
+
+// stepNode gives node i's governor one input, lets churn react to the new
+// counters (feeding changed targets back), and re-arms both timers.
+func (w *World) stepNode(i int32, now clock.Time, in node.Input) {
+	p := w.p2p
+	g := p.gov[i]
+	p.out.Reset()
+	wake := g.Step(now, in, &p.out)
+	w.applyGov(i, now)
+	if c := p.churn[i]; c != nil {
+		for k := 0; k < 16; k++ {
+			t, changed, cw := c.Step(now, node.ChurnDeadline, g.Counts())
+			w.arm(&p.ctimer[i], cw, now, p.kChurnWake, i)
+			if !changed {
+				break
+			}
+			p.out.Reset()
+			wake = g.Step(now, node.Input{Kind: node.InTargets, Targets: t}, &p.out)
+			w.applyGov(i, now)
+		}
+	}
+	w.arm(&p.gtimer[i], wake, now, p.kGovWake, i)
+}
+
+// arm sets a wake-up timer unless one at or before t is already armed (an
+// early wake-up is harmless and saves queue churn).
+func (w *World) arm(tm *Timer, t, now clock.Time, k Kind, i int32) {
+	if t == clock.Never || t <= now {
+		return
+	}
+	if at, ok := tm.Armed(); ok && at <= t && at > now {
+		return
+	}
+	w.Eng.Arm(tm, t, k, i, 0)
+}
+
+func (w *World) onGovWake(ev *Event) {
+	p := w.p2p
+	if !p.gtimer[ev.Node].Fire(ev) || p.down[ev.Node] {
+		return
+	}
+	w.stepNode(ev.Node, ev.At, node.Input{Kind: node.InTick})
+}
+
+func (w *World) onChurnWake(ev *Event) {
+	p := w.p2p
+	if !p.ctimer[ev.Node].Fire(ev) || p.down[ev.Node] {
+		return
+	}
+	w.stepNode(ev.Node, ev.At, node.Input{Kind: node.InTick})
+}
+
+// input schedules a governor input for node to about peer at t.
+func (w *World) input(t clock.Time, to, peer int32, k node.InputKind, flag bool, payload int64) {
+	w.Eng.At(t, w.p2p.kGov, to, peer, govArg(k, flag, payload))
+}
+
+func (w *World) onGovInput(ev *Event) {
+	p := w.p2p
+	k := node.InputKind(ev.Arg & 0xff)
+	flag := ev.Arg&(1<<8) != 0
+	payload := ev.Arg>>16 - 1
+	var ids []node.PeerID
+	if payload >= 0 {
+		ids = p.payload[payload]
+		defer w.release(payload)
+	}
+	if p.down[ev.Node] {
+		return
+	}
+	in := node.Input{Kind: k, Peer: ev.From, Peers: ids, Sharing: flag}
+	switch k {
+	case node.InAsyncWarm, node.InAsyncCold:
+		in.Delay = errorDelay
+	case node.InRoots:
+		in.Delay = publicRootTTL
+		if p.cfg.Governors[ev.Node].LedgerPeers {
+			in.Delay = ledgerTTL
+		}
+	case node.InBigLedger:
+		in.Delay = ledgerTTL
+	}
+	w.stepNode(ev.Node, ev.At, in)
+}
+
+// hold stores a peer list for an event and returns its slot.
+func (w *World) hold(ids []node.PeerID) int64 {
+	p := w.p2p
+	if k := len(p.free); k > 0 {
+		i := p.free[k-1]
+		p.free = p.free[:k-1]
+		p.payload[i] = append(p.payload[i][:0], ids...)
+		return i
+	}
+	p.payload = append(p.payload, slices.Clone(ids))
+	return int64(len(p.payload) - 1)
+}
+
+func (w *World) release(i int64) { w.p2p.free = append(w.p2p.free, i) }
+
+func (w *World) rtt(a, b int32) (time.Duration, bool) {
+	x, ok1 := w.lat.OneWay(int(a), int(b))
+	y, ok2 := w.lat.OneWay(int(b), int(a))
+	return x + y, ok1 && ok2
+}
+
+// applyGov carries out node self's governor actions.
+func (w *World) applyGov(self int32, now clock.Time) {
+	p := w.p2p
+	for _, a := range p.out.Actions {
+		switch a.Kind {
+		case node.ActConnect:
+			w.dial(self, a.Peer, now)
+		case node.ActActivate:
+			if rtt, ok := w.rtt(self, a.Peer); ok && w.connected(self, a.Peer) {
+				w.input(now.Add(rtt), self, a.Peer, node.InActivated, false, -1)
+			} else {
+				w.input(now.Add(activateFailDly), self, a.Peer, node.InActivateFailed, false, -1)
+			}
+		case node.ActDeactivate:
+			rtt, _ := w.rtt(self, a.Peer)
+			w.input(now.Add(rtt), self, a.Peer, node.InDeactivated, false, -1)
+		case node.ActClose:
+			if id, ok := p.bearer.Lookup(int(self), int(a.Peer)); ok {
+				p.bearer.Release(now, id, int(self))
+				w.input(now, a.Peer, self, node.InInboundDown, false, -1)
+			}
+			w.input(now, self, a.Peer, node.InClosed, false, -1)
+		case node.ActDrop:
+			w.fail(now, self, a.Peer)
+		case node.ActShareRequest:
+			if d, ok := w.lat.OneWay(int(self), int(a.Peer)); ok && w.connected(self, a.Peer) {
+				w.Eng.At(now.Add(d), p.kShareReq, a.Peer, self, int64(a.Count))
+			}
+		case node.ActRequestRoots:
+			ids := p.scratch[:0]
+			if p.cfg.Governors[self].LedgerPeers {
+				ids = draw(p.pools, p.poolCum, int(a.Count), self, p.lrng[self], ids)
+			} else {
+				for _, r := range p.cfg.Governors[self].PublicRoots {
+					ids = append(ids, r.Peer)
+				}
+			}
+			p.scratch = ids
+			w.input(now, self, -1, node.InRoots, false, w.hold(ids))
+		case node.ActRequestBLP:
+			ids := draw(p.blps, p.blpCum, int(a.Count), self, p.lrng[self], p.scratch[:0])
+			p.scratch = ids
+			w.input(now, self, -1, node.InBigLedger, false, w.hold(ids))
+		case node.NoteHot:
+			w.Nodes[a.Peer].Peers = insertSorted(w.Nodes[a.Peer].Peers, self)
+			// Chain-sync starts: the upstream announces its tip.
+			if tip := w.Nodes[a.Peer].Tip(); tip != node.NoBlock {
+				w.send(now, a.Peer, self, w.kHeader, pack(tip, 0))
+			}
+			if p.cfg.Adversarial[a.Peer] {
+				d, _ := w.lat.OneWay(int(a.Peer), int(self))
+				w.input(now.Add(d+w.cfg.Relay.HeaderValidation), self, a.Peer, node.InViolation, false, -1)
+			}
+		case node.NoteUnhot:
+			w.Nodes[a.Peer].Peers = deleteSorted(w.Nodes[a.Peer].Peers, self)
+		}
+	}
+}
+
+func insertSorted(s []int32, x int32) []int32 {
+	if i, ok := slices.BinarySearch(s, x); !ok {
+		return slices.Insert(s, i, x)
+	}
+	return s
+}
+
+func deleteSorted(s []int32, x int32) []int32 {
+	if i, ok := slices.BinarySearch(s, x); ok {
+		return slices.Delete(s, i, i+1)
+	}
+	return s
+}
+
+// connected reports whether a and b share a live connection.
+func (w *World) connected(a, b int32) bool {
+	id, ok := w.p2p.bearer.Lookup(int(a), int(b))
+	return ok && w.p2p.bearer.Info(0, id).State == netmodel.StateEstablished
+}
+
+// dial runs a cold→warm job: the bearer answers when and whether it
+// connects; the governor hears at that time.
+func (w *World) dial(self, peer int32, now clock.Time) {
+	p := w.p2p
+	if p.down[peer] {
+		w.input(now.Add(p.cfg.Bearer.HandshakeTimeout), self, peer, node.InConnectFailed, false, -1)
+		return
+	}
+	res := p.bearer.Dial(now, int(self), int(peer), p.brng)
+	if res.Pruned != netmodel.NoConn {
+		w.lost(now, res.Pruned)
+	}
+	if res.Outcome == netmodel.DialFailed {
+		w.input(res.At, self, peer, node.InConnectFailed, false, -1)
+		return
+	}
+	w.Eng.At(res.At, p.kReady, self, peer, int64(res.Conn)|int64(res.Outcome)<<32)
+}
+
+// onReady completes a dial at the end of its handshake.
+func (w *World) onReady(ev *Event) {
+	p := w.p2p
+	id := netmodel.ConnID(int32(ev.Arg))
+	outcome := netmodel.DialOutcome(ev.Arg >> 32)
+	self, peer := ev.Node, ev.From
+	ok := p.bearer.Info(ev.At, id).State == netmodel.StateEstablished
+	if outcome == netmodel.DialNew {
+		ok = p.bearer.Established(ev.At, id)
+	}
+	if !ok || p.down[peer] {
+		w.input(ev.At, self, peer, node.InConnectFailed, false, -1)
+		return
+	}
+	w.input(ev.At, self, peer, node.InConnected, p.cfg.Governors[peer].PeerSharing, -1)
+	w.input(ev.At, peer, self, node.InInboundUp, false, -1)
+}
+
+// lost tells both ends of a connection that ended without their asking
+// (pruned, dropped or crashed) that the peer is cold.
+func (w *World) lost(now clock.Time, id netmodel.ConnID) {
+	info := w.p2p.bearer.Info(now, id)
+	a, b := int32(info.Initiator), int32(info.Responder)
+	w.input(now, a, b, node.InAsyncCold, false, -1)
+	w.input(now, b, a, node.InAsyncCold, false, -1)
+	w.input(now, a, b, node.InInboundDown, false, -1)
+	w.input(now, b, a, node.InInboundDown, false, -1)
+}
+
+// fail drops the connection between a and b, if live.
+func (w *World) fail(now clock.Time, a, b int32) {
+	p := w.p2p
+	if id, ok := p.bearer.Lookup(int(a), int(b)); ok && p.bearer.Fail(now, id) {
+		w.lost(now, id)
+	}
+}
+
+// onShareRequest answers a peer-sharing request at the responder.
+func (w *World) onShareRequest(ev *Event) {
+	p := w.p2p
+	self, from := ev.Node, ev.From
+	d, ok := w.lat.OneWay(int(self), int(from))
+	if p.down[self] || !ok {
+		return
+	}
+	ids := p.gov[self].Shareable(ev.At, from, int(ev.Arg), p.scratch[:0])
+	if p.cfg.Adversarial[self] {
+		// An over-long reply: a protocol violation.
+		for len(ids) <= int(ev.Arg) {
+			ids = append(ids, int32(p.frng[self].IntN(len(w.Nodes))))
+		}
+	}
+	p.scratch = ids
+	w.input(ev.At.Add(d), from, self, node.InShareReply, false, w.hold(ids))
+}
+
+// expDelay draws node i's next drop time offset.
+func (w *World) expDelay(i int32) clock.Time {
+	mean := float64(w.p2p.cfg.Faults.DropEvery)
+	return clock.Time(w.p2p.frng[i].ExpFloat64() * mean)
+}
+
+func (w *World) onDrop(ev *Event) {
+	p := w.p2p
+	i := ev.Node
+	w.Eng.At(ev.At+w.expDelay(i), p.kDrop, i, -1, 0)
+	if p.down[i] {
+		return
+	}
+	p.conns = p.bearer.AppendConns(p.conns[:0], int(i))
+	if len(p.conns) == 0 {
+		return
+	}
+	id := p.conns[p.frng[i].IntN(len(p.conns))]
+	if p.bearer.Fail(ev.At, id) {
+		p.drops++
+		w.lost(ev.At, id)
+	}
+}
+
+func (w *World) onCrash(ev *Event) {
+	p := w.p2p
+	i := ev.Node
+	if p.down[i] {
+		return
+	}
+	p.crashes++
+	p.conns = p.bearer.AppendConns(p.conns[:0], int(i))
+	for _, id := range p.conns {
+		if p.bearer.Fail(ev.At, id) {
+			w.lost(ev.At, id)
+		}
+	}
+	// Its upstreams stop serving it.
+	for _, pe := range p.gov[i].Peers() {
+		if pe.State == node.Hot {
+			w.Nodes[pe.ID].Peers = deleteSorted(w.Nodes[pe.ID].Peers, i)
+		}
+	}
+	p.down[i] = true
+	p.gtimer[i].Cancel()
+	p.ctimer[i].Cancel()
+	w.Nodes[i].Peers = w.Nodes[i].Peers[:0]
+	c := p.cfg.Faults.Crashes[ev.Arg]
+	w.Eng.At(ev.At.Add(c.Down), p.kRestart, i, -1, 0)
+}
+
+func (w *World) onRestart(ev *Event) {
+	p := w.p2p
+	p.down[ev.Node] = false
+	w.Nodes[ev.Node].Restart()
+	// A restart re-reads the configuration: the error cannot occur, the
+	// same configuration built the node at the start.
+	if err := w.startNode(ev.Node, ev.At); err != nil {
+		panic(err)
+	}
+}
+
+// onSample samples every node's peer metrics.
+func (w *World) onSample(ev *Event) {
+	p := w.p2p
+	w.Eng.At(ev.At.Add(p.cfg.SampleEvery), p.kSample, -1, -1, 0)
+	if p.cfg.Sampler == nil {
+		return
+	}
+	v := p.values
+	for m := range v {
+		clear(v[m])
+	}
+	for i, g := range p.gov {
+		p.include[i] = !p.down[i]
+		if p.down[i] {
+			continue
+		}
+		c := g.Counts()
+		v[0][i], v[1][i], v[2][i] = int64(c.Known), int64(c.Established), int64(c.Active)
+		v[3][i], v[4][i], v[5][i] = int64(c.KnownBLP), int64(c.EstablishedBLP), int64(c.ActiveBLP)
+		for _, pe := range g.Peers() {
+			switch pe.State {
+			case node.Warm:
+				v[6][i]++
+				v[8][pe.ID]++
+			case node.Hot:
+				v[7][i]++
+				v[9][pe.ID]++
+			}
+		}
+		in, out, dup := p.bearer.Inbound(i), p.bearer.Outbound(i), p.bearer.Duplex(i)
+		v[10][i], v[11][i] = int64(in+out-2*dup), int64(dup)
+		s, l := g.Stats(), &p.last[i]
+		if s.Decisions < l.Decisions { // restarted: a fresh governor
+			*l = node.GovStats{}
+		}
+		v[12][i] = s.PromotedCold + s.PromotedWarm - l.PromotedCold - l.PromotedWarm
+		v[13][i] = s.DemotedHot + s.DemotedWarm + s.AsyncDemotions - l.DemotedHot - l.DemotedWarm - l.AsyncDemotions
+		v[14][i] = s.DemotedHot - l.DemotedHot
+		v[15][i] = s.Forgotten - l.Forgotten
+		*l = s
+	}
+	p.cfg.Sampler.Sample(ev.At, v, p.include)
+}
+
+// SetPeerSampler sets the receiver of the peer metrics sampled every
+// P2PConfig.SampleEvery; call it before running. No-op in a static world.
+func (w *World) SetPeerSampler(s PeerSampler) {
+	if w.p2p != nil {
+		w.p2p.cfg.Sampler = s
+	}
+}
+
+// finishP2P reports the P2P counters.
+func (w *World) finishP2P() {
+	p := w.p2p
+	var s node.GovStats
+	livelocks := int64(0)
+	for _, g := range p.gov {
+		x := g.Stats()
+		s.PromotedCold += x.PromotedCold
+		s.PromotedWarm += x.PromotedWarm
+		s.DemotedHot += x.DemotedHot
+		s.DemotedWarm += x.DemotedWarm
+		s.AsyncDemotions += x.AsyncDemotions
+		s.ConnectFailures += x.ConnectFailures
+		s.Forgotten += x.Forgotten
+		s.ShareRequests += x.ShareRequests
+		s.Violations += x.Violations
+		if g.Livelocked() {
+			livelocks++
+		}
+	}
+	w.obs.Count("gov_promotions_cold_warm", s.PromotedCold)
+	w.obs.Count("gov_promotions_warm_hot", s.PromotedWarm)
+	w.obs.Count("gov_demotions_hot_warm", s.DemotedHot)
+	w.obs.Count("gov_demotions_warm_cold", s.DemotedWarm)
+	w.obs.Count("gov_async_demotions", s.AsyncDemotions)
+	w.obs.Count("gov_connect_failures", s.ConnectFailures)
+	w.obs.Count("gov_forgotten", s.Forgotten)
+	w.obs.Count("gov_share_requests", s.ShareRequests)
+	w.obs.Count("gov_violations", s.Violations)
+	w.obs.Count("gov_livelocks", livelocks)
+	w.obs.Count("fault_drops", p.drops)
+	w.obs.Count("fault_crashes", p.crashes)
+	w.obs.Count("connections", int64(p.bearer.NumConns()))
+}
+
+// Governor returns node i's governor (nil in a static world).
+func (w *World) Governor(i int) *node.Governor {
+	if w.p2p == nil {
+		return nil
+	}
+	return w.p2p.gov[i]
+}
+
+// Churn returns node i's churn governor (nil without churn).
+func (w *World) Churn(i int) *node.Churn {
+	if w.p2p == nil {
+		return nil
+	}
+	return w.p2p.churn[i]
+}
+
+// Down reports whether node i is crashed.
+func (w *World) Down(i int) bool { return w.p2p != nil && w.p2p.down[i] }
