@@ -88,6 +88,9 @@ type p2p struct {
 	frng    []*rand.Rand // fault streams
 	brng    *rand.Rand   // the bearer's stream
 	bearer  *netmodel.Bearer
+	// up[i] lists node i's hot upstream peers (sorted): a short list that
+	// the header filter scans instead of searching the peer table.
+	up      [][]int32
 	gtimer  []Timer
 	ctimer  []Timer
 	down    []bool
@@ -128,7 +131,7 @@ func (w *World) initP2P(cfg P2PConfig, seed uint64) error {
 		return err
 	}
 	p := &p2p{cfg: cfg, bearer: b, brng: Derive(seed, "bearer", 0),
-		gtimer: make([]Timer, n), ctimer: make([]Timer, n), down: make([]bool, n),
+		up: make([][]int32, n), gtimer: make([]Timer, n), ctimer: make([]Timer, n), down: make([]bool, n),
 		gov: make([]*node.Governor, n), churn: make([]*node.Churn, n), metrics: make([]*node.Metrics, n),
 		last: make([]node.GovStats, n),
 	}
@@ -406,6 +409,7 @@ func (w *World) applyGov(self int32, now clock.Time) {
 			p.scratch = ids
 			w.input(now, self, -1, node.InBigLedger, false, w.hold(ids))
 		case node.NoteHot:
+			p.up[self] = insertSorted(p.up[self], a.Peer)
 			w.Nodes[a.Peer].Peers = insertSorted(w.Nodes[a.Peer].Peers, self)
 			// Chain-sync starts: the upstream announces its tip.
 			if tip := w.Nodes[a.Peer].Tip(); tip != node.NoBlock {
@@ -416,6 +420,7 @@ func (w *World) applyGov(self int32, now clock.Time) {
 				w.input(now.Add(d+w.cfg.Relay.HeaderValidation), self, a.Peer, node.InViolation, false, -1)
 			}
 		case node.NoteUnhot:
+			p.up[self] = deleteSorted(p.up[self], a.Peer)
 			w.Nodes[a.Peer].Peers = deleteSorted(w.Nodes[a.Peer].Peers, self)
 		}
 	}
@@ -434,6 +439,9 @@ func deleteSorted(s []int32, x int32) []int32 {
 	}
 	return s
 }
+
+// isHot reports whether node i has peer as a hot upstream.
+func (p *p2p) isHot(i, peer int32) bool { return slices.Contains(p.up[i], peer) }
 
 // connected reports whether a and b share a live connection.
 func (w *World) connected(a, b int32) bool {
@@ -554,11 +562,10 @@ func (w *World) onCrash(ev *Event) {
 		}
 	}
 	// Its upstreams stop serving it.
-	for _, pe := range p.gov[i].Peers() {
-		if pe.State == node.Hot {
-			w.Nodes[pe.ID].Peers = deleteSorted(w.Nodes[pe.ID].Peers, i)
-		}
+	for _, u := range p.up[i] {
+		w.Nodes[u].Peers = deleteSorted(w.Nodes[u].Peers, i)
 	}
+	p.up[i] = p.up[i][:0]
 	p.down[i] = true
 	p.gtimer[i].Cancel()
 	p.ctimer[i].Cancel()

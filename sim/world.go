@@ -81,7 +81,7 @@ func NewWorld(cfg WorldConfig, lat netmodel.Latency, peers [][]int32, sched *nod
 	w.kHeader = w.Eng.Register("relay.header", w.nodeInput(func(n *node.Node, ev *Event, b node.BlockID, _ int32) {
 		if w.p2p != nil {
 			// Headers come over chain-sync, which runs only with hot peers.
-			if p := w.p2p.gov[ev.Node].Peer(ev.From); p == nil || p.State != node.Hot {
+			if !w.p2p.isHot(ev.Node, ev.From) {
 				w.stale++
 				return
 			}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -20,6 +21,7 @@ type runOptions struct {
 	seed     uint64
 	seedSet  bool
 	arrivals bool
+	cpuprof  string
 }
 
 func newRunCmd() *cobra.Command {
@@ -44,6 +46,7 @@ every file and column. The same scenario and seed give byte-identical files.`,
 	f.StringVar(&o.out, "out", "", "output folder (required; created if missing)")
 	f.Uint64Var(&o.seed, "seed", 0, "master seed (default: the scenario's seed)")
 	f.BoolVar(&o.arrivals, "arrivals", false, "also write arrivals.csv with every adoption time")
+	f.StringVar(&o.cpuprof, "cpuprofile", "", "write a Go CPU profile of the simulation to this file (for go tool pprof)")
 	cmd.MarkFlagRequired("out")
 	return cmd
 }
@@ -70,7 +73,13 @@ func (o *runOptions) run(stdout io.Writer, path string) error {
 		r.World.SetPeerSampler(series)
 	}
 	p := newProgress(os.Stderr, clock.Time(s.Duration))
-	if err := r.Execute(p.update); err != nil {
+	stop, err := startCPUProfile(o.cpuprof)
+	if err != nil {
+		return err
+	}
+	err = r.Execute(p.update)
+	stop()
+	if err != nil {
 		return err
 	}
 	p.done()
@@ -214,4 +223,21 @@ func newPlotCmd() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// startCPUProfile starts a CPU profile into path ("" = none) and returns
+// the function that stops it.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
