@@ -90,11 +90,11 @@ type p2p struct {
 	bearer  *netmodel.Bearer
 	// up[i] lists node i's hot upstream peers (sorted): a short list that
 	// the header filter scans instead of searching the peer table.
-	up      [][]int32
-	gtimer  []Timer
-	ctimer  []Timer
-	down    []bool
-	out     node.GovOutbox
+	up     [][]int32
+	gtimer []Timer
+	ctimer []Timer
+	down   []bool
+	out    node.GovOutbox
 	// Ledger: cumulative √stake over pools, and the big ledger peers with
 	// cumulative stake.
 	pools, blps     []int32
