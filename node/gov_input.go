@@ -28,6 +28,10 @@ func (g *Governor) handle(now clock.Time, in Input, out *GovOutbox) {
 		if p := g.t.get(in.Peer); p != nil && p.Progress&PromoteCold != 0 {
 			p.Progress &^= PromoteCold
 			g.stats.ConnectFailures++
+			if p.violated {
+				g.punish(now, p)
+				return
+			}
 			g.fail(now, p, g.backoff(int(p.FailCount)+1))
 		}
 	case InActivated:
@@ -137,6 +141,11 @@ func (g *Governor) connected(now clock.Time, in Input, out *GovOutbox) {
 		return
 	}
 	p.Progress &^= PromoteCold
+	if p.violated { // the peer broke a protocol while we dialled it
+		out.add(GovAction{Kind: ActClose, Peer: p.ID})
+		g.punish(now, p)
+		return
+	}
 	p.State = Warm
 	p.Successful, p.Tepid = true, false
 	p.NextActivate = 0
@@ -160,26 +169,46 @@ func (g *Governor) toCold(p *Peer, out *GovOutbox) {
 }
 
 // violation handles adversarial behaviour (seed 002): the peer is demoted
-// from hot, warm and known at once; local roots and extra peers, which
-// cannot be forgotten, go cold with the error delay instead.
+// from hot, warm and known at once and its connection dropped; local roots
+// and extra peers, which cannot be forgotten, go cold with the error delay
+// instead. A peer whose connect is in flight keeps its mark until the
+// connect answers, so it is never dialled twice at once; the answer then
+// completes the violation (see connected and InConnectFailed).
 func (g *Governor) violation(now clock.Time, id PeerID, out *GovOutbox) {
 	p := g.t.get(id)
 	if p == nil {
 		return
 	}
 	g.stats.Violations++
+	if i, ok := slices.BinarySearch(g.inbound, id); ok {
+		g.inbound = slices.Delete(g.inbound, i, i+1)
+		if !p.Established() {
+			out.add(GovAction{Kind: ActDrop, Peer: id})
+		}
+	}
 	if p.Established() {
 		out.add(GovAction{Kind: ActDrop, Peer: id})
 		g.toCold(p, out)
 	}
 	g.shares = slices.DeleteFunc(g.shares, func(s shareReq) bool { return s.peer == id })
+	if p.Progress&PromoteCold != 0 {
+		p.violated = true
+		return
+	}
+	g.punish(now, p)
+}
+
+// punish ends a violation: forget the peer, or, for a local root or an
+// extra peer, a failure with the error delay.
+func (g *Governor) punish(now clock.Time, p *Peer) {
+	p.violated = false
 	if p.Source&(SrcLocalRoot|srcExtra) != 0 {
 		p.Progress = 0
 		tm := g.cfg.Timing
 		g.fail(now, p, tm.RepromoteErrorDelay+g.fuzz(-tm.BackoffFuzz, tm.BackoffFuzz))
 		return
 	}
-	g.forget(id)
+	g.forget(p.ID)
 }
 
 // shareResult ends one peer-sharing request. Replies are merged as they

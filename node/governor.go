@@ -556,7 +556,10 @@ func (g *Governor) fail(now clock.Time, p *Peer, delay time.Duration) bool {
 	if p.FailCount < 255 {
 		p.FailCount++
 	}
-	p.NextConnect = now.Add(max(0, delay))
+	// A later backoff already in force is kept; a failure cancels a
+	// pending fail-count clear ("if no failure happens before then").
+	p.NextConnect = max(p.NextConnect, now.Add(max(0, delay)))
+	p.ClearFailAt = clock.Never
 	if mr := g.cfg.Timing.MaxConnectionRetries; mr > 0 && before >= mr && p.Source&(SrcLocalRoot|srcExtra) == 0 {
 		g.stats.FailForgotten++
 		g.forget(p.ID)

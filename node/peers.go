@@ -125,6 +125,8 @@ type Peer struct {
 	NextShare clock.Time
 	// ClearFailAt resets FailCount (120 s after a hot promotion); Never if unset.
 	ClearFailAt clock.Time
+	// violated: broke a protocol while a connect was in flight.
+	violated bool
 }
 
 // IsBLP reports whether the peer is a big ledger peer.

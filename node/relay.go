@@ -1,6 +1,7 @@
 package node
 
 import (
+	"slices"
 	"time"
 
 	"github.com/dpsim/dpsim/clock"
@@ -80,6 +81,7 @@ type Node struct {
 	work []pending
 	// bodyBusy is when the node's (sequential) body validation is free.
 	bodyBusy clock.Time
+	path     []BlockID // scratch of pathToChain
 }
 
 // NewNode returns a node at genesis.
@@ -92,6 +94,16 @@ func NewNode(id int32, chain *Chain, cfg RelayConfig, peers []int32) *Node {
 func (n *Node) Restart() {
 	n.work = n.work[:0]
 	n.Peers = n.Peers[:0]
+}
+
+// DropFrom forgets the blocks the node is still waiting for from peer:
+// headers under validation and bodies requested but not received. The
+// engine calls it when the connection to peer is lost; the blocks are
+// fetched again, with any missing ancestors, from the next announcement.
+func (n *Node) DropFrom(peer int32) {
+	n.work = slices.DeleteFunc(n.work, func(p pending) bool {
+		return p.from == peer && (p.state == stHeader || p.state == stRequested)
+	})
 }
 
 // Tip returns the tip of the node's selected chain (NoBlock at genesis).
@@ -137,7 +149,9 @@ func (n *Node) OnHeader(now clock.Time, from int32, b BlockID, out *Outbox) {
 }
 
 // OnHeaderValidated requests the body of b, with any ancestors the node
-// lacks, from the peer that announced it first.
+// lacks, from the peer that announced it first: one request per run of
+// consecutive missing blocks (a gap arises when an earlier fetch was lost
+// with its connection while later blocks arrived).
 func (n *Node) OnHeaderValidated(now clock.Time, b BlockID, out *Outbox) {
 	i := n.find(b)
 	if i < 0 || n.work[i].state != stHeader {
@@ -147,21 +161,31 @@ func (n *Node) OnHeaderValidated(now clock.Time, b BlockID, out *Outbox) {
 		n.work = append(n.work[:i], n.work[i+1:]...)
 		return
 	}
-	n.work[i].state = stRequested
 	from := n.work[i].from
-	count := int32(1)
-	for x := n.chain.Get(b).Parent; x != NoBlock && !n.OnChain(x); x = n.chain.Get(x).Parent {
-		if j := n.find(x); j >= 0 && n.work[j].state != stHeader {
-			break // already fetched or being fetched
+	top, count := NoBlock, int32(0)
+	flush := func() {
+		if count > 0 {
+			out.add(Action{Kind: SendRequest, To: from, Block: top, Count: count})
 		}
-		if j := n.find(x); j >= 0 {
+		top, count = NoBlock, 0
+	}
+	for x := b; x != NoBlock && !n.OnChain(x); x = n.chain.Get(x).Parent {
+		j := n.find(x)
+		if j >= 0 && n.work[j].state != stHeader {
+			flush() // already fetched or being fetched
+			continue
+		}
+		if j >= 0 {
 			n.work[j].state, n.work[j].from = stRequested, from
 		} else {
 			n.work = append(n.work, pending{block: x, from: from, state: stRequested})
 		}
+		if count == 0 {
+			top = x
+		}
 		count++
 	}
-	out.add(Action{Kind: SendRequest, To: from, Block: b, Count: count})
+	flush()
 }
 
 // OnRequest serves a block-fetch request: the bodies of b's count-block
@@ -210,7 +234,12 @@ func (n *Node) selectChain(now clock.Time, out *Outbox) {
 			if p.state != stValid || !n.chain.Better(p.block, n.tip) {
 				continue
 			}
-			if parent := n.chain.Get(p.block).Parent; parent == NoBlock || n.OnChain(parent) {
+			if n.pathToChain(p.block) {
+				// Switching forks: the held ancestors join the chain first.
+				for k := len(n.path) - 1; k >= 1; k-- {
+					n.tip = n.path[k]
+					out.add(Action{Kind: Adopt, Block: n.path[k]})
+				}
 				n.adopt(now, p.block, p.from, out)
 				changed = true
 				break
@@ -228,6 +257,21 @@ func (n *Node) selectChain(now clock.Time, out *Outbox) {
 		kept = append(kept, p)
 	}
 	n.work = kept
+}
+
+// pathToChain reports whether b connects to the selected chain through
+// validated held blocks, leaving in n.path b and those blocks, newest
+// first. A block that does not beat the tip on its own (a fork sibling)
+// can still join as the ancestor of one that does.
+func (n *Node) pathToChain(b BlockID) bool {
+	n.path = append(n.path[:0], b)
+	for x := n.chain.Get(b).Parent; x != NoBlock && !n.OnChain(x); x = n.chain.Get(x).Parent {
+		if j := n.find(x); j < 0 || n.work[j].state != stValid {
+			return false
+		}
+		n.path = append(n.path, x)
+	}
+	return true
 }
 
 // hasValidChild reports whether a held block builds on b (so b may still
@@ -252,3 +296,6 @@ func (n *Node) adopt(now clock.Time, b BlockID, from int32, out *Outbox) {
 		}
 	}
 }
+
+// WorkLen returns the number of blocks in flight or held off-chain.
+func (n *Node) WorkLen() int { return len(n.work) }

@@ -34,6 +34,9 @@ type P2PConfig struct {
 	// SampleEvery is the peer-sampling interval (0: no sampling).
 	SampleEvery time.Duration
 	Sampler     PeerSampler
+	// ChurnLog keeps every completed churn step per node (ChurnLog); off,
+	// only counts are kept.
+	ChurnLog bool
 }
 
 // Faults are injected failures.
@@ -109,7 +112,9 @@ type p2p struct {
 	last    []node.GovStats // stats at the previous sample
 
 	kGov, kGovWake, kChurnWake, kShareReq, kReady, kDrop, kCrash, kRestart, kSample Kind
-	violations, drops, crashes                                                      int64
+	drops, crashes                                                                  int64
+	churnSteps, churnTimeouts                                                       int64
+	log                                                                             [][]node.ChurnEvent
 }
 
 // gov input event encoding: Arg = input kind | flag<<8 | (payload+1)<<16.
@@ -133,7 +138,7 @@ func (w *World) initP2P(cfg P2PConfig, seed uint64) error {
 	p := &p2p{cfg: cfg, bearer: b, brng: Derive(seed, "bearer", 0),
 		up: make([][]int32, n), gtimer: make([]Timer, n), ctimer: make([]Timer, n), down: make([]bool, n),
 		gov: make([]*node.Governor, n), churn: make([]*node.Churn, n), metrics: make([]*node.Metrics, n),
-		last: make([]node.GovStats, n),
+		last: make([]node.GovStats, n), log: make([][]node.ChurnEvent, n),
 	}
 	for i := 0; i < n; i++ {
 		p.grng = append(p.grng, Derive(seed, "governor", uint64(i)))
@@ -272,6 +277,15 @@ func (w *World) stepNode(i int32, now clock.Time, in node.Input) {
 		for k := 0; k < 16; k++ {
 			t, changed, cw := c.Step(now, node.ChurnDeadline, g.Counts())
 			w.arm(&p.ctimer[i], cw, now, p.kChurnWake, i)
+			for _, e := range c.Trace() {
+				p.churnSteps++
+				if e.Timeout {
+					p.churnTimeouts++
+				}
+				if p.cfg.ChurnLog {
+					p.log[i] = append(p.log[i], e)
+				}
+			}
 			if !changed {
 				break
 			}
@@ -491,6 +505,8 @@ func (w *World) onReady(ev *Event) {
 func (w *World) lost(now clock.Time, id netmodel.ConnID) {
 	info := w.p2p.bearer.Info(now, id)
 	a, b := int32(info.Initiator), int32(info.Responder)
+	w.Nodes[a].DropFrom(b)
+	w.Nodes[b].DropFrom(a)
 	w.input(now, a, b, node.InAsyncCold, false, -1)
 	w.input(now, b, a, node.InAsyncCold, false, -1)
 	w.input(now, a, b, node.InInboundDown, false, -1)
@@ -667,6 +683,8 @@ func (w *World) finishP2P() {
 	w.obs.Count("gov_share_requests", s.ShareRequests)
 	w.obs.Count("gov_violations", s.Violations)
 	w.obs.Count("gov_livelocks", livelocks)
+	w.obs.Count("churn_steps", p.churnSteps)
+	w.obs.Count("churn_timeouts", p.churnTimeouts)
 	w.obs.Count("fault_drops", p.drops)
 	w.obs.Count("fault_crashes", p.crashes)
 	w.obs.Count("connections", int64(p.bearer.NumConns()))
@@ -686,6 +704,14 @@ func (w *World) Churn(i int) *node.Churn {
 		return nil
 	}
 	return w.p2p.churn[i]
+}
+
+// ChurnLog returns node i's completed churn steps (P2PConfig.ChurnLog).
+func (w *World) ChurnLog(i int) []node.ChurnEvent {
+	if w.p2p == nil {
+		return nil
+	}
+	return w.p2p.log[i]
 }
 
 // Down reports whether node i is crashed.

@@ -182,6 +182,11 @@ func (w *World) apply(now clock.Time, self int32) {
 			w.headers++
 			w.send(now, self, a.To, w.kHeader, pack(a.Block, 0))
 		case node.SendRequest:
+			if w.p2p != nil && !w.connected(self, a.To) {
+				w.Nodes[self].DropFrom(a.To) // the connection is gone
+				w.unroutable++
+				continue
+			}
 			w.requests++
 			w.send(now, self, a.To, w.kRequest, pack(a.Block, a.Count))
 		case node.SendBody:
