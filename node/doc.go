@@ -1,7 +1,7 @@
 // Package node is one Cardano node's stack as pure state machines: block
-// production (the Praos leader schedule), chain selection and the
-// header/body relay. Later the peer selection governor, churn governor and
-// peer metrics join it here.
+// production (the Praos leader schedule), chain selection, the header/body
+// relay, and Dynamic P2P's peer selection governor, churn governor and
+// peer metrics.
 //
 // A node never schedules events, reads a clock or sends anything itself:
 // every handler takes the current time as an argument and appends Actions
@@ -30,18 +30,53 @@
 // Headers and requests are small (≤ 1,100 bytes: 0.09 ms at 100 Mbit/s) and
 // travel as latency only; bodies occupy the sender's uplink.
 //
-// Parts of the Dynamic P2P governor (issue 4) that stand on their own:
+// The Dynamic P2P governor (spec/governor.md §1–4, §6, §7):
 //
+//   - peers.go: the peer table, one record per known peer (temperature,
+//     in-progress bits, fail count, tepid, advertise, peer-sharing flag,
+//     backoff and cooldown times, source: local root group, public config
+//     root, bootstrap, ledger, big ledger, shared, inbound), a slice sorted
+//     by id: lookups are binary searches and iteration is in id order;
+//   - governor.go, gov_input.go, gov_decide.go: the outbound governor as a
+//     pure state machine. Step(now, input, out) applies one input (a job
+//     result, an asynchronous demotion, a target change, an inbound
+//     connection, a protocol violation), then takes every enabled decision
+//     in the reference order (big ledger peers, root peers, known,
+//     established, active; promotions before demotions; big ledger peers,
+//     then local roots, then others) and returns its next wake-up time.
+//     Asynchronous work is an action now (ActConnect, ActActivate,
+//     ActShareRequest, ...) and an input later, recorded in the in-progress
+//     bits at decision time so no decision repeats it;
+//   - pick.go: the Policy interface (which peers to promote, demote,
+//     forget, ask) and CardanoPolicy, the production picks (random keys,
+//     tepid and failure biases, hot demotion by metrics score);
+//   - gov_check.go: the state invariants of assertPeerSelectionState (§6.1);
 //   - targets.go: the seven targets with the sanity rule and the production
-//     defaults (spec/governor.md §1.3), and the counters churn waits on;
-//   - churn.go: the churn governor (spec §3), a pure state machine that
-//     rewrites targets in the 12-step cycle every 3300 s + U(0, 600 s)
+//     defaults (§1.3), and the counters churn waits on;
+//   - churn.go: the churn governor (§3), a pure state machine that rewrites
+//     targets in the 12-step cycle every 3300 s + U(0, 600 s)
 //     (900 s + U(0, 60 s) in bulk sync); the governor applies only sane ones;
 //   - metrics.go: per node, which peer delivered each of the last 180 block
-//     slots' header and body first (spec §4), and the hot-demotion order:
+//     slots' header and body first (§4), and the hot-demotion order:
 //     lowest score first, then no or earlier joined slot, then a random draw.
 //
-// The peer tables and the governor's decision loop that use them come next.
+// Where this model simplifies the reference, and why:
+//
+//   - peer-sharing replies are merged as they arrive instead of in a 3 s
+//     batch (the difference is at most the batch wait);
+//   - the big-ledger request registers a wake-up at its retry time (the
+//     reference relies on another event to wake it, spec §2.3);
+//   - the sensitive bootstrap and Genesis states (§2.9) are not modelled:
+//     a run starts caught up, in deadline mode; bootstrap peers are a
+//     source that is never forgotten;
+//   - local-root groups are clamped in configuration order (the
+//     reference's Set.take keeps the lowest addresses).
+//
+// Tests: governor_rapid_test.go runs the governor against a model
+// environment under rapid and checks the §6.1 invariants, job bookkeeping,
+// backoff, peer-share limits and wake-time completeness after every Step;
+// package sim checks whole runs (targets reached and kept, churn cycles,
+// failure classes, a one-year soak).
 //
 // Rules: no wall clock, goroutines, global randomness or map iteration; all
 // randomness comes from streams passed in.

@@ -5,7 +5,9 @@
 // name. Policies receive sorted candidates, a read-only view of each and a
 // random source as a parameter; they hold no hidden random state.
 //
-// It is empty until the governor lands (issues 4 and 5); it exists now so
+// The governor (package node) now takes its picks from a node.Policy;
+// node.CardanoPolicy is the production one. The named research policies
+// and their registry come here next (issue 5); the package exists now so
 // the determinism architecture test (sim/arch_test.go) guards it from the
 // start.
 package policies

@@ -39,4 +39,9 @@
 // 64), JSON keys are sorted, counters are kept in name order, no wall-clock
 // time is written, and plots are rendered single-threaded from the same
 // points, so PlotDir redraws a run's images byte for byte from cdf.csv.
+//
+// WritePeers writes peers.csv, peers.png and peers.svg from a PeerSeries
+// (p2p runs), which keeps per sample one node count per class and a
+// {min, max, sum} per (class, metric): 24 bytes per cell whatever the node
+// count. PlotPeersDir redraws the images from peers.csv.
 package results

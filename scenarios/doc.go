@@ -47,6 +47,10 @@
 //	    - name: relay      # required; unique; 1–32 of a-z 0-9 _ -
 //	      count: 200       # 1 … 20000; node IDs go to classes in list order
 //	      producer: false  # producers hold stake and forge blocks; at least one class must
+//	      adversarial: false  # p2p only: breaks protocols (invalid headers, over-long
+//	                          # peer-sharing replies); peers demote and forget it at once
+//	      targets: {}      # p2p only: this class's seven targets (fields as in p2p.targets);
+//	                       # when any is set, all seven apply as written
 //	  stake:
 //	    distribution: pareto  # uniform | pareto | file
 //	    pareto_alpha: 1.16    # (0, 100], pareto only: the 80/20 law (mainnet is steeper)
@@ -60,6 +64,7 @@
 //	topology:
 //	  model: random        # random: each node picks `degree` distinct random peers, links undirected
 //	                       # edges: an edge list CSV a,b[,latency_ms]
+//	                       # p2p: Dynamic P2P, every node's governor and churn pick its peers
 //	  degree: 10           # random only: 1 … nodes.count-1
 //	  file: edges.csv      # required for edges, refused for random
 //	blocks:
@@ -70,6 +75,32 @@
 //	  forge_delay: 0s      # slot start → producer holds the block, 0 … 1m
 //	  header_validation: 5ms  # per-hop header check, 0 … 1m
 //	  body_validation: 50ms   # per-hop body check, 0 … 1m
+//	p2p:                   # topology.model p2p only (spec/governor.md)
+//	  targets:             # the governor's seven targets; must be sane (0 ≤ active ≤
+//	    root: 60           # established ≤ known, root ≤ known, the same for big ledger
+//	    known: 150         # peers, caps 100 / 1000 / 10000); defaults: the production
+//	    established: 30    # relay targets of cardano-node 10.5/10.6
+//	    active: 20
+//	    known_big_ledger: 15
+//	    established_big_ledger: 10
+//	    active_big_ledger: 5
+//	  peer_sharing: true   # ask for and answer peer-sharing requests
+//	  ledger_peers: true   # root peers from the ledger (pools by √stake) and big ledger peers
+//	  churn: true          # the churn governor: −20 % and back, every interval + U(0, jitter)
+//	  churn_interval: 3300s
+//	  churn_jitter: 600s
+//	  max_retries: 5       # 0 … 255: forget a peer at its (n+1)th failure in a row; 0 never
+//	  handshake_rtts: 1    # 0 … 16 round trips per new connection (the real stack pays ~2)
+//	  sample_every: 1m     # 1s … 24h: the interval of peers.csv
+//	faults:                # topology.model p2p only
+//	  connection_failure: 0  # 0 … 1: chance a connection attempt fails
+//	  drop_every: 0s       # mean time between network drops of one of a node's
+//	                       # connections (exponential per node); 0 = off, else ≥ 1s
+//	  crashes:             # at most 1000 entries
+//	    - class: relay     # required: a class name
+//	      count: 10        # 1 … the class's count, drawn at random from the class
+//	      at: 1h           # before the end of the run
+//	      down: 10m        # > 0; the node restarts with empty peer tables and its chain
 //
 // A field that applies only to another choice (pareto_alpha without pareto,
 // degree without random, a file for a model that reads none) is a problem,
@@ -77,9 +108,9 @@
 //
 // # Compatibility
 //
-// New sections (the peer selection governor, churn policies, fault phases)
-// are added as optional top-level keys with defaults that reproduce v1
-// behaviour, so every v1 file keeps its meaning and stays valid. The version
+// New sections (p2p and faults so far; churn policies next) are added as
+// optional keys with defaults that reproduce v1 behaviour, so every v1
+// file keeps its meaning and stays valid. The version
 // is bumped only for a change that would alter the meaning of an existing
 // file; Parse then refuses files of versions it does not know, by name.
 //

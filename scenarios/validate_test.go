@@ -22,6 +22,16 @@ func parseProblems(t *testing.T, src string) Problems {
 	return ps
 }
 
+// oneProblem parses src and returns its only problem.
+func oneProblem(t *testing.T, src string) Problem {
+	t.Helper()
+	ps := parseProblems(t, src)
+	if len(ps) != 1 {
+		t.Fatalf("got %d problems, want 1:\n%v", len(ps), ps)
+	}
+	return ps[0]
+}
+
 // The base of every rule case: valid, with the line under test appended or
 // substituted. Line 4 is nodes.count.
 const base = "version: 1\nname: t\nnodes:\n  count: 20\n"
@@ -79,11 +89,7 @@ func TestValidateRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ps := parseProblems(t, tt.src)
-			if len(ps) != 1 {
-				t.Fatalf("got %d problems, want 1:\n%v", len(ps), ps)
-			}
-			p := ps[0]
+			p := oneProblem(t, tt.src)
 			if p.File != "t.yaml" || p.Line != tt.line || p.Col != tt.col || p.Field != tt.field || p.Value != tt.value {
 				t.Errorf("got %s:%d:%d field %q value %q; want t.yaml:%d:%d field %q value %q",
 					p.File, p.Line, p.Col, p.Field, p.Value, tt.line, tt.col, tt.field, tt.value)
@@ -154,5 +160,45 @@ func TestBandwidthZeroMeansUnlimited(t *testing.T) {
 	}
 	if s.Blocks.Slot != time.Second {
 		t.Errorf("slot default = %v", s.Blocks.Slot)
+	}
+}
+
+func TestValidateP2P(t *testing.T) {
+	p2p := base + "topology:\n  model: p2p\n"
+	tests := []struct {
+		name, src, field, accepted string
+		line                       int
+	}{
+		{"p2p section without p2p", base + "p2p:\n  churn: false\n", "p2p", "applies only with topology.model: p2p", 5},
+		{"faults without p2p", base + "faults:\n  drop_every: 1m\n", "faults", "applies only with topology.model: p2p", 5},
+		{"adversarial without p2p", "version: 1\nname: t\nnodes:\n  classes:\n    - {name: a, count: 20, producer: true, adversarial: true}\n", "nodes.classes[0].adversarial", "applies only", 5},
+		{"targets not sane", p2p + "p2p:\n  targets:\n    active: 40\n", "p2p.targets", "0 ≤ active ≤ established ≤ known", 8},
+		{"targets above caps", p2p + "p2p:\n  targets:\n    active: 101\n    established: 200\n    known: 300\n", "p2p.targets", "active targets ≤ 100", 8},
+		{"class targets not sane", "version: 1\nname: t\nnodes:\n  classes:\n    - {name: a, count: 20, producer: true, targets: {known: 5, root: 6}}\ntopology:\n  model: p2p\n", "nodes.classes[0].targets", "not sane", 5},
+		{"churn interval", p2p + "p2p:\n  churn_interval: 0s\n", "p2p.churn_interval", "> 0", 8},
+		{"max retries", p2p + "p2p:\n  max_retries: 300\n", "p2p.max_retries", "0 … 255", 8},
+		{"handshake rtts", p2p + "p2p:\n  handshake_rtts: 17\n", "p2p.handshake_rtts", "0 … 16", 8},
+		{"sample every", p2p + "p2p:\n  sample_every: 10ms\n", "p2p.sample_every", "1s … 24h", 8},
+		{"connection failure", p2p + "faults:\n  connection_failure: 1.5\n", "faults.connection_failure", "0 … 1", 8},
+		{"drop every", p2p + "faults:\n  drop_every: 5ms\n", "faults.drop_every", "≥ 1s", 8},
+		{"crash class", p2p + "faults:\n  crashes:\n    - {class: relay, count: 1, at: 1m, down: 1m}\n", "faults.crashes[0].class", "a class name (pool)", 9},
+		{"crash count", p2p + "faults:\n  crashes:\n    - {class: pool, count: 21, at: 1m, down: 1m}\n", "faults.crashes[0].count", "1 … 20", 9},
+		{"crash at end", p2p + "faults:\n  crashes:\n    - {class: pool, count: 1, at: 2h, down: 1m}\n", "faults.crashes[0].at", "before the end of the run", 9},
+		{"crash down", p2p + "faults:\n  crashes:\n    - {class: pool, count: 1, at: 1m, down: 0s}\n", "faults.crashes[0].down", "> 0", 9},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := oneProblem(t, tt.src)
+			if p.Field != tt.field || p.Line != tt.line || !strings.Contains(p.Msg, tt.accepted) {
+				t.Errorf("got %v; want field %s at line %d, message with %q", p, tt.field, tt.line, tt.accepted)
+			}
+		})
+	}
+	s, err := Parse([]byte(p2p+"p2p:\n  churn: false\nfaults:\n  crashes:\n    - {class: pool, count: 2, at: 10m, down: 1m}\n"), "ok.yaml")
+	if err != nil {
+		t.Fatalf("valid p2p scenario refused: %v", err)
+	}
+	if s.P2P.Churn || !s.P2P.PeerSharing || s.P2P.Targets.Known != 150 || len(s.Faults.Crashes) != 1 {
+		t.Errorf("decoded %+v %+v", s.P2P, s.Faults)
 	}
 }
