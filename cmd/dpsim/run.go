@@ -206,20 +206,22 @@ problem and 0 when all are valid.`,
 func newPlotCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:     "plot DIR",
-		Short:   "Redraw a run's CDF plots (cdf.png, cdf.svg) from its cdf.csv",
+		Short:   "Redraw a run's plots from its cdf.csv (and peers.csv)",
 		Example: `  dpsim plot out/quickstart`,
 		Args:    positional(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := results.PlotDir(args[0]); err != nil {
 				return badInput(err)
 			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s and %s\n",
+				filepath.Join(args[0], results.CDFPNGFile), filepath.Join(args[0], results.CDFSVGFile))
 			if _, err := os.Stat(filepath.Join(args[0], results.PeersFile)); err == nil {
 				if err := results.PlotPeersDir(args[0]); err != nil {
 					return badInput(err)
 				}
+				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s and %s\n",
+					filepath.Join(args[0], results.PeersPNGFile), filepath.Join(args[0], results.PeersSVGFile))
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s and %s\n",
-				filepath.Join(args[0], results.CDFPNGFile), filepath.Join(args[0], results.CDFSVGFile))
 			return nil
 		},
 	}
