@@ -31,7 +31,7 @@ func (g *Governor) Check(now clock.Time) error {
 	for i := range g.t.p {
 		p := &g.t.p[i]
 		if err := g.checkPeer(now, p); err != nil {
-			return fmt.Errorf("peer %d (%v, %v, progress %05b, source %v): %w", p.ID, p.State, p.Source, p.Progress, p.Source, err)
+			return fmt.Errorf("peer %d (%v, progress %05b, source %v): %w", p.ID, p.State, p.Progress, p.Source, err)
 		}
 		if i > 0 && g.t.p[i-1].ID == p.ID {
 			return fmt.Errorf("peer %d known twice", p.ID)

@@ -28,9 +28,9 @@ func (g *Governor) count() *tally {
 	tl.gPromWarm = resize(tl.gPromWarm, ng)
 	tl.gDemHot = resize(tl.gDemHot, ng)
 	*tl = tally{gEst: tl.gEst, gAct: tl.gAct, gPromCold: tl.gPromCold, gPromWarm: tl.gPromWarm, gDemHot: tl.gDemHot}
-	tl.Counts = g.Counts()
 	for i := range g.t.p {
 		p := &g.t.p[i]
+		tl.Counts.add(p) // one pass for the counters and the in-flight sets
 		blp := p.IsBLP()
 		inc := func(b, o *int, bit Progress) {
 			if p.Progress&bit != 0 {

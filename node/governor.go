@@ -98,41 +98,34 @@ func (c *GovernorConfig) Check() error {
 	if err := c.Targets.Check(); err != nil {
 		return fmt.Errorf("governor targets: %w", err)
 	}
-	seen := map[PeerID]string{}
-	mark := func(id PeerID, what string) error {
-		if id == c.Self {
-			return fmt.Errorf("governor %s: peer %d is the node itself", what, id)
+	// Overlaps between the sets are allowed: local roots win over public
+	// roots (spec/governor.md §1.2) and RepairGroups dedupes the groups.
+	check := func(ids []PeerID, what string) error {
+		for _, id := range ids {
+			if id == c.Self {
+				return fmt.Errorf("governor %s: peer %d is the node itself", what, id)
+			}
+			if id < 0 {
+				return fmt.Errorf("governor %s: peer %d: accepted ≥ 0", what, id)
+			}
 		}
-		if id < 0 {
-			return fmt.Errorf("governor %s: peer %d: accepted ≥ 0", what, id)
-		}
-		if prev, ok := seen[id]; ok && prev != what {
-			// Local roots win over public roots (spec/governor.md §1.2);
-			// a later group repeating an earlier one is repaired below.
-			return nil
-		}
-		seen[id] = what
 		return nil
 	}
 	for gi, g := range c.LocalRoots {
 		if g.HotValency < 0 || g.WarmValency < 0 {
 			return fmt.Errorf("governor local root group %d: valencies %d/%d: accepted ≥ 0", gi, g.HotValency, g.WarmValency)
 		}
-		for _, p := range g.Peers {
-			if err := mark(p, "local roots"); err != nil {
-				return err
-			}
+		if err := check(g.Peers, "local roots"); err != nil {
+			return err
 		}
 	}
 	for _, r := range c.PublicRoots {
-		if err := mark(r.Peer, "public roots"); err != nil {
+		if err := check([]PeerID{r.Peer}, "public roots"); err != nil {
 			return err
 		}
 	}
-	for _, p := range c.Bootstrap {
-		if err := mark(p, "bootstrap peers"); err != nil {
-			return err
-		}
+	if err := check(c.Bootstrap, "bootstrap peers"); err != nil {
+		return err
 	}
 	t := c.Timing
 	if t.BackoffBase <= 0 || t.BackoffMaxExp < 0 || t.BackoffMaxExp > 20 || t.BackoffFuzz < 0 ||
@@ -297,9 +290,6 @@ type GovStats struct {
 // livelock (the reference test suite's bound is 1000 events per instant).
 const MaxDecisionsPerStep = 1000
 
-// ErrLivelock is reported by Step's caller through Livelocked.
-var ErrLivelock = errors.New("governor livelock: more than MaxDecisionsPerStep decisions at one instant")
-
 type shareReq struct {
 	peer     PeerID
 	asked    int32
@@ -435,29 +425,28 @@ func (g *Governor) LocalRoots() []LocalRootGroup { return g.groups }
 func (g *Governor) Counts() Counts {
 	var c Counts
 	for i := range g.t.p {
-		p := &g.t.p[i]
-		if p.Source&srcRoot != 0 {
-			c.Root++
-		}
-		if p.IsBLP() {
-			c.KnownBLP++
-			if p.Established() {
-				c.EstablishedBLP++
-			}
-			if p.State == Hot {
-				c.ActiveBLP++
-			}
-			continue
-		}
-		c.Known++
-		if p.Established() {
-			c.Established++
-		}
-		if p.State == Hot {
-			c.Active++
-		}
+		c.add(&g.t.p[i])
 	}
 	return c
+}
+
+// add counts one known peer.
+func (c *Counts) add(p *Peer) {
+	if p.Source&srcRoot != 0 {
+		c.Root++
+	}
+	est, hot := 0, 0
+	if p.Established() {
+		est = 1
+	}
+	if p.State == Hot {
+		hot = 1
+	}
+	if p.IsBLP() {
+		c.KnownBLP, c.EstablishedBLP, c.ActiveBLP = c.KnownBLP+1, c.EstablishedBLP+est, c.ActiveBLP+hot
+		return
+	}
+	c.Known, c.Established, c.Active = c.Known+1, c.Established+est, c.Active+hot
 }
 
 // Step handles one input at time now, then takes every enabled decision,
@@ -542,7 +531,7 @@ func (g *Governor) wakeAt(now clock.Time) clock.Time {
 	return w
 }
 
-// backoffFuzz returns U(−fuzz, +fuzz).
+// fuzz returns a uniform duration in [lo, hi].
 func (g *Governor) fuzz(lo, hi time.Duration) time.Duration {
 	return lo + time.Duration(g.rng.Int64N(int64(hi-lo)+1))
 }

@@ -387,7 +387,7 @@ func (w *World) applyGov(self int32, now clock.Time) {
 		case node.ActConnect:
 			w.dial(self, a.Peer, now)
 		case node.ActActivate:
-			if rtt, ok := w.rtt(self, a.Peer); ok && w.connected(self, a.Peer) {
+			if rtt, ok := w.rtt(self, a.Peer); ok && w.connected(now, self, a.Peer) {
 				w.input(now.Add(rtt), self, a.Peer, node.InActivated, false, -1)
 			} else {
 				w.input(now.Add(activateFailDly), self, a.Peer, node.InActivateFailed, false, -1)
@@ -404,7 +404,7 @@ func (w *World) applyGov(self int32, now clock.Time) {
 		case node.ActDrop:
 			w.fail(now, self, a.Peer)
 		case node.ActShareRequest:
-			if d, ok := w.lat.OneWay(int(self), int(a.Peer)); ok && w.connected(self, a.Peer) {
+			if d, ok := w.lat.OneWay(int(self), int(a.Peer)); ok && w.connected(now, self, a.Peer) {
 				w.Eng.At(now.Add(d), p.kShareReq, a.Peer, self, int64(a.Count))
 			}
 		case node.ActRequestRoots:
@@ -457,10 +457,10 @@ func deleteSorted(s []int32, x int32) []int32 {
 // isHot reports whether node i has peer as a hot upstream.
 func (p *p2p) isHot(i, peer int32) bool { return slices.Contains(p.up[i], peer) }
 
-// connected reports whether a and b share a live connection.
-func (w *World) connected(a, b int32) bool {
+// connected reports whether a and b share an established connection at now.
+func (w *World) connected(now clock.Time, a, b int32) bool {
 	id, ok := w.p2p.bearer.Lookup(int(a), int(b))
-	return ok && w.p2p.bearer.Info(0, id).State == netmodel.StateEstablished
+	return ok && w.p2p.bearer.Info(now, id).State == netmodel.StateEstablished
 }
 
 // dial runs a cold→warm job: the bearer answers when and whether it

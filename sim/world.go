@@ -182,7 +182,7 @@ func (w *World) apply(now clock.Time, self int32) {
 			w.headers++
 			w.send(now, self, a.To, w.kHeader, pack(a.Block, 0))
 		case node.SendRequest:
-			if w.p2p != nil && !w.connected(self, a.To) {
+			if w.p2p != nil && !w.connected(now, self, a.To) {
 				w.Nodes[self].DropFrom(a.To) // the connection is gone
 				w.unroutable++
 				continue
