@@ -58,7 +58,15 @@
 //     (900 s + U(0, 60 s) in bulk sync); the governor applies only sane ones;
 //   - metrics.go: per node, which peer delivered each of the last 180 block
 //     slots' header and body first (§4), and the hot-demotion order:
-//     lowest score first, then no or earlier joined slot, then a random draw.
+//     lowest score first, then no or earlier joined slot, then a random draw;
+//     for the research policies also the lead over the second deliverer
+//     (HeaderMargin, the SCRamble score);
+//   - calibrate.go: the research policies' target driver (package
+//     policies): an optional construction phase, then calibrations that
+//     replace n hot peers by lowering and restoring the active and
+//     established targets together; it replaces churn for those policies.
+//     Peer.RTT keeps the handshake's round-trip time for policies that rank
+//     peers by distance.
 //
 // Where this model simplifies the reference, and why:
 //

@@ -148,6 +148,9 @@ func (g *Governor) connected(now clock.Time, in Input, out *GovOutbox) {
 	}
 	p.State = Warm
 	p.Successful, p.Tepid = true, false
+	if in.Delay > 0 { // InConnected carries the handshake's RTT in Delay
+		p.RTT = in.Delay
+	}
 	p.NextActivate = 0
 	if in.Sharing {
 		p.Sharing = SharingEnabled

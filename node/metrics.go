@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"time"
 
 	"github.com/dpsim/dpsim/clock"
 )
@@ -44,7 +45,17 @@ type MetricsConfig struct {
 	// MaxSlots is maxEntriesToTrack: how many slots that had blocks each
 	// table keeps (spec/governor.md §4.1).
 	MaxSlots int
+	// MarginCap caps one slot's header margin (see Metrics.HeaderMargin)
+	// and is the margin of a slot whose header came from one peer only;
+	// 0 means DefaultMarginCap.
+	MarginCap time.Duration
 }
+
+// DefaultMarginCap is the MarginCap used when the configuration leaves it
+// 0: longer than a header's one-way latency on any path, so only a slot
+// where no other peer came close reaches it, and one such slot cannot
+// outweigh many close wins.
+const DefaultMarginCap = time.Second
 
 // MaxMetricsSlots bounds MetricsConfig.MaxSlots; each table preallocates
 // that many entries per node.
@@ -53,13 +64,18 @@ const MaxMetricsSlots = 1 << 16
 // DefaultMetricsConfig returns the production configuration: 180 slots,
 // about an hour of mainnet blocks at one per 20 s (peerMetricsConfiguration
 // in ON/Diffusion/Policies.hs, spec/governor.md §4.1).
-func DefaultMetricsConfig() MetricsConfig { return MetricsConfig{MaxSlots: 180} }
+func DefaultMetricsConfig() MetricsConfig {
+	return MetricsConfig{MaxSlots: 180, MarginCap: DefaultMarginCap}
+}
 
 // Check returns nil for a usable configuration, or an error naming the bad
 // field, its value and the accepted range.
 func (c MetricsConfig) Check() error {
 	if c.MaxSlots < 1 || c.MaxSlots > MaxMetricsSlots {
 		return fmt.Errorf("peer metrics: MaxSlots %d: accepted 1 to %d", c.MaxSlots, MaxMetricsSlots)
+	}
+	if c.MarginCap < 0 {
+		return fmt.Errorf("peer metrics: MarginCap %v: accepted ≥ 0 (0 = the default %v)", c.MarginCap, DefaultMarginCap)
 	}
 	return nil
 }
@@ -75,37 +91,66 @@ func (c MetricsConfig) Check() error {
 // the ring. Per-peer win counts are kept incrementally in a slice sorted by
 // peer id, so reading a score never iterates a map. Nothing allocates in the
 // steady state.
+//
+// Applying a report touches this node's tables and records, which in a
+// 10,000-node run are not in the cache when reports of all nodes
+// interleave: several cache misses per report. So reports are queued and
+// applied in batches of metricsBatch, in arrival order, before any read
+// (every exported method applies the queue first), which gives exactly
+// the state of applying each at once while a batch's reports, mostly about
+// the same few slots and hot peers, share their cache lines. Each table
+// also caches its oldest slot (the board's threshold is read per report)
+// and the ids are searched in their own dense slice.
 type Metrics struct {
+	queue   []pendingReport // reports not yet applied, oldest first
 	headers metricTable
 	fetches metricTable
 	// peers holds a record for every peer that has a win in a table, a
 	// joined-at entry or a last-seen entry, sorted by id; no record is
-	// empty.
+	// empty. ids[i] is the id of peers[i].
 	peers []peerRecord
+	ids   []PeerID
 	// regMin is a lower bound of every joined-at and last-seen slot, so
 	// the registry is scanned for pruning only when something may go.
-	regMin int64
-	keys   []demoteKey // scratch of HotDemotionOrder
+	regMin    int64
+	marginCap clock.Time
+	keys      []demoteKey // scratch of HotDemotionOrder
 }
 
-// metricEntry is the earliest report for one slot.
+// metricsBatch is how many reports Metrics queues before applying them: a
+// batch stays in a few KB per node.
+const metricsBatch = 128
+
+// pendingReport is a queued report: a header if bytes < 0, else a body.
+type pendingReport struct {
+	slot  int64
+	at    clock.Time
+	bytes int64
+	peer  PeerID
+}
+
+// metricEntry is the earliest report for one slot. A header entry also
+// keeps the earliest report from any other peer (at2, valid if has2), for
+// the header margin; body entries leave it unset.
 type metricEntry struct {
 	slot  int64
 	peer  PeerID
+	has2  bool
 	at    clock.Time
+	at2   clock.Time
 	bytes int64
 }
 
 // metricTable is a ring of at most len(buf) entries sorted by slot, oldest
 // at head.
 type metricTable struct {
-	buf  []metricEntry
-	head int
-	n    int
+	buf   []metricEntry
+	head  int
+	n     int
+	first int64 // the oldest entry's slot, valid if n > 0
 }
 
 type peerRecord struct {
-	id       PeerID
 	upstream int32 // header wins
 	blocks   int32 // body wins
 	bytes    int64 // bytes of the body wins
@@ -134,10 +179,16 @@ func NewMetrics(cfg MetricsConfig) (*Metrics, error) {
 	if err := cfg.Check(); err != nil {
 		return nil, err
 	}
+	mc := cfg.MarginCap
+	if mc == 0 {
+		mc = DefaultMarginCap
+	}
 	return &Metrics{
-		headers: metricTable{buf: make([]metricEntry, cfg.MaxSlots)},
-		fetches: metricTable{buf: make([]metricEntry, cfg.MaxSlots)},
-		regMin:  math.MaxInt64,
+		queue:     make([]pendingReport, 0, metricsBatch),
+		headers:   metricTable{buf: make([]metricEntry, cfg.MaxSlots)},
+		fetches:   metricTable{buf: make([]metricEntry, cfg.MaxSlots)},
+		regMin:    math.MaxInt64,
+		marginCap: clock.Time(mc),
 	}, nil
 }
 
@@ -145,7 +196,7 @@ func NewMetrics(cfg MetricsConfig) (*Metrics, error) {
 // the block of slot at time at. It panics if slot is negative (slots count
 // from 0).
 func (m *Metrics) HeaderArrived(slot int64, peer PeerID, at clock.Time) {
-	m.event(&m.headers, metricEntry{slot: slot, peer: peer, at: at})
+	m.push(pendingReport{slot: slot, peer: peer, at: at, bytes: -1})
 }
 
 // BodyArrived records that peer delivered, via block-fetch, the body
@@ -155,16 +206,36 @@ func (m *Metrics) BodyArrived(slot int64, peer PeerID, bytes int64, at clock.Tim
 	if bytes < 0 {
 		panic(fmt.Sprintf("node: BodyArrived with %d bytes", bytes))
 	}
-	m.event(&m.fetches, metricEntry{slot: slot, peer: peer, at: at, bytes: bytes})
+	m.push(pendingReport{slot: slot, peer: peer, at: at, bytes: bytes})
+}
+
+// push queues a report, applying the queue when it is full.
+func (m *Metrics) push(r pendingReport) {
+	if r.slot < 0 {
+		panic(fmt.Sprintf("node: peer metrics event at slot %d", r.slot))
+	}
+	m.queue = append(m.queue, r)
+	if len(m.queue) >= metricsBatch {
+		m.flush()
+	}
+}
+
+// flush applies the queued reports in order.
+func (m *Metrics) flush() {
+	for _, r := range m.queue {
+		if r.bytes < 0 {
+			m.event(&m.headers, metricEntry{slot: r.slot, peer: r.peer, at: r.at})
+		} else {
+			m.event(&m.fetches, metricEntry{slot: r.slot, peer: r.peer, at: r.at, bytes: r.bytes})
+		}
+	}
+	m.queue = m.queue[:0]
 }
 
 // event applies one report in the reference order: the registry first
 // (prune, insert, witness), then the table (spec/governor.md §4.1;
 // peerRegistryTracer runs before metricsTracer in PeerMetric.hs).
 func (m *Metrics) event(t *metricTable, e metricEntry) {
-	if e.slot < 0 {
-		panic(fmt.Sprintf("node: peer metrics event at slot %d", e.slot))
-	}
 	m.register(e.slot, e.peer)
 	m.record(t, e)
 }
@@ -208,7 +279,7 @@ func (m *Metrics) register(slot int64, peer PeerID) {
 func (m *Metrics) prune(th int64) {
 	lo := int64(math.MaxInt64)
 	k := 0
-	for _, r := range m.peers {
+	for j, r := range m.peers {
 		if r.hasJoined && r.joined <= th {
 			r.joined, r.hasJoined = 0, false
 		}
@@ -222,11 +293,11 @@ func (m *Metrics) prune(th int64) {
 			lo = min(lo, r.lastSeen)
 		}
 		if !r.empty() {
-			m.peers[k] = r
+			m.peers[k], m.ids[k] = r, m.ids[j]
 			k++
 		}
 	}
-	m.peers = m.peers[:k]
+	m.peers, m.ids = m.peers[:k], m.ids[:k]
 	m.regMin = lo
 }
 
@@ -234,16 +305,32 @@ func (m *Metrics) prune(th int64) {
 // slot, the earliest report wins and a later report replaces it only if
 // strictly earlier; a new slot enters the window and pushes out the oldest
 // when full, unless it is older than the whole window, when it is ignored.
+// A header entry's second arrival is the earliest report of the slot from
+// a peer other than the winner: a new winner's runner-up is the old winner,
+// whose time was the earliest so far.
 func (m *Metrics) record(t *metricTable, e metricEntry) {
 	fetch := t == &m.fetches
 	i, found := t.search(e.slot)
 	if found {
 		old := t.at(i)
 		if old.at <= e.at {
+			if !fetch && e.peer != old.peer && (!old.has2 || e.at < old.at2) {
+				old.at2, old.has2 = e.at, true
+			}
 			return
 		}
 		prev := *old
 		*old = e
+		if !fetch {
+			if e.peer != prev.peer {
+				old.at2, old.has2 = prev.at, true
+			} else {
+				old.at2, old.has2 = prev.at2, prev.has2
+			}
+		}
+		if e.peer == prev.peer && !fetch {
+			return // the same peer, only earlier: the wins are unchanged
+		}
 		m.credit(prev, fetch, -1)
 		m.credit(e, fetch, 1)
 		return
@@ -275,21 +362,23 @@ func (m *Metrics) credit(e metricEntry, fetch bool, sign int32) {
 	}
 	if r.empty() {
 		m.peers = slices.Delete(m.peers, i, i+1)
+		m.ids = slices.Delete(m.ids, i, i+1)
 	}
 }
 
 // find returns the index of peer's record, or where it would go.
 func (m *Metrics) find(peer PeerID) (int, bool) {
-	lo, hi := 0, len(m.peers)
+	ids := m.ids
+	lo, hi := 0, len(ids)
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
-		if m.peers[mid].id < peer {
+		if ids[mid] < peer {
 			lo = mid + 1
 		} else {
 			hi = mid
 		}
 	}
-	return lo, lo < len(m.peers) && m.peers[lo].id == peer
+	return lo, lo < len(ids) && ids[lo] == peer
 }
 
 // ensure returns the index of peer's record, adding an empty one (which
@@ -297,7 +386,8 @@ func (m *Metrics) find(peer PeerID) (int, bool) {
 func (m *Metrics) ensure(peer PeerID) int {
 	i, ok := m.find(peer)
 	if !ok {
-		m.peers = slices.Insert(m.peers, i, peerRecord{id: peer})
+		m.peers = slices.Insert(m.peers, i, peerRecord{})
+		m.ids = slices.Insert(m.ids, i, peer)
 	}
 	return i
 }
@@ -310,12 +400,7 @@ func (t *metricTable) at(i int) *metricEntry {
 	return &t.buf[j]
 }
 
-func (t *metricTable) oldest() (int64, bool) {
-	if t.n == 0 {
-		return 0, false
-	}
-	return t.buf[t.head].slot, true
-}
+func (t *metricTable) oldest() (int64, bool) { return t.first, t.n > 0 }
 
 // search returns the position of slot in the table, or where it would go.
 // The newest slot is checked first: most reports are for it.
@@ -347,6 +432,9 @@ func (t *metricTable) dropOldest() {
 		t.head = 0
 	}
 	t.n--
+	if t.n > 0 {
+		t.first = t.buf[t.head].slot
+	}
 }
 
 // insertAt puts e at position i, shifting the newer entries up; the table
@@ -357,20 +445,50 @@ func (t *metricTable) insertAt(i int, e metricEntry) {
 	}
 	*t.at(i) = e
 	t.n++
+	if i == 0 {
+		t.first = e.slot
+	}
 }
 
 // Upstreamyness returns the number of tracked slots in which p delivered
 // the header first (spec/governor.md §4.2).
 func (m *Metrics) Upstreamyness(p PeerID) int {
+	m.flush()
 	if i, ok := m.find(p); ok {
 		return int(m.peers[i].upstream)
 	}
 	return 0
 }
 
+// HeaderMargin returns by how much p led the other peers with headers in
+// the tracked slots, the score of the SCRamble paper (spec/research.md):
+// the sum, over the slots whose header p delivered first, of
+// min(t2 − t1, MarginCap), where t1 is p's arrival time and t2 the earliest
+// arrival of the slot's header from another peer; a slot with no other
+// arrival counts MarginCap. It scans the header window (at most MaxSlots
+// entries), which suits periodic calibration, not a call per event.
+func (m *Metrics) HeaderMargin(p PeerID) time.Duration {
+	m.flush()
+	var sum clock.Time
+	t := &m.headers
+	for i := range t.n {
+		e := t.at(i)
+		if e.peer != p {
+			continue
+		}
+		d := m.marginCap
+		if e.has2 {
+			d = min(e.at2-e.at, d)
+		}
+		sum += d
+	}
+	return time.Duration(sum)
+}
+
 // FetchynessBlocks returns the number of tracked slots in which p
 // delivered the body first (spec/governor.md §4.2).
 func (m *Metrics) FetchynessBlocks(p PeerID) int {
+	m.flush()
 	if i, ok := m.find(p); ok {
 		return int(m.peers[i].blocks)
 	}
@@ -380,6 +498,7 @@ func (m *Metrics) FetchynessBlocks(p PeerID) int {
 // FetchynessBytes returns the bytes of the bodies p delivered first in the
 // tracked slots (spec/governor.md §4.2).
 func (m *Metrics) FetchynessBytes(p PeerID) int64 {
+	m.flush()
 	if i, ok := m.find(p); ok {
 		return m.peers[i].bytes
 	}
@@ -389,6 +508,7 @@ func (m *Metrics) FetchynessBytes(p PeerID) int64 {
 // JoinedAt returns the slot at which p joined the board, if p is in the
 // peer registry (spec/governor.md §4.1).
 func (m *Metrics) JoinedAt(p PeerID) (slot int64, ok bool) {
+	m.flush()
 	if i, found := m.find(p); found && m.peers[i].hasJoined {
 		return m.peers[i].joined, true
 	}
@@ -397,7 +517,10 @@ func (m *Metrics) JoinedAt(p PeerID) (slot int64, ok bool) {
 
 // Len returns the number of slots tracked in the header and the body
 // table; each is at most MaxSlots.
-func (m *Metrics) Len() (headers, bodies int) { return m.headers.n, m.fetches.n }
+func (m *Metrics) Len() (headers, bodies int) {
+	m.flush()
+	return m.headers.n, m.fetches.n
+}
 
 // PeerScore is one peer's entry in the hot-demotion score map
 // (spec/governor.md §4.3).
@@ -415,6 +538,7 @@ type PeerScore struct {
 // wins scores 0, because the newcomer correction adjustAvg is disabled
 // (spec/governor.md §4.2). A peer absent from the map sorts as (0, none).
 func (m *Metrics) Scores(mode ChurnMode, dst []PeerScore) []PeerScore {
+	m.flush()
 	for i := range m.peers {
 		r := &m.peers[i]
 		wins := r.blocks > 0
@@ -424,7 +548,7 @@ func (m *Metrics) Scores(mode ChurnMode, dst []PeerScore) []PeerScore {
 		if !wins && !r.hasJoined {
 			continue
 		}
-		s := PeerScore{Peer: r.id, Score: r.score(mode)}
+		s := PeerScore{Peer: m.ids[i], Score: r.score(mode)}
 		if r.hasJoined {
 			s.Joined, s.HasJoined = r.joined, true
 		}
@@ -486,6 +610,7 @@ func cmpInt64(a, b int64) int {
 // so the result depends on the set of candidates, not on their order.
 // It allocates only when dst or its scratch grows.
 func (m *Metrics) HotDemotionOrder(mode ChurnMode, candidates []PeerID, rng *rand.Rand, dst []PeerID) []PeerID {
+	m.flush()
 	start := len(dst)
 	dst = append(dst, candidates...)
 	slices.Sort(dst[start:])

@@ -52,6 +52,7 @@ func newTestMetrics(t tb, maxSlots int, events ...mEvent) *Metrics {
 	for _, e := range events {
 		e.apply(m)
 	}
+	m.flush()
 	return m
 }
 
@@ -78,6 +79,18 @@ func TestMetricsConfigCheck(t *testing.T) {
 	if got := DefaultMetricsConfig().MaxSlots; got != 180 {
 		t.Errorf("default MaxSlots %d, want 180 (maxEntriesToTrack)", got)
 	}
+	for _, c := range []struct {
+		marginCap time.Duration
+		ok        bool
+	}{{-time.Nanosecond, false}, {-time.Second, false}, {0, true}, {time.Nanosecond, true}, {time.Hour, true}} {
+		err := MetricsConfig{MaxSlots: 180, MarginCap: c.marginCap}.Check()
+		if (err == nil) != c.ok {
+			t.Errorf("MarginCap %v: err %v, want ok=%v", c.marginCap, err, c.ok)
+		}
+	}
+	if got := DefaultMetricsConfig().MarginCap; got != time.Second {
+		t.Errorf("default MarginCap %v, want 1s", got)
+	}
 }
 
 func TestChurnModeString(t *testing.T) {
@@ -97,12 +110,16 @@ func TestMetricsEarliestWins(t *testing.T) {
 		want   []metricEntry // header table, then body table, per slot
 	}{
 		{"first report", []mEvent{hdr(5, 1, 100)}, []metricEntry{{slot: 5, peer: 1, at: 100}}},
-		{"later report ignored", []mEvent{hdr(5, 1, 100), hdr(5, 2, 150)}, []metricEntry{{slot: 5, peer: 1, at: 100}}},
-		{"equal time keeps the first", []mEvent{hdr(5, 1, 100), hdr(5, 2, 100)}, []metricEntry{{slot: 5, peer: 1, at: 100}}},
-		{"strictly earlier replaces", []mEvent{hdr(5, 1, 100), hdr(5, 2, 99)}, []metricEntry{{slot: 5, peer: 2, at: 99}}},
-		{"replaced, then a later one ignored", []mEvent{hdr(5, 1, 100), hdr(5, 2, 90), hdr(5, 3, 95)}, []metricEntry{{slot: 5, peer: 2, at: 90}}},
+		{"later report ignored", []mEvent{hdr(5, 1, 100), hdr(5, 2, 150)}, []metricEntry{{slot: 5, peer: 1, at: 100, at2: 150, has2: true}}},
+		{"equal time keeps the first", []mEvent{hdr(5, 1, 100), hdr(5, 2, 100)}, []metricEntry{{slot: 5, peer: 1, at: 100, at2: 100, has2: true}}},
+		{"strictly earlier replaces", []mEvent{hdr(5, 1, 100), hdr(5, 2, 99)}, []metricEntry{{slot: 5, peer: 2, at: 99, at2: 100, has2: true}}},
+		{"replaced, then a later one ignored", []mEvent{hdr(5, 1, 100), hdr(5, 2, 90), hdr(5, 3, 95)}, []metricEntry{{slot: 5, peer: 2, at: 90, at2: 95, has2: true}}},
+		{"the winner again, earlier: the runner-up stays", []mEvent{hdr(5, 1, 100), hdr(5, 2, 120), hdr(5, 1, 80)}, []metricEntry{{slot: 5, peer: 1, at: 80, at2: 120, has2: true}}},
+		{"the winner again, later: no runner-up", []mEvent{hdr(5, 1, 100), hdr(5, 1, 110)}, []metricEntry{{slot: 5, peer: 1, at: 100}}},
+		{"the runner-up overtakes", []mEvent{hdr(5, 1, 100), hdr(5, 2, 120), hdr(5, 2, 90)}, []metricEntry{{slot: 5, peer: 2, at: 90, at2: 100, has2: true}}},
+		{"a closer runner-up", []mEvent{hdr(5, 1, 100), hdr(5, 2, 120), hdr(5, 3, 105)}, []metricEntry{{slot: 5, peer: 1, at: 100, at2: 105, has2: true}}},
 		{"slots kept apart", []mEvent{hdr(6, 1, 100), hdr(5, 2, 200)}, []metricEntry{{slot: 5, peer: 2, at: 200}, {slot: 6, peer: 1, at: 100}}},
-		{"bodies: earliest wins with its bytes", []mEvent{body(5, 1, 900, 100), body(5, 2, 800, 80), body(5, 3, 700, 85)},
+		{"bodies: earliest wins with its bytes, no runner-up", []mEvent{body(5, 1, 900, 100), body(5, 2, 800, 80), body(5, 3, 700, 85)},
 			[]metricEntry{{slot: 5, peer: 2, at: 80, bytes: 800}}},
 		{"tables are separate", []mEvent{hdr(5, 1, 100), body(5, 2, 10, 50)}, []metricEntry{{slot: 5, peer: 1, at: 100}, {slot: 5, peer: 2, at: 50, bytes: 10}}},
 	}
@@ -223,6 +240,7 @@ func TestMetricsJoinedAt(t *testing.T) {
 // bound of the registries.
 func checkInvariants(t tb, m *Metrics) {
 	t.Helper()
+	m.flush()
 	type counts struct {
 		up, blocks int32
 		bytes      int64
@@ -239,19 +257,28 @@ func checkInvariants(t tb, m *Metrics) {
 		c.bytes += e.bytes
 		want[e.peer] = c
 	}
+	if len(m.ids) != len(m.peers) {
+		t.Fatalf("%d ids for %d records", len(m.ids), len(m.peers))
+	}
+	for _, tab := range []*metricTable{&m.headers, &m.fetches} {
+		if o, ok := tab.oldest(); ok != (tab.n > 0) || (ok && o != tab.at(0).slot) {
+			t.Fatalf("cached oldest slot (%d, %v), table starts at %+v", o, ok, tab.window())
+		}
+	}
 	for i, r := range m.peers {
-		if i > 0 && m.peers[i-1].id >= r.id {
-			t.Fatalf("records not sorted: %d then %d", m.peers[i-1].id, r.id)
+		id := m.ids[i]
+		if i > 0 && m.ids[i-1] >= id {
+			t.Fatalf("records not sorted: %d then %d", m.ids[i-1], id)
 		}
 		if r.empty() {
-			t.Fatalf("empty record for peer %d", r.id)
+			t.Fatalf("empty record for peer %d", id)
 		}
-		if got := (counts{r.upstream, r.blocks, r.bytes}); got != want[r.id] {
-			t.Fatalf("peer %d counts %+v, recount %+v", r.id, got, want[r.id])
+		if got := (counts{r.upstream, r.blocks, r.bytes}); got != want[id] {
+			t.Fatalf("peer %d counts %+v, recount %+v", id, got, want[id])
 		}
-		delete(want, r.id)
+		delete(want, id)
 		if (r.hasJoined && r.joined < m.regMin) || (r.seen && r.lastSeen < m.regMin) {
-			t.Fatalf("regMin %d above an entry of peer %d", m.regMin, r.id)
+			t.Fatalf("regMin %d above an entry of peer %d", m.regMin, id)
 		}
 	}
 	if len(want) > 0 {
@@ -260,7 +287,8 @@ func checkInvariants(t tb, m *Metrics) {
 }
 
 // bruteWindow recomputes a table from the whole history: the maxSlots
-// newest distinct slots, each with its first earliest report.
+// newest distinct slots, each with its first earliest report and, for
+// headers, the earliest report from another peer.
 func bruteWindow(events []mEvent, bodies bool, maxSlots int) []metricEntry {
 	best := map[int64]mEvent{}
 	var slots []int64
@@ -283,7 +311,13 @@ func bruteWindow(events []mEvent, bodies bool, maxSlots int) []metricEntry {
 	var w []metricEntry
 	for _, s := range slots {
 		e := best[s]
-		w = append(w, metricEntry{slot: s, peer: e.peer, at: e.at, bytes: e.bytes})
+		me := metricEntry{slot: s, peer: e.peer, at: e.at, bytes: e.bytes}
+		for _, o := range events {
+			if !bodies && !o.body && o.slot == s && o.peer != e.peer && (!me.has2 || o.at < me.at2) {
+				me.at2, me.has2 = o.at, true
+			}
+		}
+		w = append(w, me)
 	}
 	return w
 }
@@ -341,8 +375,18 @@ func drawEvents(t *rapid.T, peers int32) []mEvent {
 func TestMetricsMatchesBruteForce(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		maxSlots := rapid.IntRange(1, 8).Draw(t, "maxSlots")
+		mcap := time.Duration(rapid.IntRange(0, 25).Draw(t, "marginCap"))
 		events := drawEvents(t, 6)
-		m := newTestMetrics(t, maxSlots, events...)
+		m, err := NewMetrics(MetricsConfig{MaxSlots: maxSlots, MarginCap: mcap})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range events {
+			e.apply(m)
+		}
+		if mcap == 0 {
+			mcap = DefaultMarginCap
+		}
 		checkInvariants(t, m)
 		hw, fw := bruteWindow(events, false, maxSlots), bruteWindow(events, true, maxSlots)
 		if got := m.headers.window(); !slices.Equal(got, hw) {
@@ -370,11 +414,136 @@ func TestMetricsMatchesBruteForce(t *testing.T) {
 				t.Fatalf("peer %d: scores %d/%d/%d, recount %d/%d/%d", p,
 					m.Upstreamyness(p), m.FetchynessBlocks(p), m.FetchynessBytes(p), up, blocks, bytes)
 			}
+			if got, want := m.HeaderMargin(p), bruteMargin(events, hw, p, mcap); got != want {
+				t.Fatalf("peer %d: header margin %v, brute force %v", p, got, want)
+			}
 			got, ok := m.JoinedAt(p)
 			want, wantOK := joined[p]
 			if ok != wantOK || got != want {
 				t.Fatalf("peer %d: joinedAt (%d, %v), replay (%d, %v)", p, got, ok, want, wantOK)
 			}
+		}
+	})
+}
+
+// bruteMargin is HeaderMargin from the definition: over the slots of the
+// header window w whose winner is p, the gap from p's arrival to the
+// earliest header of the slot from any other peer in the whole history,
+// capped, or the cap if there is none.
+func bruteMargin(events []mEvent, w []metricEntry, p PeerID, mcap time.Duration) time.Duration {
+	var sum time.Duration
+	for _, e := range w {
+		if e.peer != p {
+			continue
+		}
+		d := mcap
+		for _, o := range events {
+			if !o.body && o.slot == e.slot && o.peer != p {
+				d = min(d, time.Duration(o.at-e.at))
+			}
+		}
+		sum += d
+	}
+	return sum
+}
+
+// TestHeaderMargin checks HeaderMargin on hand-computed histories; times
+// are in ms and the cap is 50 ms unless a case says otherwise.
+func TestHeaderMargin(t *testing.T) {
+	ms := func(n int64) clock.Time { return clock.Time(n * int64(time.Millisecond)) }
+	cases := []struct {
+		name     string
+		maxSlots int
+		cap      time.Duration
+		events   []mEvent
+		want     map[PeerID]time.Duration
+	}{
+		{"no reports", 4, 50 * time.Millisecond, nil, map[PeerID]time.Duration{1: 0}},
+		{"alone counts the cap", 4, 50 * time.Millisecond, []mEvent{hdr(1, 1, ms(10))},
+			map[PeerID]time.Duration{1: 50 * time.Millisecond, 2: 0}},
+		{"gap below the cap", 4, 50 * time.Millisecond, []mEvent{hdr(1, 1, ms(10)), hdr(1, 2, ms(30)), hdr(1, 3, ms(25))},
+			map[PeerID]time.Duration{1: 15 * time.Millisecond, 2: 0, 3: 0}},
+		{"gap above the cap", 4, 50 * time.Millisecond, []mEvent{hdr(1, 1, ms(10)), hdr(1, 2, ms(200))},
+			map[PeerID]time.Duration{1: 50 * time.Millisecond}},
+		{"a tie is a zero margin", 4, 50 * time.Millisecond, []mEvent{hdr(1, 1, ms(10)), hdr(1, 2, ms(10))},
+			map[PeerID]time.Duration{1: 0, 2: 0}},
+		{"summed over slots", 4, 50 * time.Millisecond, []mEvent{
+			hdr(1, 1, ms(10)), hdr(1, 2, ms(30)), // 1: 20
+			hdr(2, 2, ms(10)), hdr(2, 1, ms(15)), // 2: 5
+			hdr(3, 1, ms(0)),                   // 1: cap 50
+			hdr(4, 1, ms(5)), hdr(4, 3, ms(7)), // 1: 2
+		}, map[PeerID]time.Duration{1: 72 * time.Millisecond, 2: 5 * time.Millisecond, 3: 0}},
+		{"the winner's own later copy is no runner-up", 4, 50 * time.Millisecond, []mEvent{hdr(1, 1, ms(10)), hdr(1, 1, ms(12)), hdr(1, 2, ms(40))},
+			map[PeerID]time.Duration{1: 30 * time.Millisecond}},
+		{"overtaken: the old winner is the runner-up", 4, 50 * time.Millisecond, []mEvent{hdr(1, 1, ms(10)), hdr(1, 2, ms(12)), hdr(1, 2, ms(4))},
+			map[PeerID]time.Duration{1: 0, 2: 6 * time.Millisecond}},
+		{"bodies do not count", 4, 50 * time.Millisecond, []mEvent{body(1, 1, 10, ms(1)), hdr(1, 2, ms(10))},
+			map[PeerID]time.Duration{1: 0, 2: 50 * time.Millisecond}},
+		{"slots leaving the window stop counting", 2, 50 * time.Millisecond, []mEvent{
+			hdr(1, 1, ms(0)), hdr(2, 1, ms(0)), hdr(2, 2, ms(3)), hdr(3, 2, ms(0)), hdr(3, 1, ms(1)),
+		}, map[PeerID]time.Duration{1: 3 * time.Millisecond, 2: 1 * time.Millisecond}},
+		{"0 takes the default cap", 4, 0, []mEvent{hdr(1, 1, ms(10))}, map[PeerID]time.Duration{1: time.Second}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m, err := NewMetrics(MetricsConfig{MaxSlots: c.maxSlots, MarginCap: c.cap})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range c.events {
+				e.apply(m)
+			}
+			for p, want := range c.want {
+				if got := m.HeaderMargin(p); got != want {
+					t.Errorf("HeaderMargin(%d) = %v, want %v", p, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestMetricsBatchingExact: queueing reports and applying them in batches
+// gives, at every read, exactly the state of applying each report at once,
+// whatever the history (longer than several batches) and read points.
+func TestMetricsBatchingExact(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		maxSlots := rapid.IntRange(1, 8).Draw(t, "maxSlots")
+		n := rapid.IntRange(0, 4*metricsBatch).Draw(t, "n")
+		src := rand.New(rand.NewPCG(rapid.Uint64().Draw(t, "seed"), 3))
+		eager := newTestMetrics(t, maxSlots)
+		batched := newTestMetrics(t, maxSlots)
+		reads := 0
+		for i := range n {
+			// Slots mostly advance, with stragglers, as in a run.
+			e := mEvent{body: src.IntN(4) == 0, slot: int64(i/10 + src.IntN(3)), peer: PeerID(src.IntN(7)), at: clock.Time(src.IntN(50))}
+			if e.body {
+				e.bytes = int64(src.IntN(1000))
+			}
+			e.apply(eager)
+			eager.flush()
+			e.apply(batched)
+			if len(eager.queue) != 0 || len(batched.queue) >= metricsBatch {
+				t.Fatalf("queues %d and %d after a report", len(eager.queue), len(batched.queue))
+			}
+			if src.IntN(50) != 0 && i != n-1 {
+				continue
+			}
+			reads++
+			p := PeerID(src.IntN(7))
+			if a, b := batched.Upstreamyness(p), eager.Upstreamyness(p); a != b {
+				t.Fatalf("after %d reports: upstreamyness %d batched, %d eager", i+1, a, b)
+			}
+			if len(batched.queue) != 0 {
+				t.Fatalf("a read left %d reports queued", len(batched.queue))
+			}
+			if !slices.Equal(batched.headers.window(), eager.headers.window()) || !slices.Equal(batched.fetches.window(), eager.fetches.window()) ||
+				!slices.Equal(batched.peers, eager.peers) || !slices.Equal(batched.ids, eager.ids) || batched.regMin != eager.regMin {
+				t.Fatalf("after %d reports the batched state differs from the eager one", i+1)
+			}
+			checkInvariants(t, batched)
+		}
+		if n > 0 && reads == 0 {
+			t.Fatalf("no read")
 		}
 	})
 }

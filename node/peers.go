@@ -3,6 +3,7 @@ package node
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/dpsim/dpsim/clock"
 )
@@ -117,6 +118,10 @@ type Peer struct {
 	// Successful is sticky: a connection to the peer once succeeded.
 	Successful bool
 	Sharing    PeerSharing
+	// RTT is the round-trip time measured by the last successful
+	// connection's handshake (0 if never connected). It stays when the
+	// peer goes cold, so a policy can rank peers it has met.
+	RTT time.Duration
 	// NextConnect: in backoff (not available to connect) before it.
 	NextConnect clock.Time
 	// NextActivate: a warm peer is not ready for hot before it.

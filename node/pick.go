@@ -35,6 +35,9 @@ type PeerView interface {
 	// Peer returns the record of a known peer (nil if unknown). It must
 	// not be modified or kept.
 	Peer(id PeerID) *Peer
+	// Peers returns every known peer in id order; read-only, and valid
+	// only during the call.
+	Peers() []Peer
 	// Metrics returns the node's peer metrics (nil when it keeps none).
 	Metrics() *Metrics
 	// Mode returns the current churn (fetch) mode.

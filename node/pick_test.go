@@ -25,6 +25,7 @@ func (v *stubView) Peer(id PeerID) *Peer {
 	}
 	return &v.peers[i]
 }
+func (v *stubView) Peers() []Peer     { return v.peers }
 func (v *stubView) Metrics() *Metrics { return v.m }
 func (v *stubView) Mode() ChurnMode   { return v.mode }
 

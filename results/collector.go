@@ -34,6 +34,9 @@ type Collector struct {
 	maxUS     int32 // largest offset recorded, sizing the pooled histogram
 	counters  map[string]int64
 	names     []string // counter names, kept sorted so output never depends on map order
+	// warmup: blocks whose slot starts before it are left out of the
+	// pooled statistics (SetWarmup).
+	warmup clock.Time
 }
 
 type blockRecord struct {
@@ -51,6 +54,32 @@ func NewCollector(nodes int) *Collector {
 		panic(fmt.Sprintf("results: NewCollector(%d): negative node count", nodes))
 	}
 	return &Collector{nodes: nodes, counters: make(map[string]int64)}
+}
+
+// SetWarmup leaves the blocks whose slot starts before t out of Pooled,
+// CDF and everything derived from them (the network is still forming);
+// per-block outputs keep every block.
+func (c *Collector) SetWarmup(t clock.Time) { c.warmup = t }
+
+// Warmup returns the time set by SetWarmup.
+func (c *Collector) Warmup() clock.Time { return c.warmup }
+
+// measured reports whether block i counts in the pooled statistics.
+func (c *Collector) measured(i int) bool { return c.blocks[i].slotStart >= c.warmup }
+
+// MeasuredAdoptions returns the number of adoptions of the blocks that
+// count in the pooled statistics.
+func (c *Collector) MeasuredAdoptions() int64 {
+	if c.warmup <= 0 {
+		return c.adoptions
+	}
+	var n int64
+	for i := range c.blocks {
+		if c.measured(i) {
+			n += int64(c.blocks[i].reached)
+		}
+	}
+	return n
 }
 
 // Nodes returns the number of nodes the Collector was made for.

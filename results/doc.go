@@ -5,7 +5,8 @@
 // It is a read-only observer: the engine calls into a Collector
 // (BlockMade, Adopted, Count) and nothing here feeds back into the run, so
 // adding or removing an output can never change a simulation. It imports
-// clock only, never sim, node, scenarios or cmd.
+// clock and netmodel only (netmodel for the god's-view bound), never sim,
+// node, scenarios or cmd.
 //
 // # Adoption times
 //
@@ -44,4 +45,24 @@
 // (p2p runs), which keeps per sample one node count per class and a
 // {min, max, sum} per (class, metric): 24 bytes per cell whatever the node
 // count. PlotPeersDir redraws the images from peers.csv.
+//
+// # Warm-up, rounds and comparisons
+//
+// SetWarmup leaves the blocks made before the warm-up's end out of the
+// pooled statistics. Windows cuts a run into convergence rounds
+// (WriteRoundsCSV, PlotRounds: rounds.csv and rounds.png). Compare
+// summarises several policies' runs over seeds (mean, 95 % Student-t
+// interval, ratio to the bound, rounds to converge); WriteCompare writes
+// compare.csv, compare-seeds.csv, compare-rounds.csv, compare-cdf.csv,
+// compare.md, compare-cdf.png and compare-rounds.png, whose bytes do not
+// depend on the order of the runs; PlotCompareDir redraws the two images
+// from the CSVs.
+//
+// # God's view
+//
+// GodsView computes, per block, the lower bound on each node's adoption
+// time: shortest paths from the producer over the complete latency graph
+// with the relay's per-hop cost (spec/research.md). It is a reference
+// curve, not a policy or an achievable overlay: every node may forward to
+// every other, with no degree limit, no queues and no jitter.
 package results

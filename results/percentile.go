@@ -101,9 +101,10 @@ func CDFOf(sorted []int64) []CDFPoint {
 	return out
 }
 
-// Pooled returns the Stats over every (block, node) adoption of the run.
+// Pooled returns the Stats over every (block, node) adoption of the run,
+// warm-up blocks excepted (SetWarmup).
 func (c *Collector) Pooled() Stats {
-	n := c.adoptions
+	n := c.MeasuredAdoptions()
 	if n == 0 {
 		return Stats{}
 	}
@@ -118,7 +119,7 @@ func (c *Collector) Pooled() Stats {
 // CDF returns the pooled empirical CDF of every adoption of the run, sampled
 // as CDFOf describes.
 func (c *Collector) CDF() []CDFPoint {
-	n := c.adoptions
+	n := c.MeasuredAdoptions()
 	if n == 0 {
 		return nil
 	}
@@ -150,6 +151,9 @@ const bucketShift = 10
 func (c *Collector) pooledQuantiles(ranks []int64) (vals, countLE []int64) {
 	cum := make([]int64, int(c.maxUS>>bucketShift)+1)
 	for i := range c.blocks {
+		if !c.measured(i) {
+			continue
+		}
 		for _, v := range c.blocks[i].offsetUS {
 			if v != never {
 				cum[v>>bucketShift]++
@@ -180,6 +184,9 @@ func (c *Collector) pooledQuantiles(ranks []int64) (vals, countLE []int64) {
 	const width = 1 << bucketShift
 	fine := make([]int64, int(wanted)*width)
 	for i := range c.blocks {
+		if !c.measured(i) {
+			continue
+		}
 		for _, v := range c.blocks[i].offsetUS {
 			if v == never {
 				continue

@@ -169,6 +169,11 @@ func writeSummary(w io.Writer, c *Collector) error {
 		"p99_ms":    msOrNull(s.P99, ok),
 		"max_ms":    msOrNull(s.Max, ok),
 	}
+	if c.warmup > 0 {
+		// The percentiles leave the warm-up's blocks out.
+		obj["warmup_s"] = float64(c.warmup) / 1e9
+		obj["measured_adoptions"] = s.Reached
+	}
 	b, err := marshalSorted(obj)
 	if err != nil {
 		return err

@@ -92,6 +92,26 @@
 //	  max_retries: 5       # 0 … 255: forget a peer at its (n+1)th failure in a row; 0 never
 //	  handshake_rtts: 1    # 0 … 16 round trips per new connection (the real stack pays ~2)
 //	  sample_every: 1m     # 1s … 24h: the interval of peers.csv
+//	  relay_links: directed  # directed: blocks come from the peers a node made hot (Cardano);
+//	                       # bidirectional: both ways over a hot link (research simulators)
+//	  policy:              # the peer-selection policy (package policies); default cardano
+//	    name: peer-score   # cardano | close-random | two-groups | peer-score | random
+//	    peers: 10          # hot peers K (random, two-groups, peer-score); close-random: close + random
+//	    fraction: 0.2      # peer-score: share replaced per calibration, (0, 1)
+//	    margin: false      # peer-score: score by lead time (SCRamble) instead of first deliveries
+//	    period: 2000s      # two-groups, peer-score: time between calibrations
+//	    jitter: 0s         # two-groups, peer-score: + U(0, jitter) per calibration
+//	    # close-random: close: 6, random: 4, construct: 2m (measuring phase)
+//	    # two-groups: threshold: 100ms, keep: 6, replace: 0.5 (share of the others)
+//	    # label: C6R4 names the policy in compare's outputs; other policies' keys are refused
+//	warmup: 10m            # blocks made before it are left out of percentiles and comparisons
+//	compare:               # dpsim compare: every policy on every seed (topology.model p2p)
+//	  seeds: [1, 2, 3]     # default: the scenario's seed; at most 100
+//	  window: 1000s        # convergence round; default the first calibrating policy's period, else 1h
+//	  gods_view_sources: 0 # 0: god's view for every block; else only the first n producers' blocks
+//	  policies:            # 1 … 20 policy specs as under p2p.policy, distinct labels;
+//	    - {name: close-random, close: 6, random: 4}
+//	    - {name: gods-view}  # the lower bound, computed, not run
 //	faults:                # topology.model p2p only
 //	  connection_failure: 0  # 0 … 1: chance a connection attempt fails
 //	  drop_every: 0s       # mean time between network drops of one of a node's
@@ -108,12 +128,19 @@
 //
 // # Compatibility
 //
-// New sections (p2p and faults so far; churn policies next) are added as
+// New sections (p2p, faults, policy, compare) are added as
 // optional keys with defaults that reproduce v1 behaviour, so every v1
 // file keeps its meaning and stays valid. The version
 // is bumped only for a change that would alter the meaning of an existing
 // file; Parse then refuses files of versions it does not know, by name.
 //
-// Only build.go imports sim, node and netmodel; the schema, decoding and
-// validation files do not, so they can be used and tested on their own.
+// build.go, p2p.go, schema.go, topologyjson.go and nodeconfig.go import
+// node; only build.go and p2p.go import sim and netmodel; policy.go imports
+// policies. The decoding and validation files run nothing, so they can be
+// used and tested on their own.
+//
+// topologyjson.go and nodeconfig.go read cardano-node's topology.json and
+// config.json (spec/governor.md §1.3, §5) with the same file:line:col
+// problem format; the repairs cardano-node makes silently are returned as
+// Warnings.
 package scenarios

@@ -3,10 +3,12 @@ package scenarios
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/dpsim/dpsim/clock"
 	"github.com/dpsim/dpsim/netmodel"
 	"github.com/dpsim/dpsim/node"
+	"github.com/dpsim/dpsim/policies"
 	"github.com/dpsim/dpsim/sim"
 )
 
@@ -22,33 +24,51 @@ func buildP2P(s *Scenario, seed uint64, r *Run) (*sim.P2PConfig, error) {
 	bearer.HandshakeRTTs = p.HandshakeRTTs
 	bearer.FailureProb = s.Faults.ConnectionFailure
 	cfg := &sim.P2PConfig{
-		Governors:   make([]node.GovernorConfig, n),
-		Churn:       make([]*node.ChurnConfig, n),
-		Bearer:      bearer,
-		Stake:       r.Stake,
-		Adversarial: make([]bool, n),
-		Metrics:     node.DefaultMetricsConfig(),
-		Faults:      sim.Faults{DropEvery: s.Faults.DropEvery},
-		SampleEvery: p.SampleEvery,
+		Governors:     make([]node.GovernorConfig, n),
+		Churn:         make([]*node.ChurnConfig, n),
+		Bearer:        bearer,
+		Stake:         r.Stake,
+		Adversarial:   make([]bool, n),
+		Metrics:       node.DefaultMetricsConfig(),
+		Faults:        sim.Faults{DropEvery: s.Faults.DropEvery},
+		SampleEvery:   p.SampleEvery,
+		Bidirectional: p.RelayLinks == RelayBidirectional,
 	}
+	// Blocks come every slot/f on average: the peer-score window.
+	blockEvery := time.Duration(float64(s.Blocks.Slot) / s.Blocks.ActiveSlotCoeff)
+	spec := p.Policy.Spec()
 	id := 0
-	for _, c := range s.Nodes.Classes {
+	for ci, c := range s.Nodes.Classes {
 		t := p.Targets.Node()
 		if !c.Targets.IsZero() {
 			t = c.Targets.Node()
 		}
+		plan, err := policies.Build(spec, t, blockEvery)
+		if err != nil {
+			return nil, s.errorAt("p2p.policy", err)
+		}
+		if plan.MetricsSlots > 0 && ci == 0 {
+			cfg.Metrics.MaxSlots = plan.MetricsSlots
+		}
 		var churn *node.ChurnConfig
-		if p.Churn {
+		if p.Churn && plan.Churn {
 			cc := node.DefaultChurnConfig(t)
 			cc.DeadlineInterval, cc.DeadlineJitter = p.ChurnInterval, p.ChurnJitter
 			churn = &cc
 		}
+		if plan.Calibration != nil && cfg.Calibration == nil {
+			cfg.Calibration = make([]*node.CalibrationConfig, n)
+		}
 		for k := 0; k < c.Count; k++ {
 			cfg.Governors[id] = node.GovernorConfig{
-				Self: int32(id), Targets: t, PeerSharing: p.PeerSharing, LedgerPeers: p.LedgerPeers,
+				Self: int32(id), Targets: plan.Targets, PeerSharing: p.PeerSharing, LedgerPeers: p.LedgerPeers,
 				Timing: timing, ShareSalt: sim.Derive(seed, "share-salt", uint64(id)).Uint64(),
+				Policy: plan.Picker,
 			}
 			cfg.Churn[id] = churn
+			if plan.Calibration != nil {
+				cfg.Calibration[id] = plan.Calibration
+			}
 			cfg.Adversarial[id] = c.Adversarial
 			id++
 		}

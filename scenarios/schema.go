@@ -51,6 +51,12 @@ const (
 	TopologyP2P = "p2p"
 )
 
+// Relay links (p2p.relay_links).
+const (
+	RelayDirected      = "directed"
+	RelayBidirectional = "bidirectional"
+)
+
 // Defaults of the v1 schema. Numbers that describe Cardano cite their source.
 const (
 	DefaultSeed     = 1
@@ -120,6 +126,11 @@ type Scenario struct {
 	Blocks      Blocks        `yaml:"blocks"`
 	P2P         P2P           `yaml:"p2p"`    // with topology.model p2p
 	Faults      Faults        `yaml:"faults"` // with topology.model p2p
+	// Warmup: blocks whose slot starts before it are left out of every
+	// percentile, CDF and comparison (the overlay is still forming).
+	Warmup time.Duration `yaml:"warmup"`
+	// Compare lists the policies and seeds dpsim compare runs.
+	Compare Compare `yaml:"compare"`
 
 	// Path is the file the scenario came from (the name given to Parse);
 	// relative file references are resolved against its folder.
@@ -215,6 +226,47 @@ type P2P struct {
 	HandshakeRTTs int `yaml:"handshake_rtts"`
 	// SampleEvery is the interval of peers.csv.
 	SampleEvery time.Duration `yaml:"sample_every"`
+	// Policy is the peer-selection policy every node runs (default
+	// cardano, the production one).
+	Policy PolicySpec `yaml:"policy"`
+	// RelayLinks: directed (Cardano: a node takes blocks from the peers it
+	// made hot) or bidirectional (blocks flow both ways over a hot link, as
+	// in the research simulators and Bitcoin).
+	RelayLinks string `yaml:"relay_links"`
+}
+
+// PolicySpec names a policy of package policies and its parameters; the
+// fields that do not apply to the named policy must be left out.
+type PolicySpec struct {
+	// Label names the policy in compare's tables and plots (default: a
+	// name built from the policy and its parameters, such as C6R4).
+	Label     string        `yaml:"label"`
+	Name      string        `yaml:"name"`
+	Close     int           `yaml:"close"`
+	Random    int           `yaml:"random"`
+	Peers     int           `yaml:"peers"`
+	Threshold time.Duration `yaml:"threshold"`
+	Keep      int           `yaml:"keep"`
+	Replace   float64       `yaml:"replace"`
+	Fraction  float64       `yaml:"fraction"`
+	Margin    bool          `yaml:"margin"`
+	Period    time.Duration `yaml:"period"`
+	Jitter    time.Duration `yaml:"jitter"`
+	Construct time.Duration `yaml:"construct"`
+}
+
+// Compare is what dpsim compare runs: every policy on every seed, each
+// seed's runs on the same network and block schedule.
+type Compare struct {
+	// Seeds default to the scenario's seed.
+	Seeds    []uint64     `yaml:"seeds"`
+	Policies []PolicySpec `yaml:"policies"`
+	// Window is the width of a convergence round (default: the period of
+	// the first calibrating policy, else one hour).
+	Window time.Duration `yaml:"window"`
+	// GodsViewSources caps the producers whose blocks get the god's-view
+	// bound (0: all; each costs one O(n²) shortest-path pass).
+	GodsViewSources int `yaml:"gods_view_sources"`
 }
 
 // TargetsSpec are the governor's seven targets as written in a scenario.
@@ -293,6 +345,8 @@ func Defaults() Scenario {
 			ChurnInterval: DefaultChurnInterval, ChurnJitter: DefaultChurnJitter,
 			MaxRetries: DefaultMaxRetries, HandshakeRTTs: DefaultHandshakeRTTs,
 			SampleEvery: DefaultSampleEvery,
+			Policy:      PolicySpec{Name: "cardano"},
+			RelayLinks:  RelayDirected,
 		},
 		Blocks: Blocks{
 			Slot:             DefaultSlot,

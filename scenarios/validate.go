@@ -97,6 +97,7 @@ func Validate(s *Scenario) Problems {
 	v.topology()
 	v.blocks()
 	v.p2p()
+	v.compare()
 	v.probs.sort()
 	return v.probs
 }
@@ -359,6 +360,10 @@ func (v *validator) p2p() {
 	}
 	if p.SampleEvery < time.Second || p.SampleEvery > MaxSampleEvery {
 		v.add("p2p.sample_every", fmtDur(p.SampleEvery), "accepted: a duration 1s … 24h")
+	}
+	v.policy("p2p.policy", p.Policy, false)
+	if p.RelayLinks != RelayDirected && p.RelayLinks != RelayBidirectional {
+		v.add("p2p.relay_links", p.RelayLinks, "accepted: directed, bidirectional")
 	}
 	f := &s.Faults
 	if !(f.ConnectionFailure >= 0 && f.ConnectionFailure <= 1) {

@@ -20,8 +20,12 @@ type P2PConfig struct {
 	Governors []node.GovernorConfig
 	// Churn holds one churn configuration per node; nil leaves the node's
 	// targets fixed at its governor's.
-	Churn  []*node.ChurnConfig
-	Bearer netmodel.BearerConfig
+	Churn []*node.ChurnConfig
+	// Calibration holds one research-policy calibration per node (nil
+	// slice or entry: none); a node may have churn or a calibration, not
+	// both.
+	Calibration []*node.CalibrationConfig
+	Bearer      netmodel.BearerConfig
 	// Stake is each node's relative stake. Pools are the nodes with stake
 	// > 0, each its own relay: ledger peers are drawn by √stake, big
 	// ledger peers are the largest pools holding 90 % of stake.
@@ -37,6 +41,10 @@ type P2PConfig struct {
 	// ChurnLog keeps every completed churn step per node (ChurnLog); off,
 	// only counts are kept.
 	ChurnLog bool
+	// Bidirectional relays blocks both ways over a hot link, as the
+	// research simulators and Bitcoin do, instead of only from the peer
+	// made hot to the node that made it hot (Cardano's chain-sync).
+	Bidirectional bool
 }
 
 // Faults are injected failures.
@@ -84,6 +92,7 @@ type p2p struct {
 	cfg     P2PConfig
 	gov     []*node.Governor
 	churn   []*node.Churn
+	cal     []*node.Calibration
 	metrics []*node.Metrics
 	grng    []*rand.Rand // governor streams
 	crng    []*rand.Rand // churn streams
@@ -114,6 +123,7 @@ type p2p struct {
 	kGov, kGovWake, kChurnWake, kShareReq, kReady, kDrop, kCrash, kRestart, kSample Kind
 	drops, crashes                                                                  int64
 	churnSteps, churnTimeouts                                                       int64
+	calRounds, calTimeouts, calReplaced                                             int64
 	log                                                                             [][]node.ChurnEvent
 }
 
@@ -137,7 +147,7 @@ func (w *World) initP2P(cfg P2PConfig, seed uint64) error {
 	}
 	p := &p2p{cfg: cfg, bearer: b, brng: Derive(seed, "bearer", 0),
 		up: make([][]int32, n), gtimer: make([]Timer, n), ctimer: make([]Timer, n), down: make([]bool, n),
-		gov: make([]*node.Governor, n), churn: make([]*node.Churn, n), metrics: make([]*node.Metrics, n),
+		gov: make([]*node.Governor, n), churn: make([]*node.Churn, n), cal: make([]*node.Calibration, n), metrics: make([]*node.Metrics, n),
 		last: make([]node.GovStats, n), log: make([][]node.ChurnEvent, n),
 	}
 	for i := 0; i < n; i++ {
@@ -150,6 +160,14 @@ func (w *World) initP2P(cfg P2PConfig, seed uint64) error {
 		}
 		if cfg.Churn[i] != nil {
 			if err := cfg.Churn[i].Check(); err != nil {
+				return fmt.Errorf("world: node %d: %w", i, err)
+			}
+		}
+		if c := p.calibration(i); c != nil {
+			if cfg.Churn[i] != nil {
+				return fmt.Errorf("world: node %d has both churn and a calibration", i)
+			}
+			if err := c.Check(); err != nil {
 				return fmt.Errorf("world: node %d: %w", i, err)
 			}
 		}
@@ -261,6 +279,10 @@ func (w *World) startNode(i int32, now clock.Time) error {
 	if c := p.cfg.Churn[i]; c != nil {
 		p.churn[i] = node.NewChurn(*c, p.crng[i])
 	}
+	p.cal[i] = nil
+	if c := p.calibration(int(i)); c != nil {
+		p.cal[i] = node.NewCalibration(*c, p.crng[i])
+	}
 	w.stepNode(i, now, node.Input{Kind: node.InTick})
 	return nil
 }
@@ -294,7 +316,34 @@ func (w *World) stepNode(i int32, now clock.Time, in node.Input) {
 			w.applyGov(i, now)
 		}
 	}
+	if c := p.cal[i]; c != nil {
+		for k := 0; k < 16; k++ {
+			t, changed, cw := c.Step(now, g, g.Counts())
+			w.arm(&p.ctimer[i], cw, now, p.kChurnWake, i)
+			for _, e := range c.Trace() {
+				p.calRounds++
+				p.calReplaced += int64(e.Replaced)
+				if e.Timeout {
+					p.calTimeouts++
+				}
+			}
+			if !changed {
+				break
+			}
+			p.out.Reset()
+			wake = g.Step(now, node.Input{Kind: node.InTargets, Targets: t}, &p.out)
+			w.applyGov(i, now)
+		}
+	}
 	w.arm(&p.gtimer[i], wake, now, p.kGovWake, i)
+}
+
+// calibration returns node i's calibration configuration, or nil.
+func (p *p2p) calibration(i int) *node.CalibrationConfig {
+	if i < len(p.cfg.Calibration) {
+		return p.cfg.Calibration[i]
+	}
+	return nil
 }
 
 // arm sets a wake-up timer unless one at or before t is already armed (an
@@ -345,6 +394,11 @@ func (w *World) onGovInput(ev *Event) {
 	}
 	in := node.Input{Kind: k, Peer: ev.From, Peers: ids, Sharing: flag}
 	switch k {
+	case node.InConnected:
+		// The handshake measured the round-trip time (jitter aside).
+		there, _ := w.lat.OneWay(int(ev.Node), int(ev.From))
+		back, _ := w.lat.OneWay(int(ev.From), int(ev.Node))
+		in.Delay = there + back
 	case node.InAsyncWarm, node.InAsyncCold:
 		in.Delay = errorDelay
 	case node.InRoots:
@@ -423,11 +477,18 @@ func (w *World) applyGov(self int32, now clock.Time) {
 			p.scratch = ids
 			w.input(now, self, -1, node.InBigLedger, false, w.hold(ids))
 		case node.NoteHot:
+			fresh := p.cfg.Bidirectional && !p.isHot(self, a.Peer)
 			p.up[self] = insertSorted(p.up[self], a.Peer)
 			w.Nodes[a.Peer].Peers = insertSorted(w.Nodes[a.Peer].Peers, self)
 			// Chain-sync starts: the upstream announces its tip.
 			if tip := w.Nodes[a.Peer].Tip(); tip != node.NoBlock {
 				w.send(now, a.Peer, self, w.kHeader, pack(tip, 0))
+			}
+			if fresh {
+				w.Nodes[self].Peers = insertSorted(w.Nodes[self].Peers, a.Peer)
+				if tip := w.Nodes[self].Tip(); tip != node.NoBlock {
+					w.send(now, self, a.Peer, w.kHeader, pack(tip, 0))
+				}
 			}
 			if p.cfg.Adversarial[a.Peer] {
 				d, _ := w.lat.OneWay(int(a.Peer), int(self))
@@ -435,7 +496,12 @@ func (w *World) applyGov(self int32, now clock.Time) {
 			}
 		case node.NoteUnhot:
 			p.up[self] = deleteSorted(p.up[self], a.Peer)
-			w.Nodes[a.Peer].Peers = deleteSorted(w.Nodes[a.Peer].Peers, self)
+			if !p.isHot(self, a.Peer) { // bidirectional: the peer may still have self hot
+				w.Nodes[a.Peer].Peers = deleteSorted(w.Nodes[a.Peer].Peers, self)
+				if p.cfg.Bidirectional {
+					w.Nodes[self].Peers = deleteSorted(w.Nodes[self].Peers, a.Peer)
+				}
+			}
 		}
 	}
 }
@@ -454,8 +520,11 @@ func deleteSorted(s []int32, x int32) []int32 {
 	return s
 }
 
-// isHot reports whether node i has peer as a hot upstream.
-func (p *p2p) isHot(i, peer int32) bool { return slices.Contains(p.up[i], peer) }
+// isHot reports whether node i takes headers from peer: i has peer hot,
+// or, with bidirectional links, peer has i hot.
+func (p *p2p) isHot(i, peer int32) bool {
+	return slices.Contains(p.up[i], peer) || (p.cfg.Bidirectional && slices.Contains(p.up[peer], i))
+}
 
 // connected reports whether a and b share an established connection at now.
 func (w *World) connected(now clock.Time, a, b int32) bool {
@@ -685,6 +754,11 @@ func (w *World) finishP2P() {
 	w.obs.Count("gov_livelocks", livelocks)
 	w.obs.Count("churn_steps", p.churnSteps)
 	w.obs.Count("churn_timeouts", p.churnTimeouts)
+	if len(p.cfg.Calibration) > 0 {
+		w.obs.Count("calibrations", p.calRounds)
+		w.obs.Count("calibration_timeouts", p.calTimeouts)
+		w.obs.Count("calibration_replaced", p.calReplaced)
+	}
 	w.obs.Count("fault_drops", p.drops)
 	w.obs.Count("fault_crashes", p.crashes)
 	w.obs.Count("connections", int64(p.bearer.NumConns()))

@@ -61,6 +61,7 @@ func (o *runOptions) run(stdout io.Writer, path string) error {
 		seed = o.seed
 	}
 	col := results.NewCollector(s.Nodes.Count)
+	col.SetWarmup(clock.Time(s.Warmup))
 	r, err := scenarios.Build(s, seed, col)
 	if err != nil {
 		return badInput(err)
@@ -95,17 +96,34 @@ func (o *runOptions) run(stdout io.Writer, path string) error {
 			return err
 		}
 	}
+	if err := writeRounds(o.out, s, col); err != nil {
+		return err
+	}
 	pooled := col.Pooled()
 	fmt.Fprintf(stdout, "%s: %d nodes, %d blocks, %s simulated, seed %d\n", s.Name, s.Nodes.Count, col.Blocks(), s.Duration, seed)
 	fmt.Fprintf(stdout, "adoption time since slot start: p50 %s ms, p95 %s ms, p99 %s ms, max %s ms\n",
 		results.FormatMS(pooled.P50), results.FormatMS(pooled.P95), results.FormatMS(pooled.P99), results.FormatMS(pooled.Max))
 	fmt.Fprintf(stdout, "wrote %s (plots: %s, %s", o.out,
 		filepath.Join(o.out, results.CDFPNGFile), filepath.Join(o.out, results.CDFSVGFile))
+	fmt.Fprintf(stdout, ", %s", filepath.Join(o.out, results.RoundsPNGFile))
 	if series != nil {
 		fmt.Fprintf(stdout, ", %s", filepath.Join(o.out, results.PeersPNGFile))
 	}
 	fmt.Fprintln(stdout, ")")
 	return nil
+}
+
+// writeRounds writes rounds.csv and rounds.png: the diffusion percentiles
+// per convergence round (the scenario's calibration period, or an hour)
+// after the warm-up.
+func writeRounds(dir string, s *scenarios.Scenario, col *results.Collector) error {
+	ws := results.Windows(col, clock.Time(s.Warmup), s.CompareWindow())
+	if err := results.WriteFileAtomic(filepath.Join(dir, results.RoundsFile), func(w io.Writer) error {
+		return results.WriteRoundsCSV(w, ws)
+	}); err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	return results.PlotRounds(filepath.Join(dir, results.RoundsPNGFile), s.Name, ws)
 }
 
 // peerSeries prepares peers.csv: the scenario's classes in order and the
@@ -168,48 +186,22 @@ func (p *progress) done() {
 	}
 }
 
-type validateOptions struct{ kind string }
-
-func newValidateCmd() *cobra.Command {
-	o := &validateOptions{}
-	cmd := &cobra.Command{
-		Use:   "validate [--kind scenario] FILE...",
-		Short: "Check input files and report every problem with its line",
-		Long: `validate reads each file and reports every problem at once, each with the
-file, line, field, value and what is accepted. It exits 2 if any file has a
-problem and 0 when all are valid.`,
-		Example: `  dpsim validate scenarios/*.yaml`,
-		Args:    positional(cobra.MinimumNArgs(1)),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.kind != "scenario" {
-				return badInput(fmt.Errorf("--kind %q: accepted scenario", o.kind))
-			}
-			bad := 0
-			for _, path := range args {
-				if _, err := scenarios.Load(path); err != nil {
-					bad++
-					fmt.Fprintln(cmd.ErrOrStderr(), err)
-					continue
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok\n", path)
-			}
-			if bad > 0 {
-				return badInput(fmt.Errorf("%d of %d files have problems", bad, len(args)))
-			}
-			return nil
-		},
-	}
-	cmd.Flags().StringVar(&o.kind, "kind", "scenario", "kind of file: scenario")
-	return cmd
-}
-
 func newPlotCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:     "plot DIR",
-		Short:   "Redraw a run's plots from its cdf.csv (and peers.csv)",
-		Example: `  dpsim plot out/quickstart`,
-		Args:    positional(cobra.ExactArgs(1)),
+		Use:   "plot DIR",
+		Short: "Redraw a run's plots from its CSVs (or a comparison's)",
+		Example: `  dpsim plot out/quickstart
+  dpsim plot out/blog-fig3`,
+		Args: positional(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := os.Stat(filepath.Join(args[0], results.CompareCDFFile)); err == nil {
+				if err := results.PlotCompareDir(args[0]); err != nil {
+					return badInput(err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s and %s\n",
+					filepath.Join(args[0], results.CompareCDFPNGFile), filepath.Join(args[0], results.CompareRoundsPNGFile))
+				return nil
+			}
 			if err := results.PlotDir(args[0]); err != nil {
 				return badInput(err)
 			}

@@ -43,7 +43,7 @@ func TestRunDeterministic(t *testing.T) {
 		}
 		runs = append(runs, readDir(t, out))
 	}
-	want := []string{"blocks.csv", "summary.json", "meta.json", "cdf.csv", "cdf.png", "cdf.svg", "arrivals.csv"}
+	want := []string{"blocks.csv", "summary.json", "meta.json", "cdf.csv", "cdf.png", "cdf.svg", "arrivals.csv", "rounds.csv", "rounds.png"}
 	for _, name := range want {
 		if len(runs[0][name]) == 0 {
 			t.Fatalf("%s missing or empty", name)

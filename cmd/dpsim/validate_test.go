@@ -1,0 +1,106 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func cnode(name string) string {
+	return filepath.Join("..", "..", "scenarios", "testdata", "cnode", name)
+}
+
+// TestValidateKinds runs validate over each kind, detected and forced,
+// checking the exit code and the exact lines that matter.
+func TestValidateKinds(t *testing.T) {
+	dir := t.TempDir()
+	txtTopology := filepath.Join(dir, "relay.txt")
+	os.WriteFile(txtTopology, []byte(`{"localRoots": [], "publicRoots": []}`), 0o644)
+	unknown := filepath.Join(dir, "x.json")
+	os.WriteFile(unknown, []byte(`{"a": 1}`), 0o644)
+	tests := []struct {
+		name       string
+		args       []string
+		code       int
+		stdout     []string // lines that must appear
+		stderr     []string // substrings that must appear
+		notStdout  string
+		stderrNone bool
+	}{
+		{name: "repairs are warnings, exit 0", args: []string{cnode("repairs.json")}, code: 0,
+			stdout: []string{cnode("repairs.json") + ": ok (topology, 5 warnings)"},
+			stderr: []string{cnode("repairs.json") + `:8:21: warning: localRoots[0].hotValency: value "2": above warmValency 1; lowered to 1`}},
+		{name: "broken topology, exit 2", args: []string{cnode("bad-port.json")}, code: 2,
+			stderr: []string{
+				cnode("bad-port.json") + `:5:42: localRoots[0].accessPoints[0].port: value "70000": accepted: an integer 1…65535`,
+				cnode("bad-port.json") + `:7:42: localRoots[0].accessPoints[2].port: value "3001.5": accepted: an integer 1…65535`,
+				"dpsim: 1 of 1 files have problems"},
+			notStdout: ": ok"},
+		{name: "config detected, insane targets refused", args: []string{cnode("config-bad-targets.json")}, code: 2,
+			stderr: []string{cnode("config-bad-targets.json") + `:3:32: TargetNumberOfActivePeers: value "50": above TargetNumberOfEstablishedPeers 40`}},
+		{name: "YAML config detected", args: []string{cnode("config-bad-types.yaml")}, code: 2,
+			stderr: []string{cnode("config-bad-types.yaml") + `:2:16: ConsensusMode: value "Genesis": accepted: PraosMode or GenesisMode`}},
+		{name: "config warnings, exit 0", args: []string{cnode("config-warnings.json")}, code: 0,
+			stdout: []string{cnode("config-warnings.json") + ": ok (config, 5 warnings)"}},
+		{name: "mixed files: one bad fails the run, the rest still checked",
+			args: []string{cnode("repairs.json"), cnode("syntax.json"), filepath.Join("..", "..", "scenarios", "quickstart.yaml")}, code: 2,
+			stdout: []string{cnode("repairs.json") + ": ok (topology, 5 warnings)", filepath.Join("..", "..", "scenarios", "quickstart.yaml") + ": ok (scenario)"},
+			stderr: []string{cnode("syntax.json") + ":4:1: JSON syntax: invalid character '}' looking for beginning of object key string", "1 of 3 files have problems"}},
+		{name: "forced kind on an unknown extension", args: []string{"--kind", "topology", txtTopology}, code: 0,
+			stdout: []string{txtTopology + ": ok (topology)"}, stderrNone: true},
+		{name: "detected from keys on an unknown extension", args: []string{txtTopology}, code: 0,
+			stdout: []string{txtTopology + ": ok (topology)"}},
+		{name: "forced kind mismatching the file", args: []string{"--kind", "config", cnode("repairs.json")}, code: 0,
+			stdout: []string{cnode("repairs.json") + ": ok (config)"}},
+		{name: "kind cannot be told", args: []string{unknown}, code: 2,
+			stderr: []string{unknown + ": cannot tell the kind of file: tried topology"}},
+		{name: "bad --kind", args: []string{"--kind", "yaml", unknown}, code: 2,
+			stderr: []string{`--kind "yaml": accepted scenario, topology or config`}},
+		{name: "missing file", args: []string{filepath.Join(dir, "nope.json")}, code: 2,
+			stderr: []string{"nope.json: no such file or directory"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, stderr, code := dpsim(t, append([]string{"validate"}, tt.args...)...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, stdout, stderr)
+			}
+			lines := strings.Split(stdout, "\n")
+			for _, want := range tt.stdout {
+				found := false
+				for _, l := range lines {
+					found = found || l == want
+				}
+				if !found {
+					t.Errorf("stdout lacks line %q:\n%s", want, stdout)
+				}
+			}
+			for _, want := range tt.stderr {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr)
+				}
+			}
+			if tt.notStdout != "" && strings.Contains(stdout, tt.notStdout) {
+				t.Errorf("stdout has %q:\n%s", tt.notStdout, stdout)
+			}
+			if tt.stderrNone && stderr != "" {
+				t.Errorf("stderr not empty:\n%s", stderr)
+			}
+		})
+	}
+}
+
+// TestValidateBenchmarkCluster: all 53 real topology files of the
+// benchmark cluster validate cleanly, kind detected.
+func TestValidateBenchmarkCluster(t *testing.T) {
+	dir := sharedDir(t, "data", "benchmark-cluster-52", "node-configs")
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "topology.json"))
+	if len(files) != 53 {
+		t.Fatalf("%d files, want 53", len(files))
+	}
+	stdout, stderr, code := dpsim(t, append([]string{"validate"}, files...)...)
+	if code != 0 || strings.Count(stdout, ": ok (topology)\n") != 53 || stderr != "" {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+}

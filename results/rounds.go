@@ -1,0 +1,392 @@
+package results
+
+import (
+	"fmt"
+	"image/color"
+	"io"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dpsim/dpsim/clock"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// Convergence windows: the blog post plots diffusion-time percentiles per
+// calibration round to show a churn policy settling. A Window is one such
+// round: the blocks whose slot starts in [Start, End), summarised together.
+
+// The files a convergence (single-run) output may hold.
+const (
+	RoundsFile    = "rounds.csv"
+	RoundsPNGFile = "rounds.png"
+)
+
+// roundsHeader is the header line of rounds.csv.
+const roundsHeader = "round,start_s,end_s,blocks,adoptions,p50_ms,p90_ms,p95_ms,p99_ms,max_ms"
+
+// Window summarises the blocks whose slot starts in [Start, End): Index is k
+// in [from + k·width, from + (k+1)·width), counted from 0 (rounds.csv
+// writes it 1-based as "round"). Blocks counts the blocks in the window
+// and Stats is over every adoption of those blocks (zero when Reached is 0).
+type Window struct {
+	Index      int
+	Start, End clock.Time
+	Blocks     int
+	Stats
+}
+
+// Windows groups c's blocks by slot start into consecutive windows
+// [from + k·width, from + (k+1)·width), k = 0, 1, …, up to the window of
+// the last block; blocks before from (a warm-up) are left out. Windows in
+// between that hold no block are kept (Blocks 0), so Index always maps to
+// the same time span. The percentiles are exact nearest-rank values over
+// the window's adoptions, found by histogram rather than by copying them.
+// No block at or after from gives nil. It panics if width ≤ 0.
+func Windows(c *Collector, from clock.Time, width time.Duration) []Window {
+	if width <= 0 {
+		panic(fmt.Sprintf("results: Windows: width %v; want > 0", width))
+	}
+	groups := windowBlocks(c, from, width)
+	out := make([]Window, len(groups))
+	var h histScratch
+	for k, blocks := range groups {
+		start := from.Add(time.Duration(k) * width)
+		out[k] = Window{Index: k, Start: start, End: start.Add(width), Blocks: len(blocks),
+			Stats: h.stats([]blockSet{{c, blocks}})}
+	}
+	return out
+}
+
+// windowBlocks lists, per window k, the ids of the blocks whose slot starts
+// in [from + k·width, from + (k+1)·width), in block order.
+func windowBlocks(c *Collector, from clock.Time, width time.Duration) [][]int {
+	var groups [][]int
+	for b := range c.blocks {
+		d := c.blocks[b].slotStart - from
+		if d < 0 {
+			continue
+		}
+		k := int(int64(d) / int64(width))
+		for len(groups) <= k {
+			groups = append(groups, nil)
+		}
+		groups[k] = append(groups[k], b)
+	}
+	return groups
+}
+
+// blockSet is some blocks of one run.
+type blockSet struct {
+	c      *Collector
+	blocks []int
+}
+
+// histScratch holds pooledQuantiles-style histograms between calls, so
+// summarising many windows allocates them once.
+type histScratch struct {
+	cum  []int64
+	slot []int32
+	fine []int64
+}
+
+// adoptionsOf counts the adoptions of the blocks in sets.
+func adoptionsOf(sets []blockSet) int64 {
+	n := int64(0)
+	for _, s := range sets {
+		for _, b := range s.blocks {
+			n += int64(s.c.blocks[b].reached)
+		}
+	}
+	return n
+}
+
+// stats returns the Stats over every adoption of the blocks in sets.
+func (h *histScratch) stats(sets []blockSet) Stats {
+	n := adoptionsOf(sets)
+	if n == 0 {
+		return Stats{}
+	}
+	var ranks [len(statsPercents)]int64
+	for i, p := range statsPercents {
+		ranks[i] = nearestRank(n, p, 100)
+	}
+	vals, _ := h.quantiles(sets, ranks[:])
+	return statsFrom(n, [len(statsPercents)]int64(vals))
+}
+
+// cdf returns the empirical CDF of every adoption of the blocks in sets at
+// the nearest-rank quantiles 1/n (the minimum) and k/CDFSteps for k = 1 …
+// CDFSteps, one point per distinct value with its exact fraction: at most
+// CDFSteps+1 points, always the minimum and the maximum (fraction 1).
+func (h *histScratch) cdf(sets []blockSet) []CDFPoint {
+	n := adoptionsOf(sets)
+	if n == 0 {
+		return nil
+	}
+	ranks := make([]int64, 0, CDFSteps+1)
+	ranks = append(ranks, 1)
+	for k := int64(1); k <= CDFSteps; k++ {
+		ranks = append(ranks, nearestRank(n, k, CDFSteps))
+	}
+	vals, le := h.quantiles(sets, ranks)
+	var out []CDFPoint
+	for i, v := range vals {
+		if len(out) > 0 && out[len(out)-1].US == v {
+			continue
+		}
+		out = append(out, CDFPoint{US: v, Fraction: float64(le[i]) / float64(n)})
+	}
+	return out
+}
+
+// quantiles is Collector.pooledQuantiles restricted to the blocks in sets
+// (possibly of several runs): for each 1-based rank of the ascending ranks,
+// each within [1, adoptionsOf(sets)], the rank-th smallest adoption time and
+// the number of adoptions ≤ it. Exact, in two passes over the samples: one
+// counts per ~1 ms bucket, one counts µs inside the buckets holding a rank.
+func (h *histScratch) quantiles(sets []blockSet, ranks []int64) (vals, countLE []int64) {
+	// Sized by the largest sample of sets, not of the whole runs: one
+	// saturated outlier elsewhere must not make every window clear 2 M
+	// buckets.
+	cum := h.cum[:0]
+	for _, s := range sets {
+		for _, b := range s.blocks {
+			for _, v := range s.c.blocks[b].offsetUS {
+				if v == never {
+					continue
+				}
+				i := int(v >> bucketShift)
+				if i >= len(cum) {
+					cum = grow(cum, i+1)
+				}
+				cum[i]++
+			}
+		}
+	}
+	h.cum = cum
+	nb := len(cum)
+	if nb == 0 {
+		panic("results: quantiles of no adoptions")
+	}
+	for i := 1; i < nb; i++ {
+		cum[i] += cum[i-1]
+	}
+	h.slot = resize(h.slot, nb)
+	slot := h.slot
+	for i := range slot {
+		slot[i] = -1
+	}
+	bucket := make([]int, len(ranks))
+	var wanted int32
+	for i, r := range ranks {
+		b := sort.Search(nb, func(j int) bool { return cum[j] >= r })
+		if b == nb {
+			panic(fmt.Sprintf("results: rank %d beyond %d adoptions", r, cum[nb-1]))
+		}
+		bucket[i] = b
+		if slot[b] < 0 {
+			slot[b] = wanted
+			wanted++
+		}
+	}
+	const width = 1 << bucketShift
+	h.fine = resize(h.fine, int(wanted)*width)
+	fine := h.fine
+	clear(fine)
+	for _, s := range sets {
+		for _, b := range s.blocks {
+			for _, v := range s.c.blocks[b].offsetUS {
+				if v == never {
+					continue
+				}
+				if j := slot[v>>bucketShift]; j >= 0 {
+					fine[int(j)*width+int(v&(width-1))]++
+				}
+			}
+		}
+	}
+	vals = make([]int64, len(ranks))
+	countLE = make([]int64, len(ranks))
+	for i, r := range ranks {
+		b := bucket[i]
+		le := int64(0)
+		if b > 0 {
+			le = cum[b-1]
+		}
+		for off, n := range fine[int(slot[b])*width:][:width] {
+			le += n
+			if le >= r {
+				vals[i] = int64(b)<<bucketShift + int64(off)
+				countLE[i] = le
+				break
+			}
+		}
+	}
+	return vals, countLE
+}
+
+// grow extends x with zeros to length n > len(x), at least doubling its
+// capacity when it must reallocate.
+func grow(x []int64, n int) []int64 {
+	if n <= cap(x) {
+		old := len(x)
+		x = x[:n]
+		clear(x[old:])
+		return x
+	}
+	y := make([]int64, n, max(n, 2*cap(x)))
+	copy(y, x)
+	return y
+}
+
+// resize returns x with length n, reusing its array when it is big enough.
+func resize[T any](x []T, n int) []T {
+	if cap(x) >= n {
+		return x[:n]
+	}
+	return make([]T, n)
+}
+
+// formatS formats a virtual time in seconds, shortest exact form.
+func formatS(t clock.Time) string { return strconv.FormatFloat(t.Seconds(), 'g', -1, 64) }
+
+// WriteRoundsCSV writes ws as rounds.csv: the header
+// "round,start_s,end_s,blocks,adoptions,p50_ms,p90_ms,p95_ms,p99_ms,max_ms",
+// then one line per window, round being Index+1 (1-based, as
+// rounds_to_converge in compare.csv), start_s and end_s the window's bounds
+// in seconds, adoptions its Reached, and the percentiles in exact ms (empty
+// when the window has no adoption).
+func WriteRoundsCSV(w io.Writer, ws []Window) error {
+	if _, err := io.WriteString(w, roundsHeader+"\n"); err != nil {
+		return err
+	}
+	var line []byte
+	for _, win := range ws {
+		line = strconv.AppendInt(line[:0], int64(win.Index)+1, 10)
+		line = append(line, ',')
+		line = append(line, formatS(win.Start)...)
+		line = append(line, ',')
+		line = append(line, formatS(win.End)...)
+		line = append(line, ',')
+		line = strconv.AppendInt(line, int64(win.Blocks), 10)
+		line = append(line, ',')
+		line = strconv.AppendInt(line, win.Reached, 10)
+		for _, v := range [...]int64{win.P50, win.P90, win.P95, win.P99, win.Max} {
+			line = append(line, ',')
+			if win.Reached > 0 {
+				line = append(line, FormatMS(v)...)
+			}
+		}
+		line = append(line, '\n')
+		if _, err := w.Write(line); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// roundLine is one curve of a percentile-vs-time plot.
+type roundLine struct {
+	name   string
+	xys    plotter.XYs // x: hours since the run start, y: seconds
+	colour int         // index into plotutil.Color
+	dashed bool        // a lower bound
+	thin   bool        // a secondary percentile of the same policy
+}
+
+// windowMidH is the middle of [start, end) in hours since the run start:
+// each window's value is drawn there.
+func windowMidH(start, end clock.Time) float64 {
+	return (start.Seconds() + end.Seconds()) / 2 / 3600
+}
+
+// PlotRounds draws the p50, p95 and p99 of each window that has adoptions
+// against time (x: the window's middle in hours since the run start, y:
+// adoption time in seconds) and writes it atomically to path, as PNG or SVG
+// by the extension. Equal inputs give identical bytes.
+func PlotRounds(path, title string, ws []Window) error {
+	var p50, p95, p99 plotter.XYs
+	for _, w := range ws {
+		if w.Reached == 0 {
+			continue
+		}
+		x := windowMidH(w.Start, w.End)
+		p50 = append(p50, plotter.XY{X: x, Y: seconds(w.P50)})
+		p95 = append(p95, plotter.XY{X: x, Y: seconds(w.P95)})
+		p99 = append(p99, plotter.XY{X: x, Y: seconds(w.P99)})
+	}
+	lines := []roundLine{{name: "p99", xys: p99, colour: 0}, {name: "p95", xys: p95, colour: 1}, {name: "p50", xys: p50, colour: 2}}
+	return writeRoundsPlot(path, title, lines)
+}
+
+// roundsLegendWidth is the column right of a rounds plot that holds its
+// legend: the curves span the whole height, so a legend inside the axes
+// would hide some of them.
+const roundsLegendWidth = 2.4 * vg.Inch
+
+// writeRoundsPlot draws lines (each with a glyph per window) with the
+// legend in a column on the right and writes the figure atomically to
+// path, as PNG or SVG by the extension.
+func writeRoundsPlot(path, title string, lines []roundLine) error {
+	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
+	if format != "png" && format != "svg" {
+		return fmt.Errorf("results: plot %s: unknown extension %q; want .png or .svg", path, filepath.Ext(path))
+	}
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = "time since run start (h), middle of each window"
+	p.Y.Label.Text = "adoption time since slot start (s)"
+	p.Y.Min = 0
+	p.Add(plotter.NewGrid())
+	leg := plot.NewLegend()
+	leg.Top, leg.Left = true, true
+	plotted := false
+	for _, l := range lines {
+		if len(l.xys) == 0 {
+			leg.Add(l.name + " (no adoptions)")
+			continue
+		}
+		plotted = true
+		lp, sc, err := plotter.NewLinePoints(l.xys)
+		if err != nil {
+			return fmt.Errorf("results: plot %s: %s: %w", path, l.name, err)
+		}
+		col := plotutil.Color(l.colour)
+		lp.LineStyle.Color, sc.GlyphStyle.Color = col, col
+		lp.LineStyle.Width = vg.Points(1.5)
+		sc.GlyphStyle.Radius = vg.Points(2)
+		if l.thin {
+			lp.LineStyle.Width = vg.Points(0.75)
+			sc.GlyphStyle.Shape = plotutil.Shape(1)
+		}
+		if l.dashed {
+			lp.LineStyle.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
+		}
+		p.Add(lp, sc)
+		leg.Add(l.name, lp, sc)
+	}
+	if !plotted {
+		p.X.Min, p.X.Max, p.Y.Max = 0, 1, 1 // nothing to autoscale on
+	}
+	c, err := draw.NewFormattedCanvas(plotWidth+roundsLegendWidth, plotHeight, format)
+	if err != nil {
+		return fmt.Errorf("results: plot %s: %w", path, err)
+	}
+	dc := draw.New(c)
+	dc.SetColor(color.White)
+	dc.Fill(dc.Rectangle.Path())
+	p.Draw(draw.Crop(dc, 0, -roundsLegendWidth, 0, 0))
+	leg.Draw(draw.Crop(dc, plotWidth+vg.Points(6), 0, 0, -vg.Points(24)))
+	if err := WriteFileAtomic(path, func(w io.Writer) error { _, err := c.WriteTo(w); return err }); err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	return nil
+}
