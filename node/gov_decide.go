@@ -19,8 +19,22 @@ type tally struct {
 	gEst, gAct, gPromCold, gPromWarm, gDemHot []int
 }
 
+// count returns the tally. The first decision of a Step recounts it (the
+// input may have changed anything); from then on the decisions keep it
+// current themselves, bracketing every change they make to a peer with
+// untally and retally, so a Step that takes k decisions scans the table
+// once rather than k+1 times. checkTally compares it with a recount.
 func (g *Governor) count() *tally {
-	tl := &g.tally
+	if g.tallyOK {
+		return &g.tally
+	}
+	g.recount(&g.tally)
+	g.tallyOK = true
+	return &g.tally
+}
+
+// recount fills tl from a pass over the peer table.
+func (g *Governor) recount(tl *tally) {
 	ng := len(g.groups)
 	tl.gEst = resize(tl.gEst, ng)
 	tl.gAct = resize(tl.gAct, ng)
@@ -29,15 +43,22 @@ func (g *Governor) count() *tally {
 	tl.gDemHot = resize(tl.gDemHot, ng)
 	*tl = tally{gEst: tl.gEst, gAct: tl.gAct, gPromCold: tl.gPromCold, gPromWarm: tl.gPromWarm, gDemHot: tl.gDemHot}
 	for i := range g.t.p {
-		p := &g.t.p[i]
-		tl.Counts.add(p) // one pass for the counters and the in-flight sets
+		tl.add(&g.t.p[i], 1)
+	}
+}
+
+// add counts p (d = 1) or takes it out (d = -1). Groups are those of
+// the last recount: decisions do not change them.
+func (tl *tally) add(p *Peer, d int) {
+	tl.Counts.add(p, d)
+	if p.Progress != 0 { // most peers have no job in flight
 		blp := p.IsBLP()
 		inc := func(b, o *int, bit Progress) {
 			if p.Progress&bit != 0 {
 				if blp {
-					*b++
+					*b += d
 				} else {
-					*o++
+					*o += d
 				}
 			}
 		}
@@ -46,28 +67,48 @@ func (g *Governor) count() *tally {
 		inc(&tl.demWarmBLP, &tl.demWarmOther, DemoteWarm)
 		inc(&tl.demHotBLP, &tl.demHotOther, DemoteHot)
 		inc(&tl.coolBLP, &tl.coolOther, DemoteToCold)
-		if gi := int(p.Group); p.IsLocal() && gi >= 0 && gi < ng {
-			if p.State == Warm {
-				tl.warmLocal++
-			}
-			if p.Established() {
-				tl.gEst[gi]++
-			}
-			if p.State == Hot {
-				tl.gAct[gi]++
-			}
-			if p.Progress&PromoteCold != 0 {
-				tl.gPromCold[gi]++
-			}
-			if p.Progress&PromoteWarm != 0 {
-				tl.gPromWarm[gi]++
-			}
-			if p.Progress&DemoteHot != 0 {
-				tl.gDemHot[gi]++
-			}
+	}
+	if gi := int(p.Group); p.IsLocal() && gi >= 0 && gi < len(tl.gEst) {
+		if p.State == Warm {
+			tl.warmLocal += d
+		}
+		if p.Established() {
+			tl.gEst[gi] += d
+		}
+		if p.State == Hot {
+			tl.gAct[gi] += d
+		}
+		if p.Progress&PromoteCold != 0 {
+			tl.gPromCold[gi] += d
+		}
+		if p.Progress&PromoteWarm != 0 {
+			tl.gPromWarm[gi] += d
+		}
+		if p.Progress&DemoteHot != 0 {
+			tl.gDemHot[gi] += d
 		}
 	}
-	return tl
+}
+
+// untally takes p out of a current tally before a decision changes it;
+// retally counts it back afterwards.
+func (g *Governor) untally(p *Peer) {
+	if g.tallyOK {
+		g.tally.add(p, -1)
+	}
+}
+
+func (g *Governor) retally(p *Peer) {
+	if g.tallyOK {
+		g.tally.add(p, 1)
+	}
+}
+
+// setProgress sets bit on p, keeping the tally current.
+func (g *Governor) setProgress(p *Peer, bit Progress) {
+	g.untally(p)
+	p.Progress |= bit
+	g.retally(p)
 }
 
 func resize(s []int, n int) []int {
@@ -138,6 +179,9 @@ func (g *Governor) bigLedgerAbove(tl *tally) bool {
 
 func (g *Governor) forgetPicked(ids []PeerID) bool {
 	for _, id := range ids {
+		if p := g.t.get(id); p != nil {
+			g.untally(p)
+		}
 		g.forget(id)
 	}
 	return len(ids) > 0
@@ -176,8 +220,12 @@ func (g *Governor) knownBelow(now clock.Time, tl *tally, out *GovOutbox) bool {
 		}
 		g.cand = c
 		for _, id := range g.pick(PickInbound, c, min(tm.InboundMax, deficit)) {
+			if old := g.t.get(id); old != nil {
+				g.untally(old)
+			}
 			p, _ := g.t.insert(id, SrcInbound, true)
 			p.Successful = true
+			g.retally(p)
 			g.stats.InboundLearnt++
 		}
 		g.inboundRetry = now.Add(tm.InboundRetry)
@@ -261,7 +309,7 @@ func (g *Governor) establishedBelow(now clock.Time, tl *tally, out *GovOutbox) b
 func (g *Governor) connect(ids []PeerID, out *GovOutbox) bool {
 	for _, id := range ids {
 		p := g.t.get(id)
-		p.Progress |= PromoteCold
+		g.setProgress(p, PromoteCold)
 		a := GovAction{Kind: ActConnect, Peer: id}
 		if p.IsLocal() {
 			a.InitiatorOnly = g.groups[p.Group].InitiatorOnly
@@ -300,7 +348,7 @@ func (g *Governor) establishedAbove(tl *tally, out *GovOutbox) bool {
 
 func (g *Governor) close(ids []PeerID, out *GovOutbox) bool {
 	for _, id := range ids {
-		g.t.get(id).Progress |= DemoteWarm
+		g.setProgress(g.t.get(id), DemoteWarm)
 		out.add(GovAction{Kind: ActClose, Peer: id})
 	}
 	return len(ids) > 0
@@ -340,7 +388,7 @@ func (g *Governor) activeBelow(now clock.Time, tl *tally, out *GovOutbox) bool {
 
 func (g *Governor) activate(ids []PeerID, out *GovOutbox) bool {
 	for _, id := range ids {
-		g.t.get(id).Progress |= PromoteWarm
+		g.setProgress(g.t.get(id), PromoteWarm)
 		out.add(GovAction{Kind: ActActivate, Peer: id})
 	}
 	return len(ids) > 0
@@ -376,7 +424,7 @@ func (g *Governor) activeAbove(tl *tally, out *GovOutbox) bool {
 
 func (g *Governor) deactivate(ids []PeerID, out *GovOutbox) bool {
 	for _, id := range ids {
-		g.t.get(id).Progress |= DemoteHot
+		g.setProgress(g.t.get(id), DemoteHot)
 		out.add(GovAction{Kind: ActDeactivate, Peer: id})
 	}
 	return len(ids) > 0

@@ -321,10 +321,17 @@ type Governor struct {
 	inboundRetry        clock.Time
 	inbound             []PeerID // peers with an inbound duplex connection to us, sorted
 
-	last      clock.Time
-	livelock  bool
-	stats     GovStats
-	tally     tally
+	last     clock.Time
+	livelock bool
+	stats    GovStats
+	tally    tally
+	// tallyOK: tally describes the peer table. Step clears it before
+	// applying its input; count sets it; decisions keep it current.
+	tallyOK bool
+	// nextClear is the earliest ClearFailAt of any peer, as of the end of
+	// the last Step (which is the only mutator): advance scans the table
+	// only when a clear may be due.
+	nextClear clock.Time
 	cand, got []PeerID
 	skeys     []pickKey
 }
@@ -421,32 +428,59 @@ func (g *Governor) Peers() []Peer { return g.t.p }
 // LocalRoots returns the local-root groups in force (repaired and clamped).
 func (g *Governor) LocalRoots() []LocalRootGroup { return g.groups }
 
-// Counts returns the counters churn waits on.
+// Counts returns the counters churn waits on. After a Step they are the
+// tally of its last decision, with no pass over the table.
 func (g *Governor) Counts() Counts {
+	if g.tallyOK {
+		return g.tally.Counts
+	}
 	var c Counts
 	for i := range g.t.p {
-		c.add(&g.t.p[i])
+		c.add(&g.t.p[i], 1)
 	}
 	return c
 }
 
-// add counts one known peer.
-func (c *Counts) add(p *Peer) {
+// checkTally returns an error if the incrementally kept tally (when
+// current) differs from a recount of the peer table. It is the debug check
+// of the incremental counters; tests call it after every Step.
+func (g *Governor) checkTally() error {
+	if !g.tallyOK {
+		return nil
+	}
+	var want tally
+	g.recount(&want)
+	got := &g.tally
+	if got.Counts != want.Counts || got.promColdBLP != want.promColdBLP || got.promColdOther != want.promColdOther ||
+		got.promWarmBLP != want.promWarmBLP || got.promWarmOther != want.promWarmOther ||
+		got.demWarmBLP != want.demWarmBLP || got.demWarmOther != want.demWarmOther ||
+		got.demHotBLP != want.demHotBLP || got.demHotOther != want.demHotOther ||
+		got.coolBLP != want.coolBLP || got.coolOther != want.coolOther || got.warmLocal != want.warmLocal ||
+		!slices.Equal(got.gEst, want.gEst) || !slices.Equal(got.gAct, want.gAct) ||
+		!slices.Equal(got.gPromCold, want.gPromCold) || !slices.Equal(got.gPromWarm, want.gPromWarm) ||
+		!slices.Equal(got.gDemHot, want.gDemHot) {
+		return fmt.Errorf("incremental tally %+v, recount %+v", *got, want)
+	}
+	return nil
+}
+
+// add counts one known peer (d = 1) or takes it out (d = -1).
+func (c *Counts) add(p *Peer, d int) {
 	if p.Source&srcRoot != 0 {
-		c.Root++
+		c.Root += d
 	}
 	est, hot := 0, 0
 	if p.Established() {
-		est = 1
+		est = d
 	}
 	if p.State == Hot {
-		hot = 1
+		hot = d
 	}
 	if p.IsBLP() {
-		c.KnownBLP, c.EstablishedBLP, c.ActiveBLP = c.KnownBLP+1, c.EstablishedBLP+est, c.ActiveBLP+hot
+		c.KnownBLP, c.EstablishedBLP, c.ActiveBLP = c.KnownBLP+d, c.EstablishedBLP+est, c.ActiveBLP+hot
 		return
 	}
-	c.Known, c.Established, c.Active = c.Known+1, c.Established+est, c.Active+hot
+	c.Known, c.Established, c.Active = c.Known+d, c.Established+est, c.Active+hot
 }
 
 // Step handles one input at time now, then takes every enabled decision,
@@ -458,6 +492,7 @@ func (g *Governor) Step(now clock.Time, in Input, out *GovOutbox) clock.Time {
 		panic(fmt.Sprintf("node: Governor.Step at %v after %v: time ran backwards", now, g.last))
 	}
 	g.last = now
+	g.tallyOK = false
 	g.advance(now)
 	g.handle(now, in, out)
 	n := int64(0)
@@ -476,9 +511,11 @@ func (g *Governor) Step(now clock.Time, in Input, out *GovOutbox) clock.Time {
 // advance moves expired time-based state (setCurrentTime): fail-count
 // clears and peer-share request timeouts.
 func (g *Governor) advance(now clock.Time) {
-	for i := range g.t.p {
-		if p := &g.t.p[i]; p.ClearFailAt <= now {
-			p.FailCount, p.ClearFailAt = 0, clock.Never
+	if now >= g.nextClear {
+		for i := range g.t.p {
+			if p := &g.t.p[i]; p.ClearFailAt <= now {
+				p.FailCount, p.ClearFailAt = 0, clock.Never
+			}
 		}
 	}
 	kept := g.shares[:0]
@@ -501,9 +538,11 @@ func (g *Governor) wakeAt(now clock.Time) clock.Time {
 			w = t
 		}
 	}
+	clearAt := clock.Never
 	for i := range g.t.p {
 		p := &g.t.p[i]
 		at(p.ClearFailAt)
+		clearAt = min(clearAt, p.ClearFailAt)
 		switch p.State {
 		case Cold:
 			at(p.NextConnect)
@@ -528,6 +567,7 @@ func (g *Governor) wakeAt(now clock.Time) clock.Time {
 	if len(g.inbound) > 0 {
 		at(g.inboundRetry)
 	}
+	g.nextClear = clearAt
 	return w
 }
 

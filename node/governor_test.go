@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dpsim/dpsim/clock"
+	"pgregory.net/rapid"
 )
 
 // govEnv is a tiny deterministic environment for governor unit tests and
@@ -81,6 +82,9 @@ func (e *govEnv) step(now clock.Time, in Input) {
 	e.wake = w
 	if e.check {
 		if err := e.g.Check(now); err != nil {
+			e.t.Fatalf("at %v after %v %d: %v", now, in.Kind, in.Peer, err)
+		}
+		if err := e.g.checkTally(); err != nil {
 			e.t.Fatalf("at %v after %v %d: %v", now, in.Kind, in.Peer, err)
 		}
 		if e.g.Livelocked() {
@@ -763,4 +767,62 @@ func TestViolationKeepsBackoff(t *testing.T) {
 	if p := e.g.Peer(id); p.NextConnect < before {
 		t.Errorf("violation moved the next connect from %v to %v", before, p.NextConnect)
 	}
+}
+
+// tallySM is the governor state machine of governor_rapid_test.go with one
+// more check after every action: the incrementally kept counters equal a
+// recount, and Counts equals the recount's.
+type tallySM struct{ *govSM }
+
+func (s tallySM) Check(t *rapid.T) {
+	s.govSM.Check(t)
+	if err := s.g.checkTally(); err != nil {
+		t.Fatalf("at %v: %v", s.now, err)
+	}
+	var want Counts
+	for i := range s.g.t.p {
+		want.add(&s.g.t.p[i], 1)
+	}
+	if got := s.g.Counts(); got != want {
+		t.Fatalf("at %v: Counts %+v, recount %+v", s.now, got, want)
+	}
+}
+
+// TestGovernorTallyIncremental drives the governor through the rapid state
+// machine and checks the incremental tally after every action.
+func TestGovernorTallyIncremental(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		sm := tallySM{newGovSM(rt, rapid.Bool().Draw(rt, "scripted"))}
+		rt.Repeat(rapid.StateMachineActions(sm))
+	})
+}
+
+// TestTallyAddRemove: counting a peer and taking it out again restores
+// the tally, for every state, progress bit, source and group.
+func TestTallyAddRemove(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		tl := tally{gEst: make([]int, 2), gAct: make([]int, 2), gPromCold: make([]int, 2), gPromWarm: make([]int, 2), gDemHot: make([]int, 2)}
+		var peers []Peer
+		for range rapid.IntRange(0, 10).Draw(t, "n") {
+			p := Peer{
+				State:    PeerState(rapid.IntRange(0, int(Hot)).Draw(t, "state")),
+				Progress: Progress(rapid.Uint8().Draw(t, "progress")),
+				Source:   Source(rapid.Uint8().Draw(t, "source")),
+				Group:    int16(rapid.IntRange(-1, 2).Draw(t, "group")),
+			}
+			peers = append(peers, p)
+			tl.add(&p, 1)
+		}
+		if tl.Known+tl.KnownBLP != len(peers) {
+			t.Fatalf("%d peers counted as %d known", len(peers), tl.Known+tl.KnownBLP)
+		}
+		for i := range peers {
+			tl.add(&peers[i], -1)
+		}
+		if tl.Counts != (Counts{}) || tl.promColdBLP|tl.promColdOther|tl.promWarmBLP|tl.promWarmOther|tl.demWarmBLP|
+			tl.demWarmOther|tl.demHotBLP|tl.demHotOther|tl.coolBLP|tl.coolOther|tl.warmLocal != 0 ||
+			slices.ContainsFunc(slices.Concat(tl.gEst, tl.gAct, tl.gPromCold, tl.gPromWarm, tl.gDemHot), func(x int) bool { return x != 0 }) {
+			t.Fatalf("tally not zero after removing every peer: %+v", tl)
+		}
+	})
 }

@@ -5,20 +5,30 @@ package sim
 // half the depth of a binary heap and keeps a node's children in one or two
 // cache lines, which measurably beats container/heap on this workload (see
 // BenchmarkQueue); it also avoids interface calls and allocation per event.
+// A heap does not keep insertion order, so it numbers events as they come.
 type queue struct {
-	items []Event
+	items []seqEvent
+	seq   uint64
+}
+
+// seqEvent is an event with its scheduling sequence number.
+type seqEvent struct {
+	Event
+	seq uint64
 }
 
 func (q *queue) len() int { return len(q.items) }
 
-func less(a, b *Event) bool {
+func less(a, b *seqEvent) bool {
 	if a.At != b.At {
 		return a.At < b.At
 	}
 	return a.seq < b.seq
 }
 
-func (q *queue) push(ev Event) {
+func (q *queue) push(e Event) {
+	ev := seqEvent{e, q.seq}
+	q.seq++
 	q.items = append(q.items, ev)
 	items := q.items
 	i := len(items) - 1
@@ -45,7 +55,7 @@ func (q *queue) pop() Event {
 	last := items[n]
 	q.items = items[:n]
 	if n == 0 {
-		return top
+		return top.Event
 	}
 	items = items[:n]
 	i := 0
@@ -73,5 +83,5 @@ func (q *queue) pop() Event {
 		i = p
 	}
 	items[i] = last
-	return top
+	return top.Event
 }

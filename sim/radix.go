@@ -7,7 +7,8 @@ import (
 )
 
 // radixQueue is the engine's queue: a monotone priority queue (a radix
-// heap, Ahuja, Mehlhorn, Orlin and Tarjan 1990) ordered by (At, seq). Every
+// heap, Ahuja, Mehlhorn, Orlin and Tarjan 1990) ordered by (At, scheduling
+// order). Every
 // push is at or after the last popped time, which the engine guarantees by
 // refusing events in the past. Bucket k>0 holds events whose time first
 // differs from the last popped time in bit k-1; bucket 0 holds events at
@@ -16,10 +17,10 @@ import (
 // between unrelated events: 1.3× the 4-ary heap on the hold model and 1.6×
 // on the 10,000-node flood (docs/performance.md).
 //
-// Events at equal times stay in seq (scheduling) order without sorting:
+// Events at equal times stay in scheduling order without a sequence number:
 // two events with the same time are always in the same bucket (their
 // highest bit differing from the last popped time is the same), every
-// bucket is appended in seq order by push, and a redistribution moves a
+// bucket is appended in scheduling order by push, and a redistribution moves a
 // bucket's events in order, so the earlier-scheduled one stays ahead.
 // TestQueuesMatchSort checks this against a stable sort.
 type radixQueue struct {

@@ -1,7 +1,9 @@
 package sim
 
 import (
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -222,5 +224,89 @@ func TestRelayFirstAnnouncerOracle(t *testing.T) {
 				t.Fatalf("block %d node %d: adopted at +%d ns, oracle +%d ns", b, v, got-start, adopt[v])
 			}
 		}
+	}
+}
+
+// countingRecorder is a recorder that also keeps the counters.
+type countingRecorder struct {
+	recorder
+	counts map[string]int64
+}
+
+func (r *countingRecorder) Count(name string, d int64) { r.counts[name] += d }
+
+// TestRedundantHeadersSkipped: without Dynamic P2P, skipping the header
+// events whose receiver already has the block on its chain leaves every
+// adoption time exactly as delivering them, with forks (every node
+// produces, a block every 2 s on average over 5 s of diffusion), jitter
+// and a finite uplink; and it does skip most header events.
+func TestRedundantHeadersSkipped(t *testing.T) {
+	const n = 300
+	lat := geo(t, n)
+	rng := Derive(4, "graph", 0)
+	peers := make([][]int32, n)
+	for i := range n {
+		for range 4 {
+			j := rng.IntN(n)
+			if i != j {
+				peers[i] = insertSorted(peers[i], int32(j))
+				peers[j] = insertSorted(peers[j], int32(i))
+			}
+		}
+	}
+	run := func(every bool) (*World, *countingRecorder) {
+		nodes := make([]int32, n)
+		stake := make([]float64, n)
+		rngs := make([]*rand.Rand, n)
+		for i := range nodes {
+			nodes[i], stake[i], rngs[i] = int32(i), 1, Derive(4, "praos", uint64(i))
+		}
+		sched, err := node.NewLeaderSchedule(nodes, stake, 0.5, rngs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := &countingRecorder{recorder{adopted: map[[2]int]clock.Time{}}, map[string]int64{}}
+		w, err := NewWorld(WorldConfig{
+			Slot: 4 * time.Second, BodyBytes: testBody, BitsPerSecond: 20_000_000,
+			Relay:  node.RelayConfig{HeaderValidation: testHV, BodyValidation: testBV},
+			Jitter: netmodel.Jitter{Fraction: 0.2}, Seed: 4,
+		}, lat, peers, sched, rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.everyHeader = every
+		if err := w.RunUntil(clock.FromSeconds(300)); err != nil {
+			t.Fatal(err)
+		}
+		w.Finish()
+		return w, rec
+	}
+	wAll, all := run(true)
+	wSkip, skip := run(false)
+	if len(all.made) < 30 || len(all.adopted) < 30*n/2 {
+		t.Fatalf("only %d blocks, %d adoptions", len(all.made), len(all.adopted))
+	}
+	if !slices.Equal(all.made, skip.made) {
+		t.Fatalf("blocks made differ: %d vs %d", len(all.made), len(skip.made))
+	}
+	if !maps.Equal(all.adopted, skip.adopted) {
+		for k, v := range all.adopted {
+			if skip.adopted[k] != v {
+				t.Fatalf("block %d node %d adopted at %v delivering every header, %v skipping", k[0], k[1], v, skip.adopted[k])
+			}
+		}
+		t.Fatalf("adoptions differ: %d vs %d", len(all.adopted), len(skip.adopted))
+	}
+	for _, c := range []string{"headers_sent", "requests_sent", "bodies_sent", "slot_battles"} {
+		if all.counts[c] != skip.counts[c] {
+			t.Errorf("%s: %d delivering every header, %d skipping", c, all.counts[c], skip.counts[c])
+		}
+	}
+	if all.counts["slot_battles"] == 0 {
+		t.Errorf("no slot battles: the run does not exercise forks")
+	}
+	saved := wAll.Eng.Executed() - wSkip.Eng.Executed()
+	if saved < uint64(all.counts["headers_sent"])/4 {
+		t.Errorf("skipped %d events of %d headers sent: want at least a quarter", saved, all.counts["headers_sent"])
 	}
 }
