@@ -143,76 +143,16 @@ func (c *Collector) CDF() []CDFPoint {
 const bucketShift = 10
 
 // pooledQuantiles returns, for each 1-based rank in the ascending ranks
-// (each within [1, Adoptions()]), the rank-th smallest adoption time over all
-// blocks and the number of adoptions ≤ that value. It is exact without
-// copying or sorting the up to tens of millions of samples: one pass counts
-// samples per ~1 ms bucket, a second pass counts µs values inside only the
-// buckets that hold a wanted rank.
+// (each within [1, MeasuredAdoptions()]), the rank-th smallest adoption
+// time over the measured blocks and the number of adoptions ≤ that value:
+// histScratch.quantiles over every block past the warm-up.
 func (c *Collector) pooledQuantiles(ranks []int64) (vals, countLE []int64) {
-	cum := make([]int64, int(c.maxUS>>bucketShift)+1)
+	set := blockSet{c: c}
 	for i := range c.blocks {
-		if !c.measured(i) {
-			continue
-		}
-		for _, v := range c.blocks[i].offsetUS {
-			if v != never {
-				cum[v>>bucketShift]++
-			}
+		if c.measured(i) {
+			set.blocks = append(set.blocks, i)
 		}
 	}
-	for i := 1; i < len(cum); i++ {
-		cum[i] += cum[i-1]
-	}
-	// The bucket of each rank, and a dense index of the distinct ones.
-	bucket := make([]int, len(ranks))
-	slot := make([]int32, len(cum))
-	for i := range slot {
-		slot[i] = -1
-	}
-	var wanted int32
-	for i, r := range ranks {
-		b := sort.Search(len(cum), func(j int) bool { return cum[j] >= r })
-		if b == len(cum) {
-			panic(fmt.Sprintf("results: rank %d beyond %d adoptions", r, cum[len(cum)-1]))
-		}
-		bucket[i] = b
-		if slot[b] < 0 {
-			slot[b] = wanted
-			wanted++
-		}
-	}
-	const width = 1 << bucketShift
-	fine := make([]int64, int(wanted)*width)
-	for i := range c.blocks {
-		if !c.measured(i) {
-			continue
-		}
-		for _, v := range c.blocks[i].offsetUS {
-			if v == never {
-				continue
-			}
-			if j := slot[v>>bucketShift]; j >= 0 {
-				fine[int(j)*width+int(v&(width-1))]++
-			}
-		}
-	}
-	vals = make([]int64, len(ranks))
-	countLE = make([]int64, len(ranks))
-	for i, r := range ranks {
-		b := bucket[i]
-		le := int64(0)
-		if b > 0 {
-			le = cum[b-1]
-		}
-		counts := fine[int(slot[b])*width:][:width]
-		for off, n := range counts {
-			le += n
-			if le >= r {
-				vals[i] = int64(b)<<bucketShift + int64(off)
-				countLE[i] = le
-				break
-			}
-		}
-	}
-	return vals, countLE
+	var h histScratch
+	return h.quantiles([]blockSet{set}, ranks)
 }
