@@ -53,7 +53,7 @@ func (g *Governor) Check(now clock.Time) error {
 			return fmt.Errorf("peer-share request to %d past its deadline %v at %v", s.peer, s.deadline, now)
 		}
 	}
-	return nil
+	return g.checkTally()
 }
 
 func (g *Governor) checkPeer(now clock.Time, p *Peer) error {

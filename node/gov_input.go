@@ -29,7 +29,7 @@ func (g *Governor) handle(now clock.Time, in Input, out *GovOutbox) {
 			p.Progress &^= PromoteCold
 			g.stats.ConnectFailures++
 			if p.violated {
-				g.punish(now, p)
+				g.punish(now, p, out)
 				return
 			}
 			g.fail(now, p, g.backoff(int(p.FailCount)+1))
@@ -122,9 +122,7 @@ func (g *Governor) handle(now clock.Time, in Input, out *GovOutbox) {
 			g.inbound = slices.Insert(g.inbound, i, in.Peer)
 		}
 	case InInboundDown:
-		if i, ok := slices.BinarySearch(g.inbound, in.Peer); ok {
-			g.inbound = slices.Delete(g.inbound, i, i+1)
-		}
+		g.removeInbound(in.Peer)
 	case InViolation:
 		g.violation(now, in.Peer, out)
 	case InMode:
@@ -143,7 +141,7 @@ func (g *Governor) connected(now clock.Time, in Input, out *GovOutbox) {
 	p.Progress &^= PromoteCold
 	if p.violated { // the peer broke a protocol while we dialled it
 		out.add(GovAction{Kind: ActClose, Peer: p.ID})
-		g.punish(now, p)
+		g.punish(now, p, out)
 		return
 	}
 	p.State = Warm
@@ -183,28 +181,29 @@ func (g *Governor) violation(now clock.Time, id PeerID, out *GovOutbox) {
 		return
 	}
 	g.stats.Violations++
-	if i, ok := slices.BinarySearch(g.inbound, id); ok {
-		g.inbound = slices.Delete(g.inbound, i, i+1)
-		if !p.Established() {
-			out.add(GovAction{Kind: ActDrop, Peer: id})
-		}
-	}
 	if p.Established() {
 		out.add(GovAction{Kind: ActDrop, Peer: id})
 		g.toCold(p, out)
+	} else {
+		g.dropInbound(id, out)
 	}
+	g.removeInbound(id)
 	g.shares = slices.DeleteFunc(g.shares, func(s shareReq) bool { return s.peer == id })
 	if p.Progress&PromoteCold != 0 {
 		p.violated = true
 		return
 	}
-	g.punish(now, p)
+	g.punish(now, p, out)
 }
 
 // punish ends a violation: forget the peer, or, for a local root or an
-// extra peer, a failure with the error delay.
-func (g *Governor) punish(now clock.Time, p *Peer) {
+// extra peer, a failure with the error delay. An inbound connection the
+// peer opened while its violation waited for our connect's answer goes
+// too; light peer sharing would otherwise learn the violator again in the
+// same Step.
+func (g *Governor) punish(now clock.Time, p *Peer, out *GovOutbox) {
 	p.violated = false
+	g.dropInbound(p.ID, out)
 	if p.Source&(SrcLocalRoot|srcExtra) != 0 {
 		p.Progress = 0
 		tm := g.cfg.Timing
@@ -212,6 +211,23 @@ func (g *Governor) punish(now clock.Time, p *Peer) {
 		return
 	}
 	g.forget(p.ID)
+}
+
+// dropInbound drops id's inbound connection, if it has one.
+func (g *Governor) dropInbound(id PeerID, out *GovOutbox) {
+	if g.removeInbound(id) {
+		out.add(GovAction{Kind: ActDrop, Peer: id})
+	}
+}
+
+// removeInbound forgets that id has an inbound connection and reports
+// whether it had one.
+func (g *Governor) removeInbound(id PeerID) bool {
+	i, ok := slices.BinarySearch(g.inbound, id)
+	if ok {
+		g.inbound = slices.Delete(g.inbound, i, i+1)
+	}
+	return ok
 }
 
 // shareResult ends one peer-sharing request. Replies are merged as they

@@ -289,8 +289,12 @@ func (s *govSM) absorb(in Input, before Peer, wasKnown bool) {
 			}
 			s.jobs = append(s.jobs, smJob{kind: ActClose, peer: id})
 		case ActDrop:
-			// The violator's connection: ours, or its inbound one.
-			if id != in.Peer || (in.Kind != InViolation && in.Kind != InShareReply) || !wasKnown || !(before.Established() || s.inbound[id]) {
+			// The violator's connection: ours, or its inbound one; or, when
+			// the connect of a marked violator answers, the inbound
+			// connection it opened meanwhile.
+			violating := in.Kind == InViolation || in.Kind == InShareReply
+			completing := (in.Kind == InConnected || in.Kind == InConnectFailed) && before.violated && s.inbound[id]
+			if id != in.Peer || !(violating || completing) || !wasKnown || !(before.Established() || s.inbound[id]) {
 				t.Fatalf("at %v: drop %d after %v %d (before: %+v)", s.now, id, in.Kind, in.Peer, before)
 			}
 			s.cooling[id] = false // the connection is gone

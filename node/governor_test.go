@@ -826,3 +826,33 @@ func TestTallyAddRemove(t *testing.T) {
 		}
 	})
 }
+
+// TestDeferredViolatorNotRelearnt: a peer that violates a protocol while
+// we dial it, then connects to us, is forgotten when our connect answers
+// and its inbound connection dropped, so that light peer sharing does not
+// learn it again in the same Step. Found by TestGovernorTallyIncremental
+// (rapid seed 17341438073748571925).
+func TestDeferredViolatorNotRelearnt(t *testing.T) {
+	for _, answer := range []InputKind{InConnected, InConnectFailed} {
+		t.Run(answer.String(), func(t *testing.T) {
+			cfg := GovernorConfig{Targets: Targets{Known: 5, Established: 2}, PeerSharing: true, Timing: DefaultTiming()}
+			e := newGovEnv(t, cfg, 1, nil)
+			e.step(0, Input{Kind: InInboundUp, Peer: 3})
+			p := e.g.Peer(3)
+			if p == nil || p.Progress&PromoteCold == 0 {
+				t.Fatalf("setup: inbound peer 3 not being dialled: %+v", p)
+			}
+			e.step(secs(1), Input{Kind: InViolation, Peer: 3})
+			e.step(secs(2), Input{Kind: InInboundUp, Peer: 3})
+			dropped := false
+			e.onAction = func(_ clock.Time, a GovAction) { dropped = dropped || (a.Kind == ActDrop && a.Peer == 3) }
+			e.step(secs(3), Input{Kind: answer, Peer: 3})
+			if p := e.g.Peer(3); p != nil {
+				t.Errorf("violator kept after its connect answered: %+v", p)
+			}
+			if !dropped {
+				t.Error("the violator's inbound connection was not dropped")
+			}
+		})
+	}
+}

@@ -1,9 +1,9 @@
 // Package sim is dpsim's discrete-event engine.
 //
 // One single-threaded Engine holds one event queue (a radix heap, radix.go)
-// ordered by (time, sequence number); the sequence number is assigned when
-// an event is scheduled, so two events at the same instant run in the order
-// they were scheduled, on every machine. Time jumps from event to event; scheduling in the past panics
+// ordered by time and, at equal times, by scheduling order, which the radix
+// queue keeps without a sequence number: two events at the same instant run
+// in the order they were scheduled, on every machine. Time jumps from event to event; scheduling in the past panics
 // because it is always a programming error.
 //
 // Events are small values (no closures, no interfaces), dispatched to a
