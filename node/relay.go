@@ -24,7 +24,9 @@ const (
 	WakeHeader
 	// WakeBody wakes the node at At: body validation of Block ended.
 	WakeBody
-	// Adopt reports that Block joined the node's selected chain now.
+	// Adopt reports that Block joined the node's selected chain now; To
+	// is the peer it came from (-1: forged), and Count is 1 for the block
+	// the node announces (the new tip), 0 for ancestors that joined with it.
 	Adopt
 )
 
@@ -238,7 +240,7 @@ func (n *Node) selectChain(now clock.Time, out *Outbox) {
 				// Switching forks: the held ancestors join the chain first.
 				for k := len(n.path) - 1; k >= 1; k-- {
 					n.tip = n.path[k]
-					out.add(Action{Kind: Adopt, Block: n.path[k]})
+					out.add(Action{Kind: Adopt, Block: n.path[k], To: -1})
 				}
 				n.adopt(now, p.block, p.from, out)
 				changed = true
@@ -289,7 +291,7 @@ func (n *Node) hasValidChild(b BlockID) bool {
 // but the one it came from.
 func (n *Node) adopt(now clock.Time, b BlockID, from int32, out *Outbox) {
 	n.tip = b
-	out.add(Action{Kind: Adopt, Block: b})
+	out.add(Action{Kind: Adopt, Block: b, To: from, Count: 1})
 	for _, p := range n.Peers {
 		if p != from {
 			out.add(Action{Kind: SendHeader, To: p, Block: b})

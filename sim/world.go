@@ -33,6 +33,15 @@ type WorldConfig struct {
 	P2P *P2PConfig
 }
 
+// Forwarder chooses whom a node announces a block it has just adopted as
+// its tip, in addition to its relay peers (an overlay such as PolderCast
+// decides per block, not by a fixed peer list).
+type Forwarder interface {
+	// Forward appends to dst the nodes self announces b to; from is the
+	// peer b came from (-1: self forged it).
+	Forward(now clock.Time, self, from int32, b node.BlockID, dst []int32) []int32
+}
+
 // World wires nodes to the engine and the network model: it turns the
 // nodes' actions into events and events into node inputs.
 type World struct {
@@ -51,6 +60,9 @@ type World struct {
 	kSlot, kHeader, kRequest, kBody, kWakeHeader, kWakeBody Kind
 
 	p2p *p2p
+	// fwd, when set, adds per-block announcement targets (Forwarder).
+	fwd    Forwarder
+	fwdDst []int32
 
 	// Counters, flushed to the observer by Finish.
 	headers, requests, bodies, unroutable, battles, stale int64
@@ -216,6 +228,13 @@ func (w *World) apply(now clock.Time, self int32) {
 			w.Eng.At(a.At, w.kWakeBody, self, -1, pack(a.Block, 0))
 		case node.Adopt:
 			w.obs.Adopted(int(a.Block), int(self), now)
+			if w.fwd != nil && a.Count == 1 {
+				w.fwdDst = w.fwd.Forward(now, self, a.To, a.Block, w.fwdDst[:0])
+				for _, to := range w.fwdDst {
+					w.headers++
+					w.sendHeader(now, self, to, a.Block)
+				}
+			}
 		}
 	}
 }
