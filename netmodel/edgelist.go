@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dpsim/dpsim/internal/input"
 )
 
 // Limits on edge-list input, so a hostile file gets an error, not an
@@ -18,6 +19,9 @@ const (
 	MaxEdgeListNodes = 1 << 20
 	MaxEdgeListEdges = 1 << 25
 	MaxLatencyMs     = 1e6
+	// MaxEdgeListFileBytes bounds an edge-list file: MaxEdgeListEdges
+	// lines of about 30 bytes. A larger file is refused unread.
+	MaxEdgeListFileBytes = 1 << 30
 )
 
 // EdgeList is an undirected graph with an optional one-way latency per link
@@ -126,9 +130,10 @@ func (r adjRow) Swap(i, j int) {
 	r.lat[i], r.lat[j] = r.lat[j], r.lat[i]
 }
 
-// ReadEdgeListFile reads an edge list CSV; see ParseEdgeList.
+// ReadEdgeListFile reads an edge list CSV of at most MaxEdgeListFileBytes
+// (decompressed when the name ends in .gz); see ParseEdgeList.
 func ReadEdgeListFile(path string, nodes int) (*EdgeList, error) {
-	f, err := os.Open(path)
+	f, err := input.Open(path, MaxEdgeListFileBytes)
 	if err != nil {
 		return nil, err
 	}

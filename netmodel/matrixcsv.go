@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
+
+	"github.com/dpsim/dpsim/internal/input"
 )
 
 // Limits on full-matrix input.
@@ -21,6 +22,9 @@ const (
 	// matrixMaxLine bounds one line: 20,000 cells of numpy's default
 	// "%.18e" (24 bytes) plus commas and spaces fit comfortably.
 	matrixMaxLine = 4 << 20
+	// MaxMatrixFileBytes bounds a matrix file: MaxMatrixNodes² cells of
+	// up to 20 bytes each. A larger file is refused unread.
+	MaxMatrixFileBytes = 8 << 30
 	// matrixValueMax is how much of a bad value an error message quotes.
 	matrixValueMax = 40
 )
@@ -46,10 +50,11 @@ func (e *MatrixCSVError) Error() string {
 		e.File, e.Line, e.Col, e.Field, e.Value, e.Reason, e.Accepted)
 }
 
-// ReadMatrixCSV reads a full one-way latency matrix from the file at path;
+// ReadMatrixCSV reads a full one-way latency matrix from the file at path,
+// of at most MaxMatrixFileBytes (decompressed when the name ends in .gz);
 // see ParseMatrixCSV for the format.
 func ReadMatrixCSV(path string) (*Matrix, error) {
-	f, err := os.Open(path)
+	f, err := input.Open(path, MaxMatrixFileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("netmodel: latency matrix: %w", err)
 	}

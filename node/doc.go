@@ -60,7 +60,9 @@
 //     slots' header and body first (§4), and the hot-demotion order:
 //     lowest score first, then no or earlier joined slot, then a random draw;
 //     for the research policies also the lead over the second deliverer
-//     (HeaderMargin, the SCRamble score);
+//     (HeaderMargin, the SCRamble score); reports of many nodes can share
+//     one queue (MetricsLog), applied before any read, with the same state
+//     as applying each at once;
 //   - calibrate.go: the research policies' target driver (package
 //     policies): an optional construction phase, then calibrations that
 //     replace n hot peers by lowering and restoring the active and

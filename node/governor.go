@@ -492,9 +492,24 @@ func (g *Governor) Step(now clock.Time, in Input, out *GovOutbox) clock.Time {
 		panic(fmt.Sprintf("node: Governor.Step at %v after %v: time ran backwards", now, g.last))
 	}
 	g.last = now
-	g.tallyOK = false
-	g.advance(now)
-	g.handle(now, in, out)
+	g.advance(now) // changes nothing the tally counts
+	switch tallyEffect(in.Kind) {
+	case tallyKept:
+		g.handle(now, in, out)
+	case tallyOnePeer:
+		// The tally of the last Step stays current: take the peer out
+		// before and count it back after (it may have been forgotten).
+		if p := g.t.get(in.Peer); p != nil {
+			g.untally(p)
+		}
+		g.handle(now, in, out)
+		if p := g.t.get(in.Peer); p != nil {
+			g.retally(p)
+		}
+	default:
+		g.tallyOK = false
+		g.handle(now, in, out)
+	}
 	n := int64(0)
 	for g.decide(now, out) {
 		n++
@@ -506,6 +521,27 @@ func (g *Governor) Step(now clock.Time, in Input, out *GovOutbox) clock.Time {
 	g.stats.Decisions += n
 	g.stats.LongestInstant = max(g.stats.LongestInstant, n)
 	return g.wakeAt(now)
+}
+
+// What handling an input does to the counted fields of the peer table
+// (source, state, progress, local-root group), as gov_input.go handles it;
+// checkTally, run after every Step in the tests, catches a change there
+// that this table misses.
+const (
+	tallyKept    = iota // no peer record changes
+	tallyOnePeer        // only in.Peer's record changes (or goes)
+	tallyLost           // peers are added or re-sourced, or the groups change: recount
+)
+
+func tallyEffect(k InputKind) int {
+	switch k {
+	case InTick, InInboundUp, InInboundDown, InMode, InRootsFailed, InBigLedgerFailed:
+		return tallyKept
+	case InConnected, InConnectFailed, InActivated, InActivateFailed, InDeactivated,
+		InClosed, InAsyncWarm, InAsyncCooling, InAsyncCold, InViolation:
+		return tallyOnePeer
+	}
+	return tallyLost
 }
 
 // advance moves expired time-based state (setCurrentTime): fail-count

@@ -115,6 +115,10 @@ type Metrics struct {
 	regMin    int64
 	marginCap clock.Time
 	keys      []demoteKey // scratch of HotDemotionOrder
+	// log, when set, holds this node's (number logNode) queued reports
+	// instead of queue (MetricsLog).
+	log     *MetricsLog
+	logNode int32
 }
 
 // metricsBatch is how many reports Metrics queues before applying them: a
@@ -127,6 +131,7 @@ type pendingReport struct {
 	at    clock.Time
 	bytes int64
 	peer  PeerID
+	node  int32 // the receiving node, in a MetricsLog
 }
 
 // metricEntry is the earliest report for one slot. A header entry also
@@ -215,21 +220,142 @@ func (m *Metrics) push(r pendingReport) {
 		panic(fmt.Sprintf("node: peer metrics event at slot %d", r.slot))
 	}
 	m.queue = append(m.queue, r)
-	if len(m.queue) >= metricsBatch {
+	// Fed by a log too, it applies at once, after the log's reports, so
+	// that reports fed both ways keep their order.
+	if len(m.queue) >= metricsBatch || m.log != nil {
 		m.flush()
 	}
 }
 
-// flush applies the queued reports in order.
+// flush applies the queued reports in order: those in the log first (a
+// report is queued directly only once the log's are applied).
 func (m *Metrics) flush() {
-	for _, r := range m.queue {
+	if m.log != nil {
+		m.log.flushGroup(m.logNode)
+	}
+	m.apply(m.queue)
+	m.queue = m.queue[:0]
+}
+
+// apply applies reports in order.
+func (m *Metrics) apply(rs []pendingReport) {
+	for _, r := range rs {
 		if r.bytes < 0 {
 			m.event(&m.headers, metricEntry{slot: r.slot, peer: r.peer, at: r.at})
 		} else {
 			m.event(&m.fetches, metricEntry{slot: r.slot, peer: r.peer, at: r.at, bytes: r.bytes})
 		}
 	}
-	m.queue = m.queue[:0]
+}
+
+// MetricsLog queues the peer-metrics reports of many nodes (0 to n-1) in a
+// few shared queues, one per group of consecutive nodes, instead of each
+// node's own. In a 10,000-node run a report to a node's own queue misses the
+// cache twice (the Metrics and its queue: 28 % of a production-10k.yaml
+// profile), while the log's queue ends, about 80, stay in the cache. A
+// group's queue is applied when full, and before any read of the metrics
+// of one of its nodes (every exported Metrics method applies pending
+// reports first), sorted by node stably, so each node's reports are
+// applied in their order and in batches: every read sees exactly the state
+// of applying each report at once (TestMetricsLogExact).
+type MetricsLog struct {
+	groupNodes int
+	groupCap   int
+	groups     [][]pendingReport
+	owner      []*Metrics // the metrics each node's queued reports are for
+	count      []int32    // scratch of flushGroup
+	sorted     []pendingReport
+}
+
+// Sizes of a MetricsLog's groups: 128 nodes share a queue of 8,192
+// reports (256 KB), about 64 reports per node per batch.
+const (
+	logGroupNodes = 128
+	logGroupCap   = 8192
+)
+
+// NewMetricsLog returns an empty log for nodes 0 to n-1.
+func NewMetricsLog(n int) *MetricsLog { return newMetricsLog(n, logGroupNodes, logGroupCap) }
+
+func newMetricsLog(n, groupNodes, groupCap int) *MetricsLog {
+	return &MetricsLog{
+		groupNodes: groupNodes, groupCap: groupCap,
+		groups: make([][]pendingReport, (n+groupNodes-1)/groupNodes),
+		owner:  make([]*Metrics, n),
+		count:  make([]int32, groupNodes+1),
+	}
+}
+
+// HeaderArrived queues Metrics.HeaderArrived(slot, peer, at) for node's
+// metrics m. A node's metrics may change (a restart makes new ones): the
+// reports queued for the old ones are applied to them first. It panics if
+// m is fed by another log or for another node, or on a negative slot.
+func (l *MetricsLog) HeaderArrived(node int32, m *Metrics, slot int64, peer PeerID, at clock.Time) {
+	l.push(m, pendingReport{slot: slot, peer: peer, at: at, bytes: -1, node: node})
+}
+
+// BodyArrived queues Metrics.BodyArrived(slot, peer, bytes, at) for node's
+// metrics m, as HeaderArrived.
+func (l *MetricsLog) BodyArrived(node int32, m *Metrics, slot int64, peer PeerID, bytes int64, at clock.Time) {
+	if bytes < 0 {
+		panic(fmt.Sprintf("node: BodyArrived with %d bytes", bytes))
+	}
+	l.push(m, pendingReport{slot: slot, peer: peer, at: at, bytes: bytes, node: node})
+}
+
+func (l *MetricsLog) push(m *Metrics, r pendingReport) {
+	if r.slot < 0 {
+		panic(fmt.Sprintf("node: peer metrics event at slot %d", r.slot))
+	}
+	if l.owner[r.node] != m {
+		if m.log != nil && (m.log != l || m.logNode != r.node) {
+			panic(fmt.Sprintf("node: metrics of node %d fed as node %d's", m.logNode, r.node))
+		}
+		l.flushGroup(r.node)
+		m.flush() // its own queue goes first
+		l.owner[r.node], m.log, m.logNode = m, l, r.node
+	}
+	g := int(r.node) / l.groupNodes
+	if l.groups[g] == nil {
+		l.groups[g] = make([]pendingReport, 0, l.groupCap)
+	}
+	l.groups[g] = append(l.groups[g], r)
+	if len(l.groups[g]) >= l.groupCap {
+		l.flushGroup(r.node)
+	}
+}
+
+// flushGroup applies the queued reports of node's group, by a counting
+// sort on the node, which keeps each node's reports in order.
+func (l *MetricsLog) flushGroup(node int32) {
+	g := int(node) / l.groupNodes
+	q := l.groups[g]
+	if len(q) == 0 {
+		return
+	}
+	base := int32(g * l.groupNodes)
+	cnt := l.count
+	clear(cnt)
+	for i := range q {
+		cnt[q[i].node-base+1]++
+	}
+	for k := 1; k < len(cnt); k++ {
+		cnt[k] += cnt[k-1]
+	}
+	l.sorted = slices.Grow(l.sorted[:0], len(q))[:len(q)]
+	for i := range q {
+		k := q[i].node - base
+		l.sorted[cnt[k]] = q[i]
+		cnt[k]++
+	}
+	l.groups[g] = q[:0]
+	start := int32(0)
+	for k, end := range cnt[:l.groupNodes] {
+		if end > start {
+			l.owner[base+int32(k)].apply(l.sorted[start:end])
+		}
+		start = end
+	}
 }
 
 // event applies one report in the reference order: the registry first

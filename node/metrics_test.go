@@ -548,6 +548,92 @@ func TestMetricsBatchingExact(t *testing.T) {
 	})
 }
 
+// TestMetricsLogExact: feeding several nodes' metrics through a
+// MetricsLog with small groups (so that groups fill, and a read applies
+// other nodes' reports too) gives, at every read, exactly the state of
+// applying each report at once; also when a node restarts with new metrics
+// and when some reports are fed to the metrics directly.
+func TestMetricsLogExact(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		nodes := rapid.IntRange(1, 9).Draw(t, "nodes")
+		l := newMetricsLog(nodes, rapid.IntRange(1, 4).Draw(t, "groupNodes"), rapid.IntRange(1, 40).Draw(t, "groupCap"))
+		maxSlots := rapid.IntRange(1, 8).Draw(t, "maxSlots")
+		n := rapid.IntRange(0, 800).Draw(t, "n")
+		src := rand.New(rand.NewPCG(rapid.Uint64().Draw(t, "seed"), 5))
+		eager, logged := make([]*Metrics, nodes), make([]*Metrics, nodes)
+		for v := range nodes {
+			eager[v], logged[v] = newTestMetrics(t, maxSlots), newTestMetrics(t, maxSlots)
+		}
+		reads := 0
+		for i := range n {
+			v := src.IntN(nodes)
+			e := mEvent{body: src.IntN(4) == 0, slot: int64(i/(5*nodes) + src.IntN(3)), peer: PeerID(src.IntN(7)), at: clock.Time(src.IntN(50))}
+			if e.body {
+				e.bytes = int64(src.IntN(1000))
+			}
+			switch src.IntN(60) {
+			case 0: // a restart: new metrics
+				eager[v], logged[v] = newTestMetrics(t, maxSlots), newTestMetrics(t, maxSlots)
+			case 1:
+				e.apply(logged[v])
+				e.apply(eager[v])
+			default:
+				if e.body {
+					l.BodyArrived(int32(v), logged[v], e.slot, e.peer, e.bytes, e.at)
+				} else {
+					l.HeaderArrived(int32(v), logged[v], e.slot, e.peer, e.at)
+				}
+				e.apply(eager[v])
+			}
+			eager[v].flush()
+			if src.IntN(20) != 0 && i != n-1 {
+				continue
+			}
+			reads++
+			v = src.IntN(nodes)
+			p := PeerID(src.IntN(7))
+			if a, b := logged[v].Upstreamyness(p), eager[v].Upstreamyness(p); a != b {
+				t.Fatalf("after %d reports: node %d upstreamyness %d logged, %d eager", i+1, v, a, b)
+			}
+			a, b := logged[v], eager[v]
+			if !slices.Equal(a.headers.window(), b.headers.window()) || !slices.Equal(a.fetches.window(), b.fetches.window()) ||
+				!slices.Equal(a.peers, b.peers) || !slices.Equal(a.ids, b.ids) || a.regMin != b.regMin {
+				t.Fatalf("after %d reports node %d's logged state differs from the eager one", i+1, v)
+			}
+			checkInvariants(t, a)
+		}
+		if n > 0 && reads == 0 {
+			t.Fatalf("no read")
+		}
+	})
+}
+
+// TestMetricsLogPanics: feeding one node's metrics as another's is a
+// programmer error.
+func TestMetricsLogPanics(t *testing.T) {
+	l := NewMetricsLog(300)
+	m := newTestMetrics(t, 4)
+	l.HeaderArrived(200, m, 1, 2, 3)
+	for name, f := range map[string]func(){
+		"other node":     func() { l.HeaderArrived(1, m, 1, 2, 3) },
+		"other log":      func() { NewMetricsLog(300).HeaderArrived(200, m, 1, 2, 3) },
+		"negative slot":  func() { l.HeaderArrived(200, m, -1, 2, 3) },
+		"negative bytes": func() { l.BodyArrived(200, m, 1, 2, -1, 3) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+	if got := m.Upstreamyness(2); got != 1 {
+		t.Errorf("upstreamyness %d after one header, want 1", got)
+	}
+}
+
 func TestMetricsScoresModes(t *testing.T) {
 	// Window 4. Slot 0 leaves both tables and slot 1 the body table; at
 	// the last event the board's oldest slot is 1, which prunes the joins

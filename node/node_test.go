@@ -3,10 +3,12 @@ package node
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/dpsim/dpsim/clock"
+	"pgregory.net/rapid"
 )
 
 func TestChainSelection(t *testing.T) {
@@ -191,4 +193,82 @@ func TestTargetsSanity(t *testing.T) {
 			t.Errorf("%+v accepted", b)
 		}
 	}
+}
+
+// cloneNode copies a node with its own work list, to try a handler on.
+func cloneNode(n *Node) *Node {
+	c := *n
+	c.work = slices.Clone(n.work)
+	c.Peers = slices.Clone(n.Peers)
+	return &c
+}
+
+// TestFetchingSkipArgument checks, over random relay histories on a forking
+// chain, the argument of sim's header skip (World.sendHeader): when b is
+// Fetching or not better than the tip, OnHeader ignores it; a block that
+// is not better than the tip stays so; and a block stops Fetching while
+// still better than the tip only through DropFrom or Restart.
+func TestFetchingSkipArgument(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var c Chain
+		nb := rapid.IntRange(1, 10).Draw(t, "blocks")
+		for i := range nb {
+			parent := NoBlock
+			if i > 0 {
+				parent = BlockID(rapid.IntRange(-1, i-1).Draw(t, "parent"))
+			}
+			c.Add(parent, int64(i), 0, rapid.Uint64Range(0, 3).Draw(t, "vrf"), 0)
+		}
+		cfg := RelayConfig{HeaderValidation: time.Millisecond, BodyValidation: time.Millisecond}
+		n := NewNode(0, &c, cfg, []int32{1, 2})
+		var out Outbox
+		now := clock.Time(0)
+		for step := range rapid.IntRange(1, 60).Draw(t, "steps") {
+			before := make([]bool, nb)
+			notBetter := make([]bool, nb)
+			for b := range nb {
+				before[b] = n.Fetching(BlockID(b))
+				notBetter[b] = !c.Better(BlockID(b), n.Tip())
+				if before[b] || notBetter[b] {
+					m := cloneNode(n)
+					out.Reset()
+					m.OnHeader(now, 1, BlockID(b), &out)
+					if len(out.Actions) != 0 || !slices.Equal(m.work, n.work) {
+						t.Fatalf("step %d: OnHeader(%d) acted on a block Fetching %v, better %v", step, b, before[b], !notBetter[b])
+					}
+				}
+			}
+			now += clock.Time(time.Millisecond)
+			b := BlockID(rapid.IntRange(0, nb-1).Draw(t, "block"))
+			peer := int32(rapid.IntRange(1, 2).Draw(t, "peer"))
+			out.Reset()
+			forgets := false
+			switch op := rapid.IntRange(0, 5).Draw(t, "op"); op {
+			case 0:
+				n.OnHeader(now, peer, b, &out)
+			case 1:
+				n.OnHeaderValidated(now, b, &out)
+			case 2:
+				n.OnBody(now, peer, b, &out)
+			case 3:
+				n.OnBodyValidated(now, b, &out)
+			case 4:
+				n.DropFrom(peer)
+				forgets = true
+			case 5:
+				n.Restart()
+				n.Peers = append(n.Peers, 1, 2)
+				forgets = true
+			}
+			for x := range nb {
+				better := c.Better(BlockID(x), n.Tip())
+				if notBetter[x] && better {
+					t.Fatalf("step %d: block %d became better than the tip again", step, x)
+				}
+				if before[x] && !n.Fetching(BlockID(x)) && better && !forgets {
+					t.Fatalf("step %d: block %d left the work list still better than the tip", step, x)
+				}
+			}
+		}
+	})
 }

@@ -75,12 +75,13 @@ type Node struct {
 	chain *Chain
 	cfg   RelayConfig
 	tip   BlockID
+	// work lists blocks in flight or held off-chain; it stays small
+	// (a few entries) because settled blocks leave it. It shares tip's
+	// cache line: the world checks both for every header it sends.
+	work []pending
 	// Peers are the node's relay peers in ascending id order: it takes
 	// headers from them and announces to them. The governor will own them.
 	Peers []int32
-	// work lists blocks in flight or held off-chain; it stays small
-	// (a few entries) because settled blocks leave it.
-	work []pending
 	// bodyBusy is when the node's (sequential) body validation is free.
 	bodyBusy clock.Time
 	path     []BlockID // scratch of pathToChain
@@ -298,6 +299,14 @@ func (n *Node) adopt(now clock.Time, b BlockID, from int32, out *Outbox) {
 		}
 	}
 }
+
+// Fetching reports whether b is in the node's work list: its header under
+// validation, its body requested, validating or held off the chain.
+// OnHeader ignores an announcement of such a block. b leaves the list when
+// it joins the chain or can no longer beat the tip (after which OnHeader
+// ignores b for good, as the tip only gets better), or when DropFrom or
+// Restart forget it (after which the next announcement fetches it again).
+func (n *Node) Fetching(b BlockID) bool { return n.find(b) >= 0 }
 
 // WorkLen returns the number of blocks in flight or held off-chain.
 func (n *Node) WorkLen() int { return len(n.work) }

@@ -13,6 +13,12 @@
 //     Fraction (20 % or 40 %) of hot peers by the number of new headers
 //     they delivered first, or with Margin by the SCRamble lead time;
 //   - random: K random hot peers, static;
+//   - poldercast: not a governor policy but the PolderCast overlay of
+//     Cardano's Incentivized Testnet (package poldercast), in mode paper
+//     (ring neighbours plus Fanout random shortcuts) or itn (Jörmungandr
+//     0.8: announcements to the whole merged view); Build returns
+//     Plan.Overlay and the world runs sim.PolderCastConfig instead of the
+//     governors;
 //   - gods-view: not runnable; compare computes it as a lower bound
 //     (results.GodsView).
 //

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dpsim/dpsim/node"
+	"github.com/dpsim/dpsim/policies/poldercast"
 )
 
 // Policy names.
@@ -17,6 +18,9 @@ const (
 	TwoGroups   = "two-groups"
 	PeerScore   = "peer-score"
 	Random      = "random"
+	// PolderCast is the overlay Cardano's Incentivized Testnet ran before
+	// Dynamic P2P (package poldercast); it replaces the governor.
+	PolderCast = "poldercast"
 	// GodsView is not a runnable policy: package results computes it as a
 	// lower bound; compare accepts the name to add that bound.
 	GodsView = "gods-view"
@@ -64,6 +68,12 @@ type Spec struct {
 	Period, Jitter time.Duration
 	// Construct: close-random's measuring phase.
 	Construct time.Duration
+	// PolderCast: Mode ("paper" or "itn"), Fanout (paper only), View and
+	// Gossip (view and gossip lengths), Interval (between gossip rounds).
+	Mode         string
+	Fanout       int
+	View, Gossip int
+	Interval     time.Duration
 }
 
 // entry is one registered policy.
@@ -78,6 +88,7 @@ var registry = []entry{
 	{TwoGroups, "start random; every period keep up to Keep peers with RTT ≤ Threshold, replace a fraction of the others"},
 	{PeerScore, "start random; every period replace the Fraction of hot peers that were first with the fewest headers (or least lead time with Margin)"},
 	{Random, "K random peers, static (manual topologies)"},
+	{PolderCast, "the PolderCast overlay instead of the governor: paper (ring neighbours plus random shortcuts, Fanout per node) or itn (Jörmungandr 0.8, announcing to the whole view)"},
 	{GodsView, "the lower bound of diffusion over the complete latency graph (compare only; not runnable)"},
 }
 
@@ -143,6 +154,18 @@ func ApplyDefaults(s *Spec) {
 		}
 	case Random:
 		def(&s.Peers, DefaultPeers)
+	case PolderCast:
+		if s.Mode == "" {
+			s.Mode = "paper"
+		}
+		def(&s.View, poldercast.DefaultView)
+		def(&s.Gossip, poldercast.DefaultGossip)
+		if s.Mode == "paper" {
+			def(&s.Fanout, poldercast.DefaultFanout)
+		}
+		if s.Interval == 0 {
+			s.Interval = poldercast.DefaultInterval
+		}
 	}
 }
 
@@ -199,6 +222,18 @@ func Check(s Spec) []Problem {
 		}
 	case Random:
 		hot("peers", s.Peers)
+	case PolderCast:
+		out = append(out, checkOverlay(s)...)
+	}
+	if s.Name != PolderCast {
+		for _, k := range []struct {
+			field string
+			set   bool
+		}{{"mode", s.Mode != ""}, {"fanout", s.Fanout != 0}, {"view", s.View != 0}, {"gossip", s.Gossip != 0}, {"interval", s.Interval != 0}} {
+			if k.set {
+				bad(k.field, "applies to poldercast only; accepted: leave it out for %s", s.Name)
+			}
+		}
 	}
 	switch s.Name {
 	case TwoGroups, PeerScore:
@@ -233,6 +268,10 @@ type Plan struct {
 	// MetricsSlots is the peer-metrics window (slots with blocks) the
 	// policy wants; 0 keeps the production 180.
 	MetricsSlots int
+	// Overlay, when set, says the policy is an overlay with these
+	// parameters (poldercast): it runs instead of the governor
+	// (sim.PolderCastConfig), and the other fields are unused.
+	Overlay *poldercast.Params
 }
 
 // Build returns the plan of policy s (defaults applied, Check passed) for
@@ -248,6 +287,13 @@ func Build(s Spec, base node.Targets, blockInterval time.Duration) (Plan, error)
 	if s.Name == Cardano {
 		// A nil picker gives each governor a CardanoPolicy of its own.
 		return Plan{Churn: true, Targets: base}, nil
+	}
+	if s.Name == PolderCast {
+		p, err := OverlayParams(s)
+		if err != nil {
+			return Plan{}, err
+		}
+		return Plan{Overlay: &p}, nil
 	}
 	k := s.Peers
 	if s.Name == CloseRandom {
@@ -294,6 +340,8 @@ func Params(name string) []string {
 		return []string{"peers", "fraction", "margin", "period", "jitter"}
 	case Random:
 		return []string{"peers"}
+	case PolderCast:
+		return []string{"mode", "fanout", "view", "gossip", "interval"}
 	}
 	return nil
 }
@@ -315,6 +363,54 @@ func Label(s Spec) string {
 		return fmt.Sprintf("%s-%g%%", kind, math.Round(s.Fraction*1000)/10)
 	case Random:
 		return fmt.Sprintf("random-%d", s.Peers)
+	case PolderCast:
+		if s.Mode == "paper" {
+			return fmt.Sprintf("poldercast-paper-F%d", s.Fanout)
+		}
+		return "poldercast-" + s.Mode
 	}
 	return s.Name
+}
+
+// checkOverlay reports the invalid parameters of a poldercast Spec.
+func checkOverlay(s Spec) []Problem {
+	var out []Problem
+	m, err := poldercast.ParseMode(s.Mode)
+	if err != nil {
+		return []Problem{{"mode", err.Error()}}
+	}
+	// Bounds relative to view are checked only against a valid view, so
+	// one bad value is one problem.
+	view := s.View
+	if view < 1 || view > poldercast.MaxView {
+		out = append(out, Problem{"view", fmt.Sprintf("%d: accepted 1 to %d", s.View, poldercast.MaxView)})
+		view = poldercast.MaxView
+	}
+	if s.Gossip < 1 || s.Gossip > view {
+		out = append(out, Problem{"gossip", fmt.Sprintf("%d: accepted 1 to view (%d)", s.Gossip, view)})
+	}
+	switch {
+	case m == poldercast.Paper && (s.Fanout < 2 || s.Fanout > view+2):
+		out = append(out, Problem{"fanout", fmt.Sprintf("%d: accepted 2 to view+2 (%d) in mode paper", s.Fanout, view+2)})
+	case m == poldercast.ITN && s.Fanout != 0:
+		out = append(out, Problem{"fanout", fmt.Sprintf("%d: mode itn announces to the whole view; accepted: leave fanout out", s.Fanout)})
+	}
+	if s.Interval <= 0 {
+		out = append(out, Problem{"interval", fmt.Sprintf("%v: accepted > 0", s.Interval)})
+	}
+	return out
+}
+
+// OverlayParams returns the overlay parameters of a poldercast Spec
+// (defaults applied): the Spec's mode, view, gossip, fanout and interval,
+// with the package defaults for the rest (ring 4, peer map 256, ITN
+// quarantine 30 min).
+func OverlayParams(s Spec) (poldercast.Params, error) {
+	if probs := checkOverlay(s); len(probs) > 0 {
+		return poldercast.Params{}, fmt.Errorf("policy %s: %s: %s", s.Name, probs[0].Field, probs[0].Msg)
+	}
+	m, _ := poldercast.ParseMode(s.Mode)
+	p := poldercast.DefaultParams(m)
+	p.View, p.Gossip, p.Fanout, p.Interval = s.View, s.Gossip, s.Fanout, s.Interval
+	return p, p.Check()
 }

@@ -12,7 +12,7 @@ import (
 )
 
 func TestRegistry(t *testing.T) {
-	want := []string{Cardano, CloseRandom, TwoGroups, PeerScore, Random, GodsView}
+	want := []string{Cardano, CloseRandom, TwoGroups, PeerScore, Random, PolderCast, GodsView}
 	if got := Names(); !slices.Equal(got, want) {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}
@@ -25,7 +25,7 @@ func TestRegistry(t *testing.T) {
 			t.Errorf("Runnable(%q) = %v, want %v", name, got, want)
 		}
 	}
-	for _, name := range []string{"", "Cardano", "close_random", "poldercast"} {
+	for _, name := range []string{"", "Cardano", "close_random", "PolderCast"} {
 		if _, ok := Describe(name); ok {
 			t.Errorf("Describe(%q) succeeded for an unregistered name", name)
 		}
@@ -98,10 +98,10 @@ func TestCheck(t *testing.T) {
 		{"random default", withDefaults(Spec{Name: Random}), nil},
 		{"random 100", Spec{Name: Random, Peers: 100}, nil},
 		{"two-groups keep 0 share 1", withDefaults(Spec{Name: TwoGroups, Share: 1, Keep: 0}), nil},
-		{"unknown", Spec{Name: "poldercast"},
-			[]prob{{"name", `unknown policy "poldercast"; accepted: cardano, close-random, two-groups, peer-score, random, gods-view`}}},
+		{"unknown", Spec{Name: "gossipsub"},
+			[]prob{{"name", `unknown policy "gossipsub"; accepted: cardano, close-random, two-groups, peer-score, random, poldercast, gods-view`}}},
 		{"empty name", Spec{},
-			[]prob{{"name", `unknown policy ""; accepted: cardano, close-random, two-groups, peer-score, random, gods-view`}}},
+			[]prob{{"name", `unknown policy ""; accepted: cardano, close-random, two-groups, peer-score, random, poldercast, gods-view`}}},
 		{"gods-view", Spec{Name: GodsView, Peers: 3},
 			[]prob{{"name", `"gods-view" is a lower bound computed by compare, not a policy a node can run`}}},
 		{"close-random negative", Spec{Name: CloseRandom, Close: -1, Random: 4, Construct: time.Minute},

@@ -9,6 +9,17 @@ import (
 	"strings"
 )
 
+// Limits of the files `dpsim plot` reads back: a larger file is refused
+// unread with an error naming it and the limit. A one-day 10,000-node run
+// writes a cdf.csv of well under 100 MB, so they only stop hostile input.
+const (
+	// MaxReadBytes bounds a CSV read back: cdf.csv, peers.csv,
+	// compare-cdf.csv and compare-rounds.csv.
+	MaxReadBytes = 1 << 30
+	// MaxMetaBytes bounds meta.json.
+	MaxMetaBytes = 1 << 20
+)
+
 // ReadCDF reads a cdf.csv (header "adoption_ms,fraction", then one point per
 // line with adoption_ms strictly increasing and fraction in (0, 1] strictly
 // increasing). name is used in error messages, which give the line, the

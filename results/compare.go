@@ -51,6 +51,9 @@ type CompareOptions struct {
 	// Tolerance is the relative half-width of the convergence band; 0
 	// means DefaultTolerance.
 	Tolerance float64
+	// Duration is the runs' simulated length, for the per-hour overhead;
+	// 0 leaves the overhead out.
+	Duration time.Duration
 }
 
 // Comparison is the result of Compare: one PolicyResult per policy, in the
@@ -81,6 +84,10 @@ type PolicyResult struct {
 	// CDF is the empirical CDF of the adoptions of all seeds pooled, at
 	// most CDFSteps+1 points, always with the minimum and the maximum.
 	CDF []CDFPoint
+	// Overhead is the protocol cost, when HasOverhead (not for a bound,
+	// nor without CompareOptions.Duration).
+	Overhead    Overhead
+	HasOverhead bool
 }
 
 // SeedResult is one run's post-warm-up summary: Blocks counts the blocks
@@ -306,6 +313,9 @@ func summarisePolicy(runs []CompareRun, opt CompareOptions, h *histScratch) (Pol
 		pr.Converge.Round = pr.Rounds[pr.Converge.Round-1].Index + 1
 	}
 	pr.CDF = h.cdf(sets)
+	if !pr.Bound {
+		pr.Overhead, pr.HasOverhead = overhead(runs, opt.Duration)
+	}
 	return pr, nil
 }
 
@@ -458,6 +468,7 @@ func compareTextFiles(cmp *Comparison) []namedWriter {
 		{CompareRoundsFile, func(w io.Writer) error { return writeCompareRounds(w, cmp.roundRows()) }},
 		{CompareCDFFile, func(w io.Writer) error { return writeCompareCDF(w, cmp.cdfCurves()) }},
 		{CompareMDFile, func(w io.Writer) error { return writeCompareMD(w, cmp) }},
+		{CompareOverheadFile, func(w io.Writer) error { return writeCompareOverhead(w, cmp) }},
 	}
 }
 
@@ -550,6 +561,7 @@ func writeCompareMD(w io.Writer, cmp *Comparison) error {
 			b.WriteString(" | – |\n")
 		}
 	}
+	b.WriteString(overheadMD(cmp))
 	b.WriteString("\n## How to read this table\n\n")
 	fmt.Fprintf(&b, "- **Adoption time** of a (block, node) pair: when the node adopted the block minus the start of the block's slot. Only blocks whose slot starts at or after the warm-up (%s s) count.\n", formatS(cmp.From))
 	b.WriteString("- **p50, p95, p99**: per seed, the nearest-rank percentile (the ⌈p·N/100⌉-th smallest) of the N adoption times of all counted blocks and nodes; nodes that never adopted a block are not samples. Shown: the mean over seeds ± the half-width of its 95 % Student-t confidence interval, t(0.975, n−1)·s/√n with s the standard deviation over the n seeds; one seed gives no interval. Per-seed values are in compare-seeds.csv.\n")

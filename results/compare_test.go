@@ -402,7 +402,7 @@ func TestWriteCompareShuffled(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	names := []string{CompareCDFFile, CompareCDFPNGFile, CompareRoundsFile, CompareRoundsPNGFile, CompareSeedsFile, CompareFile, CompareMDFile}
+	names := []string{CompareCDFFile, CompareCDFPNGFile, CompareOverheadFile, CompareRoundsFile, CompareRoundsPNGFile, CompareSeedsFile, CompareFile, CompareMDFile}
 	assertOnly(t, dirs[0], names...)
 	for _, name := range names {
 		a, err := os.ReadFile(filepath.Join(dirs[0], name))

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/dpsim/dpsim/internal/input"
 	"gonum.org/v1/plot/plotter"
 )
 
@@ -387,7 +387,7 @@ func PlotCompareDir(dir string) error {
 }
 
 func readFile(path string, read func(io.Reader) error) error {
-	f, err := os.Open(path)
+	f, err := input.Open(path, MaxReadBytes)
 	if err != nil {
 		return err
 	}

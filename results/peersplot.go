@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"image/color"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/dpsim/dpsim/internal/input"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -202,7 +202,7 @@ func plotPeersRun(dir, scenario string, rows []PeerRow) error {
 // naming the file (and line, field and value).
 func PlotPeersDir(dir string) error {
 	path := filepath.Join(dir, PeersFile)
-	f, err := os.Open(path)
+	f, err := input.Open(path, MaxReadBytes)
 	if err != nil {
 		return fmt.Errorf("results: %w", err)
 	}

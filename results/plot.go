@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dpsim/dpsim/internal/input"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -165,7 +166,7 @@ func plotRun(dir, scenario string, cdf []CDFPoint) error {
 // malformed meta.json, is an error naming the file (and line and value).
 func PlotDir(dir string) error {
 	cdfPath := filepath.Join(dir, CDFFile)
-	f, err := os.Open(cdfPath)
+	f, err := input.Open(cdfPath, MaxReadBytes)
 	if err != nil {
 		return fmt.Errorf("results: %w", err)
 	}
@@ -182,7 +183,7 @@ func PlotDir(dir string) error {
 }
 
 func readScenarioName(path string) (string, error) {
-	b, err := os.ReadFile(path)
+	b, err := input.ReadFile(path, MaxMetaBytes)
 	if errors.Is(err, os.ErrNotExist) {
 		return "", nil
 	}

@@ -2,18 +2,18 @@ package scenarios
 
 import (
 	"bufio"
-	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/dpsim/dpsim/clock"
+	"github.com/dpsim/dpsim/internal/input"
 	"github.com/dpsim/dpsim/netmodel"
 	"github.com/dpsim/dpsim/node"
 	"github.com/dpsim/dpsim/sim"
@@ -29,6 +29,8 @@ type Run struct {
 	Peers    [][]int32
 	Class    []string  // class name per node
 	Stake    []float64 // relative stake per node (0 for non-producers)
+
+	files *nodeFiles // operators' files and node names (cluster_build.go)
 }
 
 // Build turns a validated scenario into a run for seed, reporting
@@ -42,10 +44,17 @@ func Build(s *Scenario, seed uint64, obs sim.Observer) (*Run, error) {
 	n := s.Nodes.Count
 	r := &Run{Scenario: s, Seed: seed}
 	var err error
-	if r.Latency, err = buildLatency(s, seed); err != nil {
+	if r.files, err = loadNodeFiles(s); err != nil {
 		return nil, err
 	}
-	if s.Topology.Model != TopologyP2P {
+	if r.Latency, err = buildLatency(s, seed, r.files.names); err != nil {
+		return nil, err
+	}
+	if s.Topology.Model == TopologyLocalRoots {
+		if r.Peers, err = r.files.staticPeers(s, r.Latency); err != nil {
+			return nil, err
+		}
+	} else if s.Topology.Model != TopologyP2P {
 		if r.Peers, err = buildTopology(s, seed); err != nil {
 			return nil, err
 		}
@@ -75,7 +84,14 @@ func Build(s *Scenario, seed uint64, obs sim.Observer) (*Run, error) {
 	}
 	bps := int64(math.Round(s.Network.BandwidthMbps * 1e6))
 	var p2p *sim.P2PConfig
-	if s.Topology.Model == TopologyP2P {
+	var overlay *sim.PolderCastConfig
+	switch {
+	case s.Overlay():
+		if overlay, err = buildOverlay(s, seed); err != nil {
+			return nil, err
+		}
+		r.Peers = make([][]int32, n) // the overlay picks every announcement's targets
+	case s.Topology.Model == TopologyP2P:
 		if p2p, err = buildP2P(s, seed, r); err != nil {
 			return nil, err
 		}
@@ -89,6 +105,7 @@ func Build(s *Scenario, seed uint64, obs sim.Observer) (*Run, error) {
 		Jitter:        netmodel.Jitter{Fraction: s.Network.Jitter},
 		Seed:          seed,
 		P2P:           p2p,
+		PolderCast:    overlay,
 	}, r.Latency, r.Peers, sched, obs)
 	if err != nil {
 		return nil, err
@@ -122,7 +139,9 @@ func (s *Scenario) errorAt(field string, err error) error {
 	return Problems{{File: s.Path, Line: p.Line, Col: p.Col, Field: field, Msg: err.Error()}}
 }
 
-func buildLatency(s *Scenario, seed uint64) (netmodel.Latency, error) {
+// buildLatency returns the scenario's latency source; names are the node
+// names a pings file uses.
+func buildLatency(s *Scenario, seed uint64, names []string) (netmodel.Latency, error) {
 	n := s.Nodes.Count
 	l := s.Network.Latency
 	switch l.Model {
@@ -150,6 +169,12 @@ func buildLatency(s *Scenario, seed uint64) (netmodel.Latency, error) {
 			return nil, s.errorAt("network.latency.file", fmt.Errorf("%s has no latency_ms column: accepted a header a,b,latency_ms", l.File.Raw))
 		}
 		return e, nil
+	case LatencyPings:
+		p, err := netmodel.ReadPingsFile(l.File.Resolved, names)
+		if err != nil {
+			return nil, s.errorAt("network.latency.file", err)
+		}
+		return p, nil
 	}
 	return nil, s.errorAt("network.latency.model", fmt.Errorf("unknown model %q", l.Model))
 }
@@ -238,28 +263,49 @@ func cmpFloat(a, b float64) int {
 	return 0
 }
 
-// readStakeFile reads the stake column of a CSV (optionally gzipped): the
-// first column whose header contains "stake" (case-insensitive), preferring
-// one that names lovelace, e.g. the mainnet export
-// `Epoch,Pool,Stake [Lovelace],Stake [Fraction]`. Pools with zero stake are
-// skipped.
+// Limits of a stake file. Mainnet has 3,041 pools in 150 KB gzipped
+// (../shared/data/SOURCES.md, cardano-pools/mainnet-stake.csv.gz), so these
+// only keep hostile input cheap.
+const (
+	// MaxStakeFileBytes bounds a stake file, and its decompressed content
+	// when gzipped: a larger one is refused unread.
+	MaxStakeFileBytes = 64 << 20
+	// MaxStakePools bounds the rows of a stake file.
+	MaxStakePools = 1_000_000
+	// maxStakeLine bounds one line of a stake file.
+	maxStakeLine = 64 << 10
+)
+
+// readStakeFile reads the stake file at path (optionally gzipped, capped
+// at MaxStakeFileBytes after decompression); name labels errors. See
+// parseStake.
 func readStakeFile(path, name string) ([]float64, error) {
-	f, err := os.Open(path)
+	f, err := input.Open(path, MaxStakeFileBytes)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	var r io.Reader = f
-	if strings.HasSuffix(path, ".gz") {
-		gz, err := gzip.NewReader(f)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
+	return parseStake(f, name)
+}
+
+// parseStake reads the stake column of a CSV: the first column whose
+// header contains "stake" (case-insensitive), preferring one that names
+// lovelace, e.g. the mainnet export
+// `Epoch,Pool,Stake [Lovelace],Stake [Fraction]`. Pools with zero stake are
+// skipped. Errors name the file, the line, the value and what is accepted.
+func parseStake(r io.Reader, name string) ([]float64, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), maxStakeLine)
+	scanErr := func(line int) error {
+		if errors.Is(sc.Err(), bufio.ErrTooLong) {
+			return fmt.Errorf("%s:%d: line longer than %d bytes: accepted CSV lines of at most %d bytes", name, line, maxStakeLine, maxStakeLine)
 		}
-		defer gz.Close()
-		r = gz
+		return fmt.Errorf("%s:%d: %w", name, line, sc.Err())
 	}
-	sc := bufio.NewScanner(io.LimitReader(r, 256<<20))
 	if !sc.Scan() {
+		if sc.Err() != nil {
+			return nil, scanErr(1)
+		}
 		return nil, fmt.Errorf("%s:1: empty file: accepted a CSV with a header naming a stake column", name)
 	}
 	col := -1
@@ -270,30 +316,42 @@ func readStakeFile(path, name string) ([]float64, error) {
 		}
 	}
 	if col < 0 {
-		return nil, fmt.Errorf("%s:1: header %q: accepted a header with a column named like \"stake\"", name, sc.Text())
+		return nil, fmt.Errorf("%s:1: header %q: accepted a header with a column named like \"stake\"", name, clipValue(sc.Text()))
 	}
 	var out []float64
-	for line := 2; sc.Scan(); line++ {
+	line := 2
+	for ; sc.Scan(); line++ {
 		if strings.TrimSpace(sc.Text()) == "" {
 			continue
 		}
 		cols := strings.Split(sc.Text(), ",")
 		if col >= len(cols) {
-			return nil, fmt.Errorf("%s:%d: row %q: accepted at least %d columns", name, line, sc.Text(), col+1)
+			return nil, fmt.Errorf("%s:%d: row %q: accepted at least %d columns", name, line, clipValue(sc.Text()), col+1)
 		}
 		v, err := strconv.ParseFloat(strings.TrimSpace(cols[col]), 64)
 		if err != nil || v < 0 || math.IsInf(v, 0) || math.IsNaN(v) {
-			return nil, fmt.Errorf("%s:%d: stake %q: accepted a finite number ≥ 0", name, line, cols[col])
+			return nil, fmt.Errorf("%s:%d: stake %q: accepted a finite number ≥ 0", name, line, clipValue(cols[col]))
 		}
 		if v > 0 {
+			if len(out) == MaxStakePools {
+				return nil, fmt.Errorf("%s:%d: more than %d pools with stake > 0: accepted at most %d", name, line, MaxStakePools, MaxStakePools)
+			}
 			out = append(out, v)
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	if sc.Err() != nil {
+		return nil, scanErr(line)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: no pool with stake > 0", name)
+		return nil, fmt.Errorf("%s: no pool with stake > 0: accepted at least one row with a stake above 0", name)
 	}
 	return out, nil
+}
+
+// clipValue shortens a bad value quoted in an error.
+func clipValue(s string) string {
+	if len(s) > 60 {
+		return s[:60] + "…"
+	}
+	return s
 }

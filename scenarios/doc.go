@@ -57,14 +57,19 @@
 //	    file: stake.csv       # file only, then required: CSV with a stake column, .gz allowed
 //	network:
 //	  latency:
-//	    model: geo         # geo (built-in geographic model) | matrix | edges
-//	    file: lat.csv      # required for matrix and edges, refused for geo
+//	    model: geo         # geo (built-in geographic model) | matrix | edges | pings
+//	    file: lat.csv      # required for matrix, edges and pings, refused for geo; pings: a CSV
+//	                       # source,dest,rtt_ms (or the benchmark cluster's latency.csv layout,
+//	                       # .gz allowed) naming nodes by folder name (operators.folder) or id;
+//	                       # one-way = ½ median RTT of the pair (netmodel.Pings)
 //	  jitter: 0            # 0 … 1: each latency varies by ± this fraction, uniformly
 //	  bandwidth_mbps: 100  # per-node uplink in Mbit/s, (0, 100000]; 0 = unlimited (no serialisation)
 //	topology:
 //	  model: random        # random: each node picks `degree` distinct random peers, links undirected
 //	                       # edges: an edge list CSV a,b[,latency_ms]
 //	                       # p2p: Dynamic P2P, every node's governor and churn pick its peers
+//	                       # local-roots: operators.folder's static overlay, each node pulling from
+//	                       # every local root of its topology.json (all hot, no churn)
 //	  degree: 10           # random only: 1 … nodes.count-1
 //	  file: edges.csv      # required for edges, refused for random
 //	blocks:
@@ -112,6 +117,19 @@
 //	  policies:            # 1 … 20 policy specs as under p2p.policy, distinct labels;
 //	    - {name: close-random, close: 6, random: 4}
 //	    - {name: gods-view}  # the lower bound, computed, not run
+//	operators:             # cardano-node files of operators (cluster.go)
+//	  folder: configs      # the whole network, with topology.model local-roots or p2p: each
+//	                       # sub-folder with a topology.json (and optionally a config.json) is a
+//	                       # node named by the folder, numbered in natural order (node-2 before
+//	                       # node-10); Build checks there are nodes.count of them
+//	  addresses: map.txt   # required with folder: an ssh config (Host NAME / HostName ADDR [/ Port N])
+//	                       # or a CSV name,address[,port]; an access point names the node with
+//	                       # its address (and port, when the map gives one)
+//	  exclude: [explorer]  # folder names that are not nodes
+//	  nodes:               # p2p only: these nodes run their operator's files with the cardano
+//	    - node: 12         # policy and churn (roots from topology; targets and peer sharing from
+//	      topology: t.json # config, else the class's); required. Without folder, node i's
+//	      config: c.json   # address is 10.0.0.0+i+1 (NodeAddress: node 0 = 10.0.0.1), any port
 //	faults:                # topology.model p2p only
 //	  connection_failure: 0  # 0 … 1: chance a connection attempt fails
 //	  drop_every: 0s       # mean time between network drops of one of a node's
@@ -135,12 +153,17 @@
 // file; Parse then refuses files of versions it does not know, by name.
 //
 // build.go, p2p.go, schema.go, topologyjson.go and nodeconfig.go import
-// node; only build.go and p2p.go import sim and netmodel; policy.go imports
-// policies. The decoding and validation files run nothing, so they can be
-// used and tested on their own.
+// node; only build.go, p2p.go and cluster_build.go import sim and netmodel;
+// policy.go imports policies. The decoding and validation files run
+// nothing, so they can be used and tested on their own.
 //
 // topologyjson.go and nodeconfig.go read cardano-node's topology.json and
 // config.json (spec/governor.md §1.3, §5) with the same file:line:col
 // problem format; the repairs cardano-node makes silently are returned as
 // Warnings.
+//
+// cluster*.go build networks from those files (the operators section): the
+// address map that resolves their access points, the node folders, the
+// static local-roots overlay (links directed: a node pulls only from its
+// own local roots) and the p2p nodes that run their own files.
 package scenarios

@@ -73,7 +73,21 @@ func buildP2P(s *Scenario, seed uint64, r *Run) (*sim.P2PConfig, error) {
 			id++
 		}
 	}
-	// Crashes pick their nodes at random within the class, one stream per entry.
+	if err := r.files.applyFiles(s, r, cfg); err != nil {
+		return nil, err
+	}
+	crashes, err := crashNodes(s, seed)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Faults.Crashes = crashes
+	return cfg, nil
+}
+
+// crashNodes picks the nodes of faults.crashes at random within their
+// class, one stream per entry.
+func crashNodes(s *Scenario, seed uint64) ([]sim.Crash, error) {
+	var out []sim.Crash
 	for ci, c := range s.Faults.Crashes {
 		first := 0
 		j := slices.IndexFunc(s.Nodes.Classes, func(k Class) bool { return k.Name == c.Class })
@@ -85,8 +99,8 @@ func buildP2P(s *Scenario, seed uint64, r *Run) (*sim.P2PConfig, error) {
 		}
 		perm := sim.Derive(seed, "crash", uint64(ci)).Perm(s.Nodes.Classes[j].Count)
 		for _, x := range perm[:c.Count] {
-			cfg.Faults.Crashes = append(cfg.Faults.Crashes, sim.Crash{Node: int32(first + x), At: clock.Time(c.At), Down: c.Down})
+			out = append(out, sim.Crash{Node: int32(first + x), At: clock.Time(c.At), Down: c.Down})
 		}
 	}
-	return cfg, nil
+	return out, nil
 }

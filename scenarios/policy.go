@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/dpsim/dpsim/policies"
@@ -22,9 +23,20 @@ const (
 func (p PolicySpec) Spec() policies.Spec {
 	s := policies.Spec{Name: p.Name, Close: p.Close, Random: p.Random, Peers: p.Peers,
 		Threshold: p.Threshold, Keep: p.Keep, Share: p.Replace, Fraction: p.Fraction, Margin: p.Margin,
-		Period: p.Period, Jitter: p.Jitter, Construct: p.Construct}
+		Period: p.Period, Jitter: p.Jitter, Construct: p.Construct,
+		Mode: p.Mode, Fanout: p.Fanout, View: p.View, Gossip: p.Gossip, Interval: p.Interval}
 	policies.ApplyDefaults(&s)
 	return s
+}
+
+// policyKeys are the parameter keys of a policy entry.
+var policyKeys = []string{"close", "random", "peers", "threshold", "keep", "replace", "fraction", "margin", "period", "jitter", "construct",
+	"mode", "fanout", "view", "gossip", "interval"}
+
+// Overlay reports whether the scenario's policy is an overlay that runs
+// instead of the governors (poldercast): no peer metrics, no peers.csv.
+func (s *Scenario) Overlay() bool {
+	return s.Topology.Model == TopologyP2P && s.P2P.Policy.Name == policies.PolderCast
 }
 
 // Title is the policy's label: Label when set, else policies.Label.
@@ -70,6 +82,14 @@ func (s *Scenario) Seeds() []uint64 {
 func (s *Scenario) WithPolicy(p PolicySpec) *Scenario {
 	c := *s
 	c.P2P.Policy = p
+	// The file's p2p.policy keys no longer describe the policy: forget
+	// where they were, or validation would take them as given.
+	c.pos = make(map[string]Pos, len(s.pos))
+	for k, v := range s.pos {
+		if !strings.HasPrefix(k, "p2p.policy.") {
+			c.pos[k] = v
+		}
+	}
 	return &c
 }
 
@@ -95,7 +115,7 @@ func (v *validator) policy(field string, p PolicySpec, bound bool) {
 		return
 	}
 	if p.Name == policies.GodsView && bound {
-		for _, k := range []string{"close", "random", "peers", "threshold", "keep", "replace", "fraction", "margin", "period", "jitter", "construct"} {
+		for _, k := range policyKeys {
 			if v.given(field + "." + k) {
 				v.add(field+"."+k, "", "gods-view takes no parameters; accepted: remove it")
 			}
@@ -104,7 +124,7 @@ func (v *validator) policy(field string, p PolicySpec, bound bool) {
 	}
 	params := policies.Params(p.Name)
 	if _, ok := policies.Describe(p.Name); ok {
-		for _, k := range []string{"close", "random", "peers", "threshold", "keep", "replace", "fraction", "margin", "period", "jitter", "construct"} {
+		for _, k := range policyKeys {
 			if v.given(field+"."+k) && !slices.Contains(params, k) {
 				v.add(field+"."+k, "", fmt.Sprintf("does not apply to policy %s; accepted: remove it (its parameters: %v)", p.Name, params))
 			}
@@ -137,6 +157,34 @@ func (v *validator) policy(field string, p PolicySpec, bound bool) {
 	}
 	if len(p.Label) > MaxLabelLen {
 		v.add(field+".label", p.Label, fmt.Sprintf("accepted: at most %d characters", MaxLabelLen))
+	}
+	if p.Name == policies.PolderCast {
+		v.overlayFits(field)
+	}
+}
+
+// overlayFits reports what a scenario asks that the PolderCast overlay
+// (policy at field) does not model: it has no governor, so no
+// adversaries, injected connection failures or drops, nor operators'
+// roots. Crashes are modelled (a node leaves and rejoins the overlay).
+func (v *validator) overlayFits(field string) {
+	s := v.s
+	why := func(what string) string {
+		return fmt.Sprintf("%s does not model %s; accepted: remove one of them", field, what)
+	}
+	if s.Faults.ConnectionFailure != 0 {
+		v.add("faults.connection_failure", fmt.Sprint(s.Faults.ConnectionFailure), why("injected connection failures"))
+	}
+	if s.Faults.DropEvery != 0 {
+		v.add("faults.drop_every", fmtDur(s.Faults.DropEvery), why("connection drops"))
+	}
+	for i, c := range s.Nodes.Classes {
+		if c.Adversarial {
+			v.add(fmt.Sprintf("nodes.classes[%d].adversarial", i), "true", why("adversarial nodes"))
+		}
+	}
+	if !s.Operators.Folder.IsZero() || len(s.Operators.Nodes) > 0 {
+		v.add("operators", "", why("operators' topology and config files"))
 	}
 }
 

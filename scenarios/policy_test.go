@@ -23,8 +23,16 @@ func TestPolicyProblems(t *testing.T) {
 		value     string
 		msg       string // substring of Msg
 	}{
-		{"unknown policy", p2pBase + "p2p:\n  policy:\n    name: poldercast\n", 9, 11, "p2p.policy.name", "",
-			`unknown policy "poldercast"; accepted: cardano, close-random, two-groups, peer-score, random, gods-view`},
+		{"unknown policy", p2pBase + "p2p:\n  policy:\n    name: gossipsub\n", 9, 11, "p2p.policy.name", "",
+			`unknown policy "gossipsub"; accepted: cardano, close-random, two-groups, peer-score, random, poldercast, gods-view`},
+		{"overlay key on a governor policy", p2pBase + "p2p:\n  policy:\n    name: random\n    fanout: 3\n", 10, 13, "p2p.policy.fanout", "",
+			"does not apply to policy random"},
+		{"itn has no fanout", p2pBase + "p2p:\n  policy:\n    name: poldercast\n    mode: itn\n    fanout: 3\n", 11, 13, "p2p.policy.fanout", "",
+			"mode itn announces to the whole view"},
+		{"unknown overlay mode", p2pBase + "p2p:\n  policy:\n    name: poldercast\n    mode: gossip\n", 10, 11, "p2p.policy.mode", "",
+			"accepted"},
+		{"overlay without drops", p2pBase + "p2p:\n  policy:\n    name: poldercast\nfaults:\n  drop_every: 10m\n", 11, 15, "faults.drop_every", "10m0s",
+			"p2p.policy does not model connection drops"},
 		{"gods-view is not runnable", p2pBase + "p2p:\n  policy:\n    name: gods-view\n", 9, 11, "p2p.policy.name", "",
 			`"gods-view" is a lower bound computed by compare, not a policy a node can run`},
 		{"empty name", p2pBase + "p2p:\n  policy:\n    name: \"\"\n", 9, 11, "p2p.policy.name", "", "required; accepted: [cardano close-random"},
@@ -203,6 +211,12 @@ func TestWithPolicy(t *testing.T) {
 	}
 	if got := c.P2P.Policy.Title(); got != "tg" {
 		t.Errorf("Title = %q, want the label", got)
+	}
+	// The file's p2p.policy keys do not follow into the copy: the copy
+	// validates although two-groups takes no "peers" key from the file
+	// (a scenario whose p2p.policy has parameters once failed to compare).
+	if probs := Validate(s.WithPolicy(PolicySpec{Name: policies.CloseRandom})); len(probs) > 0 {
+		t.Errorf("WithPolicy(close-random) of a file with p2p.policy.peers: %v", probs)
 	}
 }
 

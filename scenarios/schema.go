@@ -131,6 +131,8 @@ type Scenario struct {
 	Warmup time.Duration `yaml:"warmup"`
 	// Compare lists the policies and seeds dpsim compare runs.
 	Compare Compare `yaml:"compare"`
+	// Operators builds nodes from operators' cardano-node files (cluster.go).
+	Operators Operators `yaml:"operators"`
 
 	// Path is the file the scenario came from (the name given to Parse);
 	// relative file references are resolved against its folder.
@@ -253,6 +255,13 @@ type PolicySpec struct {
 	Period    time.Duration `yaml:"period"`
 	Jitter    time.Duration `yaml:"jitter"`
 	Construct time.Duration `yaml:"construct"`
+	// PolderCast (policy poldercast): mode paper or itn, fanout (paper),
+	// view and gossip lengths, gossip interval.
+	Mode     string        `yaml:"mode"`
+	Fanout   int           `yaml:"fanout"`
+	View     int           `yaml:"view"`
+	Gossip   int           `yaml:"gossip"`
+	Interval time.Duration `yaml:"interval"`
 }
 
 // Compare is what dpsim compare runs: every policy on every seed, each
@@ -377,7 +386,7 @@ func ApplyDefaults(s *Scenario) {
 		s.Nodes.Count = sum
 	}
 	dir := filepath.Dir(s.Path)
-	for _, f := range []*FileRef{&s.Nodes.Stake.File, &s.Network.Latency.File, &s.Topology.File} {
+	for _, f := range append([]*FileRef{&s.Nodes.Stake.File, &s.Network.Latency.File, &s.Topology.File}, s.clusterFiles()...) {
 		if f.Raw == "" || f.Resolved != "" {
 			continue
 		}

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dpsim/dpsim/internal/input"
 	"github.com/dpsim/dpsim/node"
 )
 
@@ -162,8 +163,12 @@ func (t *TopologyFile) BootstrapEnabled() bool { return t.Bootstrap == Bootstrap
 func (t *TopologyFile) LedgerPeers() bool { return t.UseLedgerAfterSlot >= 0 }
 
 // ReadInput reads a file for one of the parsers, refusing one larger than
-// MaxFileBytes without reading all of it.
+// MaxFileBytes without reading all of it, and a path longer than
+// input.MaxPathBytes.
 func ReadInput(path string) ([]byte, error) {
+	if err := input.CheckPath(path); err != nil {
+		return nil, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err

@@ -98,6 +98,7 @@ func Validate(s *Scenario) Problems {
 	v.blocks()
 	v.p2p()
 	v.compare()
+	v.cluster()
 	v.probs.sort()
 	return v.probs
 }
@@ -250,12 +251,12 @@ func (v *validator) file(field string, f FileRef, needed bool, when string) {
 func (v *validator) network() {
 	nw := &v.s.Network
 	switch nw.Latency.Model {
-	case LatencyGeo, LatencyMatrix, LatencyEdges:
+	case LatencyGeo, LatencyMatrix, LatencyEdges, LatencyPings:
 	default:
-		v.add("network.latency.model", nw.Latency.Model, "accepted: geo, matrix, edges")
+		v.add("network.latency.model", nw.Latency.Model, "accepted: geo, matrix, edges, pings")
 	}
 	v.file("network.latency.file", nw.Latency.File,
-		nw.Latency.Model == LatencyMatrix || nw.Latency.Model == LatencyEdges, "model: matrix or edges")
+		nw.Latency.Model == LatencyMatrix || nw.Latency.Model == LatencyEdges || nw.Latency.Model == LatencyPings, "model: matrix or edges (or pings)")
 	if !(nw.Jitter >= 0 && nw.Jitter <= 1) {
 		v.add("network.jitter", fmtFloat(nw.Jitter), "accepted: a fraction 0 … 1")
 	}
@@ -267,9 +268,9 @@ func (v *validator) network() {
 func (v *validator) topology() {
 	t := &v.s.Topology
 	switch t.Model {
-	case TopologyRandom, TopologyEdges, TopologyP2P:
+	case TopologyRandom, TopologyEdges, TopologyP2P, TopologyLocalRoots:
 	default:
-		v.add("topology.model", t.Model, "accepted: random, edges, p2p")
+		v.add("topology.model", t.Model, "accepted: random, edges, p2p, local-roots")
 	}
 	if t.Model == TopologyRandom {
 		maxDeg := v.s.Nodes.Count - 1

@@ -16,6 +16,16 @@
 // instant (a livelock detector) have limits, and exceeding one stops the run
 // with an error rather than a hang.
 //
+// The World wires nodes to the engine. Its relay graph is static (NewWorld's
+// peers), the governors' hot peers (WorldConfig.P2P, p2p.go), or the
+// PolderCast overlay (WorldConfig.PolderCast, poldercast.go: gossip rounds,
+// connect-on-demand, and a Forwarder that picks each block's announcement
+// targets).
+//
+// Header announcements the receiving relay would ignore are not scheduled;
+// those skipped while it was fetching the block are replayed if the fetch
+// is lost (sendHeader).
+//
 // Randomness comes only from streams derived from the run's master seed with
 // Derive(master, label, id); adding a node or a component never reshuffles
 // another component's stream.

@@ -111,9 +111,8 @@ type p2p struct {
 	// cumulative stake.
 	pools, blps     []int32
 	poolCum, blpCum []float64
-	// payload holds peer lists in flight (replies); free lists its free slots.
-	payload [][]node.PeerID
-	free    []int64
+	// payload holds peer lists in flight (replies).
+	payload slab[node.PeerID]
 	scratch []node.PeerID
 	conns   []netmodel.ConnID
 	values  [][]int64
@@ -386,8 +385,8 @@ func (w *World) onGovInput(ev *Event) {
 	payload := ev.Arg>>16 - 1
 	var ids []node.PeerID
 	if payload >= 0 {
-		ids = p.payload[payload]
-		defer w.release(payload)
+		ids = p.payload.get(payload)
+		defer p.payload.release(payload)
 	}
 	if p.down[ev.Node] {
 		return
@@ -413,19 +412,7 @@ func (w *World) onGovInput(ev *Event) {
 }
 
 // hold stores a peer list for an event and returns its slot.
-func (w *World) hold(ids []node.PeerID) int64 {
-	p := w.p2p
-	if k := len(p.free); k > 0 {
-		i := p.free[k-1]
-		p.free = p.free[:k-1]
-		p.payload[i] = append(p.payload[i][:0], ids...)
-		return i
-	}
-	p.payload = append(p.payload, slices.Clone(ids))
-	return int64(len(p.payload) - 1)
-}
-
-func (w *World) release(i int64) { w.p2p.free = append(w.p2p.free, i) }
+func (w *World) hold(ids []node.PeerID) int64 { return w.p2p.payload.hold(ids) }
 
 func (w *World) rtt(a, b int32) (time.Duration, bool) {
 	x, ok1 := w.lat.OneWay(int(a), int(b))
@@ -574,8 +561,8 @@ func (w *World) onReady(ev *Event) {
 func (w *World) lost(now clock.Time, id netmodel.ConnID) {
 	info := w.p2p.bearer.Info(now, id)
 	a, b := int32(info.Initiator), int32(info.Responder)
-	w.Nodes[a].DropFrom(b)
-	w.Nodes[b].DropFrom(a)
+	w.dropFrom(now, a, b)
+	w.dropFrom(now, b, a)
 	w.input(now, a, b, node.InAsyncCold, false, -1)
 	w.input(now, b, a, node.InAsyncCold, false, -1)
 	w.input(now, a, b, node.InInboundDown, false, -1)
@@ -663,6 +650,8 @@ func (w *World) onRestart(ev *Event) {
 	p := w.p2p
 	p.down[ev.Node] = false
 	w.Nodes[ev.Node].Restart()
+	w.fetching[ev.Node] = node.NoBlock
+	w.replaySkipped(ev.At, ev.Node)
 	// A restart re-reads the configuration: the error cannot occur, the
 	// same configuration built the node at the start.
 	if err := w.startNode(ev.Node, ev.At); err != nil {

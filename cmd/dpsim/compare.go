@@ -21,6 +21,10 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// maxJobs bounds --jobs: more simulations at once than this only costs
+// memory (each run holds its whole world).
+const maxJobs = 1024
+
 type compareOptions struct {
 	out   string
 	jobs  int
@@ -61,8 +65,11 @@ first. docs/outputs.md describes every file and column.`,
 }
 
 func (o *compareOptions) run(stdout io.Writer, paths []string) error {
-	if o.jobs < 1 {
-		return badInput(fmt.Errorf("--jobs %d: accepted ≥ 1", o.jobs))
+	if o.jobs < 1 || o.jobs > maxJobs {
+		return badInput(fmt.Errorf("--jobs %d: accepted 1 … %d", o.jobs, maxJobs))
+	}
+	if len(o.seeds) > scenarios.MaxCompareSeeds {
+		return badInput(fmt.Errorf("--seeds: %d seeds: accepted at most %d, as in compare.seeds", len(o.seeds), scenarios.MaxCompareSeeds))
 	}
 	var list []*scenarios.Scenario
 	for _, p := range paths {
@@ -133,7 +140,7 @@ func (o *compareOptions) compareOne(stdout io.Writer, s *scenarios.Scenario, dir
 	o.execute(s, tasks)
 	for _, t := range tasks {
 		if t.err != nil {
-			return fmt.Errorf("policy %s, seed %d: %w", t.variant.Label, t.seed, t.err)
+			return fmt.Errorf("policy %s, seed %d: %w", t.variant.Label, t.seed, limitHint(t.err))
 		}
 	}
 	warmup := clock.Time(s.Warmup)
@@ -155,7 +162,7 @@ func (o *compareOptions) compareOne(stdout io.Writer, s *scenarios.Scenario, dir
 			}
 		}
 	}
-	cmp, err := results.Compare(runs, results.CompareOptions{From: warmup, Window: s.CompareWindow()})
+	cmp, err := results.Compare(runs, results.CompareOptions{From: warmup, Window: s.CompareWindow(), Duration: s.Duration})
 	if err != nil {
 		return err
 	}

@@ -21,12 +21,12 @@ func TestCompareDeterministic(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("compare --jobs %s: exit %d: %s", jobs, code, stderr)
 		}
-		if !strings.Contains(stdout, "gods-view") || !strings.Contains(stdout, "C4R2") {
+		if !strings.Contains(stdout, "gods-view") || !strings.Contains(stdout, "C4R2") || !strings.Contains(stdout, "poldercast-paper-F3") {
 			t.Errorf("stdout lacks the policy rows:\n%s", stdout)
 		}
 		dirs = append(dirs, readDir(t, out))
 	}
-	want := []string{"compare.csv", "compare.md", "compare-seeds.csv", "compare-rounds.csv", "compare-cdf.csv", "compare-cdf.png", "compare-rounds.png"}
+	want := []string{"compare.csv", "compare.md", "compare-seeds.csv", "compare-rounds.csv", "compare-cdf.csv", "compare-cdf.png", "compare-rounds.png", "compare-overhead.csv"}
 	for _, name := range want {
 		if len(dirs[0][name]) == 0 {
 			t.Fatalf("%s missing or empty", name)
@@ -57,8 +57,8 @@ func TestCompareDeterministic(t *testing.T) {
 		f := strings.Split(l, ",")
 		rows[f[0]] = f
 	}
-	if len(rows) != 3 {
-		t.Fatalf("compare.csv rows %v, want C4R2, score-40%%, gods-view", lines[1:])
+	if len(rows) != 4 {
+		t.Fatalf("compare.csv rows %v, want C4R2, score-40%%, poldercast-paper-F3, gods-view", lines[1:])
 	}
 	for _, p := range []string{"p50_ms", "p95_ms", "p99_ms"} {
 		bound, _ := strconv.ParseFloat(rows["gods-view"][col(p)], 64)
@@ -67,6 +67,19 @@ func TestCompareDeterministic(t *testing.T) {
 			if name != "gods-view" && !(bound > 0 && v >= bound) {
 				t.Errorf("%s %s = %v below the god's-view bound %v", name, p, v, bound)
 			}
+		}
+	}
+	// Overhead: only the overlay gossips (peer sharing is off), and every
+	// policy sends about one body per block and node.
+	for _, l := range strings.Split(strings.TrimSpace(string(dirs[0]["compare-overhead.csv"])), "\n")[1:] {
+		f := strings.Split(l, ",")
+		bodies, _ := strconv.ParseFloat(f[3], 64)
+		disc, _ := strconv.ParseFloat(f[5], 64)
+		if gossips := f[0] == "poldercast-paper-F3"; gossips != (disc > 0) {
+			t.Errorf("compare-overhead.csv %s: %v discovery messages per node-hour", f[0], disc)
+		}
+		if bodies < 100 || bodies > 250 { // 180 blocks an hour at f = 0.05
+			t.Errorf("compare-overhead.csv %s: %v bodies per node-hour, want about 180", f[0], bodies)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -31,7 +32,8 @@ func newRunCmd() *cobra.Command {
 		Short: "Run a scenario and write its results and CDF plots",
 		Long: `run simulates a scenario and writes into DIR: blocks.csv (per-block adoption
 percentiles), summary.json (pooled percentiles and counters), meta.json (seed,
-scenario hash, versions), cdf.csv, cdf.png and cdf.svg, and with --arrivals
+scenario hash, versions), cdf.csv, cdf.png and cdf.svg, stake.csv (adoption
+time by share of the stake), and with --arrivals
 every (block, node) adoption time in arrivals.csv. docs/outputs.md describes
 every file and column. The same scenario and seed give byte-identical files.`,
 		Example: `  dpsim run scenarios/quickstart.yaml --out out/quickstart
@@ -66,8 +68,11 @@ func (o *runOptions) run(stdout io.Writer, path string) error {
 	if err != nil {
 		return badInput(err)
 	}
+	for _, w := range r.Warnings() {
+		fmt.Fprintln(os.Stderr, w)
+	}
 	var series *results.PeerSeries
-	if s.Topology.Model == scenarios.TopologyP2P {
+	if s.Topology.Model == scenarios.TopologyP2P && !s.Overlay() {
 		if series, err = peerSeries(s, r); err != nil {
 			return err
 		}
@@ -81,7 +86,7 @@ func (o *runOptions) run(stdout io.Writer, path string) error {
 	err = r.Execute(p.update)
 	stop()
 	if err != nil {
-		return err
+		return limitHint(err)
 	}
 	p.done()
 	meta := results.Meta{
@@ -99,10 +104,23 @@ func (o *runOptions) run(stdout io.Writer, path string) error {
 	if err := writeRounds(o.out, s, col); err != nil {
 		return err
 	}
+	stake, err := writeStake(o.out, r, col)
+	if err != nil {
+		return err
+	}
 	pooled := col.Pooled()
 	fmt.Fprintf(stdout, "%s: %d nodes, %d blocks, %s simulated, seed %d\n", s.Name, s.Nodes.Count, col.Blocks(), s.Duration, seed)
 	fmt.Fprintf(stdout, "adoption time since slot start: p50 %s ms, p95 %s ms, p99 %s ms, max %s ms\n",
 		results.FormatMS(pooled.P50), results.FormatMS(pooled.P95), results.FormatMS(pooled.P99), results.FormatMS(pooled.Max))
+	fmt.Fprint(stdout, "adoption by share of stake, p50 over blocks:")
+	for _, row := range stake {
+		if row.Reached > 0 {
+			fmt.Fprintf(stdout, " %d %% %s ms;", row.Percent, results.FormatMS(row.P50))
+		} else {
+			fmt.Fprintf(stdout, " %d %% never;", row.Percent)
+		}
+	}
+	fmt.Fprintln(stdout, " (stake.csv)")
 	fmt.Fprintf(stdout, "wrote %s (plots: %s, %s", o.out,
 		filepath.Join(o.out, results.CDFPNGFile), filepath.Join(o.out, results.CDFSVGFile))
 	fmt.Fprintf(stdout, ", %s", filepath.Join(o.out, results.RoundsPNGFile))
@@ -111,6 +129,19 @@ func (o *runOptions) run(stdout io.Writer, path string) error {
 	}
 	fmt.Fprintln(stdout, ")")
 	return nil
+}
+
+// limitHint adds to an engine bound error (sim.ErrQueueFull,
+// sim.ErrLivelock) what the bound is and how to stay within it: the
+// bounds are fixed, so a scenario cannot raise them.
+func limitHint(err error) error {
+	switch {
+	case errors.Is(err, sim.ErrQueueFull):
+		return fmt.Errorf("%w; the engine holds at most %d pending events (sim.DefaultMaxQueue, not settable from a scenario): accepted a scenario with fewer nodes, fewer peers or a lower bandwidth-delay load, or raise the constant in sim/engine.go and rebuild", err, sim.DefaultMaxQueue)
+	case errors.Is(err, sim.ErrLivelock):
+		return fmt.Errorf("%w; at most %d events may share one instant (sim.DefaultMaxPerInstant): this is a livelock in the model, please report it with the scenario and seed", err, sim.DefaultMaxPerInstant)
+	}
+	return err
 }
 
 // writeRounds writes rounds.csv and rounds.png: the diffusion percentiles
@@ -124,6 +155,21 @@ func writeRounds(dir string, s *scenarios.Scenario, col *results.Collector) erro
 		return fmt.Errorf("results: %w", err)
 	}
 	return results.PlotRounds(filepath.Join(dir, results.RoundsPNGFile), s.Name, ws)
+}
+
+// writeStake writes stake.csv: per share of the total stake, the
+// percentiles over blocks of the time that share took to adopt a block.
+func writeStake(dir string, r *scenarios.Run, col *results.Collector) ([]results.StakeRow, error) {
+	rows, err := col.StakeTable(r.Stake, results.StakePercents)
+	if err != nil {
+		return nil, err
+	}
+	if err := results.WriteFileAtomic(filepath.Join(dir, results.StakeFile), func(w io.Writer) error {
+		return results.WriteStakeCSV(w, rows)
+	}); err != nil {
+		return nil, fmt.Errorf("results: %w", err)
+	}
+	return rows, nil
 }
 
 // peerSeries prepares peers.csv: the scenario's classes in order and the

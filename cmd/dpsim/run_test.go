@@ -43,7 +43,7 @@ func TestRunDeterministic(t *testing.T) {
 		}
 		runs = append(runs, readDir(t, out))
 	}
-	want := []string{"blocks.csv", "summary.json", "meta.json", "cdf.csv", "cdf.png", "cdf.svg", "arrivals.csv", "rounds.csv", "rounds.png"}
+	want := []string{"blocks.csv", "summary.json", "meta.json", "cdf.csv", "cdf.png", "cdf.svg", "arrivals.csv", "rounds.csv", "rounds.png", "stake.csv"}
 	for _, name := range want {
 		if len(runs[0][name]) == 0 {
 			t.Fatalf("%s missing or empty", name)
@@ -117,5 +117,55 @@ func TestPlotRedraws(t *testing.T) {
 	}
 	if _, _, code := dpsim(t, "plot", t.TempDir()); code != 2 {
 		t.Errorf("plot of an empty folder: exit %d, want 2", code)
+	}
+}
+
+// TestRunBenchmarkCluster runs the shipped 52-node cluster scenario on the
+// real data: stake.csv has one row per share of stake, every block of the
+// run counted, and the summary names it.
+func TestRunBenchmarkCluster(t *testing.T) {
+	sharedDir(t, "data", "benchmark-cluster-52")
+	out := filepath.Join(t.TempDir(), "bc")
+	stdout, stderr, code := dpsim(t, "run", filepath.Join("..", "..", "scenarios", "benchmark-cluster-52.yaml"), "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "benchmark-cluster-52: 52 nodes") || !strings.Contains(stdout, "adoption by share of stake, p50 over blocks: 50 % ") {
+		t.Errorf("stdout %q", stdout)
+	}
+	rows := strings.Split(strings.TrimSpace(string(readDir(t, out)["stake.csv"])), "\n")
+	if len(rows) != 6 || rows[0] != "stake_pct,blocks,reached,p50_ms,p95_ms,p99_ms,max_ms,mean_ms" {
+		t.Fatalf("stake.csv:\n%s", strings.Join(rows, "\n"))
+	}
+	for i, p := range []string{"50,", "80,", "90,", "95,", "100,"} {
+		if !strings.HasPrefix(rows[i+1], p) {
+			t.Errorf("row %d = %q, want it to start %q", i+1, rows[i+1], p)
+		}
+	}
+}
+
+// TestRunClusterWithoutData: a copy of the cluster scenario whose data
+// folder does not exist fails with exit 2, naming the field, the line and
+// the missing folder, and writes nothing.
+func TestRunClusterWithoutData(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "..", "scenarios", "benchmark-cluster-52.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "bc.yaml")
+	os.WriteFile(path, src, 0o644)
+	out := filepath.Join(dir, "out")
+	_, stderr, code := dpsim(t, "run", path, "--out", out)
+	if code != 2 {
+		t.Fatalf("exit %d, want 2: %s", code, stderr)
+	}
+	for _, want := range []string{"bc.yaml:", "operators.folder", filepath.Join("shared", "data", "benchmark-cluster-52", "node-configs"), "no such file or directory"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr %q lacks %q", stderr, want)
+		}
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Error("a failed build created the output folder")
 	}
 }

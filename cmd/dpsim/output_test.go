@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/dpsim/dpsim/sim"
+)
+
+// tempLeftovers lists WriteFileAtomic's temporary files under dir.
+func tempLeftovers(t *testing.T, dir string) []string {
+	t.Helper()
+	var left []string
+	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && strings.Contains(d.Name(), ".tmp-") {
+			left = append(left, path)
+		}
+		return nil
+	})
+	return left
+}
+
+// quickstartWith writes the quickstart scenario with old replaced by new
+// into dir and returns its path.
+func quickstartWith(t *testing.T, dir, old, new string) string {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("..", "..", "scenarios", "quickstart.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(src, []byte(old)) {
+		t.Fatalf("quickstart.yaml no longer contains %q", old)
+	}
+	p := filepath.Join(dir, "q.yaml")
+	if err := os.WriteFile(p, bytes.Replace(src, []byte(old), []byte(new), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestNoHalfWrittenOutput: a scenario that passes validation but fails
+// while being built (its stake file is bad) is an input error that creates
+// no output folder and leaves an existing one exactly as it was; a failure
+// while writing results leaves no partial or temporary file.
+func TestNoHalfWrittenOutput(t *testing.T) {
+	dir := t.TempDir()
+	stake := filepath.Join(dir, "stake.csv")
+	os.WriteFile(stake, []byte("pool,stake\np1,10\np2,-1\n"), 0o644)
+	bad := quickstartWith(t, dir, "distribution: pareto\n    pareto_alpha: 1.16", "distribution: file\n    file: stake.csv")
+
+	fresh := filepath.Join(dir, "fresh")
+	_, stderr, code := dpsim(t, "run", bad, "--out", fresh)
+	if code != 2 || !strings.Contains(stderr, "stake.csv:3") || !strings.Contains(stderr, "nodes.stake.file") {
+		t.Fatalf("exit %d, stderr %q; want 2 and the stake file's line 3 and field", code, stderr)
+	}
+	if _, err := os.Stat(fresh); !os.IsNotExist(err) {
+		t.Errorf("a build failure created %s", fresh)
+	}
+
+	// An earlier run's folder is left byte for byte as it was.
+	prev := filepath.Join(dir, "prev")
+	if _, stderr, code := dpsim(t, "run", filepath.Join("..", "..", "scenarios", "quickstart.yaml"), "--out", prev); code != 0 {
+		t.Fatal(stderr)
+	}
+	before := readDir(t, prev)
+	if _, _, code := dpsim(t, "run", bad, "--out", prev); code != 2 {
+		t.Fatalf("exit %d, want 2", code)
+	}
+	after := readDir(t, prev)
+	if len(after) != len(before) {
+		t.Errorf("%d files after the failed run, %d before", len(after), len(before))
+	}
+	for name, b := range before {
+		if !bytes.Equal(b, after[name]) {
+			t.Errorf("%s changed by a run that failed to build", name)
+		}
+	}
+
+	// A write that fails half way (summary.json is taken by a folder)
+	// leaves only complete files and no temporary ones.
+	blocked := filepath.Join(dir, "blocked")
+	os.MkdirAll(filepath.Join(blocked, "summary.json", "x"), 0o755)
+	_, stderr, code = dpsim(t, "run", filepath.Join("..", "..", "scenarios", "quickstart.yaml"), "--out", blocked)
+	if code == 0 || !strings.Contains(stderr, "summary.json") {
+		t.Fatalf("exit %d, stderr %q; want a failure naming summary.json", code, stderr)
+	}
+	if left := tempLeftovers(t, blocked); len(left) > 0 {
+		t.Errorf("temporary files left behind: %v", left)
+	}
+	if _, err := os.Stat(filepath.Join(blocked, "blocks.csv")); !os.IsNotExist(err) {
+		t.Errorf("blocks.csv written after the failure: %v", err)
+	}
+	if meta, err := os.ReadFile(filepath.Join(blocked, "meta.json")); err != nil || !bytes.HasSuffix(bytes.TrimSpace(meta), []byte("}")) {
+		t.Errorf("meta.json (written before the failure) is not complete: %v %q", err, meta)
+	}
+}
+
+// TestFlagLimits: out-of-range flags are input errors that name the flag
+// and what is accepted, before anything runs.
+func TestFlagLimits(t *testing.T) {
+	small := filepath.Join("testdata", "compare-small.yaml")
+	out := filepath.Join(t.TempDir(), "out")
+	seeds := make([]string, 101)
+	for i := range seeds {
+		seeds[i] = strconv.Itoa(i)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"compare", small, "--out", out, "--jobs", "0"}, "--jobs 0: accepted 1 … 1024"},
+		{[]string{"compare", small, "--out", out, "--jobs", "100000"}, "--jobs 100000: accepted 1 … 1024"},
+		{[]string{"compare", small, "--out", out, "--seeds", strings.Join(seeds, ",")}, "--seeds: 101 seeds: accepted at most 100"},
+		{[]string{"compare", small, "--out", out, "--seeds", "1,1"}, `--seeds "1": accepted distinct integers`},
+		{[]string{"compare", small, "--out", out, "--seeds", "-1"}, `--seeds "-1"`},
+		{[]string{"run", small, "--out", out, "--seed", "x"}, "invalid argument"},
+		{[]string{"flood", "--case", t.TempDir(), "--out", out, "--processing", "1.5us"}, "processing"},
+	} {
+		_, stderr, code := dpsim(t, c.args...)
+		if code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("dpsim %v: exit %d, stderr %q; want 2 and %q", c.args, code, stderr, c.want)
+		}
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("bad flags left %s behind", out)
+	}
+}
+
+// TestLimitHint: an engine bound error says what was hit and what to do;
+// other errors pass through unchanged.
+func TestLimitHint(t *testing.T) {
+	full := fmt.Errorf("q.yaml: run stopped: at 1m0s: %w (67108864 events)", sim.ErrQueueFull)
+	if got := limitHint(full).Error(); !strings.Contains(got, "event queue is full") || !strings.Contains(got, "sim.DefaultMaxQueue") ||
+		!strings.Contains(got, "accepted") || !errors.Is(limitHint(full), sim.ErrQueueFull) {
+		t.Errorf("queue full: %q", got)
+	}
+	live := fmt.Errorf("at 1s: %w: more than 16777216 events", sim.ErrLivelock)
+	if got := limitHint(live).Error(); !strings.Contains(got, "livelock") || !strings.Contains(got, "report it") {
+		t.Errorf("livelock: %q", got)
+	}
+	other := errors.New("disk full")
+	if limitHint(other) != other {
+		t.Error("other errors must pass through")
+	}
+}
