@@ -166,15 +166,21 @@ func (o *compareOptions) compareOne(stdout io.Writer, s *scenarios.Scenario, dir
 	if err != nil {
 		return err
 	}
-	if err := results.WriteCompare(dir, cmp); err != nil {
-		return err
-	}
-	if o.runs {
-		for _, t := range tasks {
-			if err := writeTaskRun(s, t, filepath.Join(dir, "runs", t.variant.Label, "seed-"+strconv.FormatUint(t.seed, 10))); err != nil {
-				return err
+	err = staged(dir, compareOutputs, func(tmp string) error {
+		if err := results.WriteCompare(tmp, cmp); err != nil {
+			return err
+		}
+		if o.runs {
+			for _, t := range tasks {
+				if err := writeTaskRun(s, t, filepath.Join(tmp, compareRunsDir, t.variant.Label, "seed-"+strconv.FormatUint(t.seed, 10))); err != nil {
+					return err
+				}
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	printComparison(stdout, s, cmp, len(seeds), dir)
 	return nil

@@ -82,22 +82,52 @@ func TestNoHalfWrittenOutput(t *testing.T) {
 		}
 	}
 
-	// A write that fails half way (summary.json is taken by a folder)
-	// leaves only complete files and no temporary ones.
+	// Outputs that cannot be put in place (summary.json is taken by a
+	// folder) fail the run before any is moved: no file of the failed run
+	// mixed with the folder's own, no temporary file, no staging folder.
 	blocked := filepath.Join(dir, "blocked")
 	os.MkdirAll(filepath.Join(blocked, "summary.json", "x"), 0o755)
 	_, stderr, code = dpsim(t, "run", filepath.Join("..", "..", "scenarios", "quickstart.yaml"), "--out", blocked)
 	if code == 0 || !strings.Contains(stderr, "summary.json") {
 		t.Fatalf("exit %d, stderr %q; want a failure naming summary.json", code, stderr)
 	}
-	if left := tempLeftovers(t, blocked); len(left) > 0 {
+	if got, _ := os.ReadDir(blocked); len(got) != 1 || got[0].Name() != "summary.json" {
+		t.Errorf("the folder of a failed run holds %v; want only its summary.json folder", got)
+	}
+	if left := tempLeftovers(t, dir); len(left) > 0 {
 		t.Errorf("temporary files left behind: %v", left)
 	}
-	if _, err := os.Stat(filepath.Join(blocked, "blocks.csv")); !os.IsNotExist(err) {
-		t.Errorf("blocks.csv written after the failure: %v", err)
+	if m, _ := filepath.Glob(filepath.Join(dir, ".*partial*")); len(m) > 0 {
+		t.Errorf("staging folders left behind: %v", m)
 	}
-	if meta, err := os.ReadFile(filepath.Join(blocked, "meta.json")); err != nil || !bytes.HasSuffix(bytes.TrimSpace(meta), []byte("}")) {
-		t.Errorf("meta.json (written before the failure) is not complete: %v %q", err, meta)
+}
+
+// TestStaleOutputsRemoved: a run into the folder of an earlier run
+// replaces its files and removes those this run does not write (here
+// arrivals.csv), so the folder never mixes two runs; files that are not
+// dpsim's stay.
+func TestStaleOutputsRemoved(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	q := filepath.Join("..", "..", "scenarios", "quickstart.yaml")
+	if _, stderr, code := dpsim(t, "run", q, "--out", out, "--arrivals"); code != 0 {
+		t.Fatal(stderr)
+	}
+	os.WriteFile(filepath.Join(out, "notes.txt"), []byte("mine"), 0o644)
+	if _, stderr, code := dpsim(t, "run", q, "--out", out, "--seed", "2"); code != 0 {
+		t.Fatal(stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "arrivals.csv")); !os.IsNotExist(err) {
+		t.Errorf("the earlier run's arrivals.csv is still there: %v", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "notes.txt")); err != nil || string(b) != "mine" {
+		t.Errorf("a file dpsim does not own was touched: %v %q", err, b)
+	}
+	meta, _ := os.ReadFile(filepath.Join(out, "meta.json"))
+	if !bytes.Contains(meta, []byte(`"seed": 2`)) {
+		t.Errorf("meta.json is not the second run's: %s", meta)
+	}
+	if m, _ := filepath.Glob(filepath.Join(filepath.Dir(out), ".*partial*")); len(m) > 0 {
+		t.Errorf("staging folders left behind: %v", m)
 	}
 }
 

@@ -93,18 +93,22 @@ func (o *runOptions) run(stdout io.Writer, path string) error {
 		Seed: seed, Scenario: s.Name, ScenarioSHA256: s.Hash, DpsimVersion: version,
 		Nodes: s.Nodes.Count, DurationS: s.Duration.Seconds(),
 	}
-	if err := results.WriteRun(o.out, col, meta, results.Options{Arrivals: o.arrivals}); err != nil {
-		return err
-	}
-	if series != nil {
-		if err := results.WritePeers(o.out, series); err != nil {
+	var stake []results.StakeRow
+	err = staged(o.out, runOutputs, func(dir string) error {
+		if err := results.WriteRun(dir, col, meta, results.Options{Arrivals: o.arrivals}); err != nil {
 			return err
 		}
-	}
-	if err := writeRounds(o.out, s, col); err != nil {
+		if series != nil {
+			if err := results.WritePeers(dir, series); err != nil {
+				return err
+			}
+		}
+		if err := writeRounds(dir, s, col); err != nil {
+			return err
+		}
+		stake, err = writeStake(dir, r, col)
 		return err
-	}
-	stake, err := writeStake(o.out, r, col)
+	})
 	if err != nil {
 		return err
 	}
