@@ -30,24 +30,32 @@ type p2pSetup struct {
 // smallTargets suit networks of a hundred or so nodes.
 var smallTargets = node.Targets{Root: 20, Known: 40, Established: 15, Active: 10, KnownBLP: 8, EstablishedBLP: 4, ActiveBLP: 2}
 
-func (s p2pSetup) build(t testing.TB) (*World, *recorder) {
+// testNetwork draws the geographic latency model of n nodes and their
+// Pareto(1) stakes and leader schedule at active-slot coefficient f.
+func testNetwork(t testing.TB, n int, seed uint64, f float64) (*netmodel.Geo, []float64, *node.LeaderSchedule) {
 	t.Helper()
-	geo, err := netmodel.NewGeo(s.n, Derive(s.seed, "geo", 0), netmodel.DefaultGeoParams())
+	geo, err := netmodel.NewGeo(n, Derive(seed, "geo", 0), netmodel.DefaultGeoParams())
 	if err != nil {
 		t.Fatal(err)
 	}
-	nodes := make([]int32, s.n)
-	stake := make([]float64, s.n)
-	rngs := make([]*rand.Rand, s.n)
-	srng := Derive(s.seed, "stake", 0)
+	nodes := make([]int32, n)
+	stake := make([]float64, n)
+	rngs := make([]*rand.Rand, n)
+	srng := Derive(seed, "stake", 0)
 	for i := range nodes {
-		nodes[i], rngs[i] = int32(i), Derive(s.seed, "praos", uint64(i))
+		nodes[i], rngs[i] = int32(i), Derive(seed, "praos", uint64(i))
 		stake[i] = 1 / (1 - srng.Float64()) // Pareto(1)
 	}
-	sched, err := node.NewLeaderSchedule(nodes, stake, s.f, rngs)
+	sched, err := node.NewLeaderSchedule(nodes, stake, f, rngs)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return geo, stake, sched
+}
+
+func (s p2pSetup) build(t testing.TB) (*World, *recorder) {
+	t.Helper()
+	geo, stake, sched := testNetwork(t, s.n, s.seed, s.f)
 	cfg := &P2PConfig{
 		Governors: make([]node.GovernorConfig, s.n), Churn: make([]*node.ChurnConfig, s.n),
 		Bearer: netmodel.DefaultBearerConfig(), Stake: stake, Adversarial: make([]bool, s.n),

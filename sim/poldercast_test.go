@@ -65,22 +65,7 @@ func (s pcSetup) config() WorldConfig {
 
 func (s pcSetup) build(t testing.TB) (*World, *pcRecorder) {
 	t.Helper()
-	geo, err := netmodel.NewGeo(s.n, Derive(s.seed, "geo", 0), netmodel.DefaultGeoParams())
-	if err != nil {
-		t.Fatal(err)
-	}
-	nodes := make([]int32, s.n)
-	stake := make([]float64, s.n)
-	rngs := make([]*rand.Rand, s.n)
-	srng := Derive(s.seed, "stake", 0)
-	for i := range nodes {
-		nodes[i], rngs[i] = int32(i), Derive(s.seed, "praos", uint64(i))
-		stake[i] = 1 / (1 - srng.Float64())
-	}
-	sched, err := node.NewLeaderSchedule(nodes, stake, s.f, rngs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	geo, _, sched := testNetwork(t, s.n, s.seed, s.f)
 	rec := &pcRecorder{adopted: map[[2]int]clock.Time{}, counts: map[string]int64{}}
 	w, err := NewWorld(s.config(), geo, make([][]int32, s.n), sched, rec)
 	if err != nil {
