@@ -1,8 +1,6 @@
 package netmodel
 
 import (
-	"bytes"
-	"compress/gzip"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/dpsim/dpsim/internal/input"
+	"github.com/dpsim/dpsim/internal/sharedtest"
 )
 
 // FuzzEdgeListRoundTrip checks that every ParseEdgeList error names the
@@ -89,12 +88,8 @@ func TestReadLimits(t *testing.T) {
 		return p
 	}
 	gz := func(name, data string) string {
-		var b bytes.Buffer
-		w := gzip.NewWriter(&b)
-		w.Write([]byte(data))
-		w.Close()
 		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(p, sharedtest.Gzip(t, []byte(data)), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return p

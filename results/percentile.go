@@ -156,3 +156,15 @@ func (c *Collector) pooledQuantiles(ranks []int64) (vals, countLE []int64) {
 	var h histScratch
 	return h.quantiles([]blockSet{set}, ranks)
 }
+
+// appendPercentiles appends ",p50,p90,p95,p99,max" in ms as blocks.csv and
+// rounds.csv write them: empty fields when there are no samples.
+func appendPercentiles(line []byte, s Stats) []byte {
+	for _, v := range [...]int64{s.P50, s.P90, s.P95, s.P99, s.Max} {
+		line = append(line, ',')
+		if s.Reached > 0 {
+			line = append(line, FormatMS(v)...)
+		}
+	}
+	return line
+}

@@ -279,12 +279,7 @@ func WriteRoundsCSV(w io.Writer, ws []Window) error {
 		line = strconv.AppendInt(line, int64(win.Blocks), 10)
 		line = append(line, ',')
 		line = strconv.AppendInt(line, win.Reached, 10)
-		for _, v := range [...]int64{win.P50, win.P90, win.P95, win.P99, win.Max} {
-			line = append(line, ',')
-			if win.Reached > 0 {
-				line = append(line, FormatMS(v)...)
-			}
-		}
+		line = appendPercentiles(line, win.Stats)
 		line = append(line, '\n')
 		if _, err := w.Write(line); err != nil {
 			return err

@@ -197,12 +197,7 @@ func writeBlocks(w io.Writer, c *Collector) error {
 		line = strconv.AppendInt(line, int64(s.Producer), 10)
 		line = append(line, ',')
 		line = strconv.AppendInt(line, s.Reached, 10)
-		for _, v := range [...]int64{s.P50, s.P90, s.P95, s.P99, s.Max} {
-			line = append(line, ',')
-			if s.Reached > 0 {
-				line = append(line, FormatMS(v)...)
-			}
-		}
+		line = appendPercentiles(line, s.Stats)
 		line = append(line, '\n')
 		if _, err := w.Write(line); err != nil {
 			return err

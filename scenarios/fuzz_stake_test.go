@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"math"
 	"os"
@@ -55,17 +54,6 @@ func FuzzStakeFile(f *testing.F) {
 	})
 }
 
-func gzipBytes(t *testing.T, data []byte) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	w := gzip.NewWriter(&b)
-	w.Write(data)
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
 // TestReadStakeFileLimits checks the file-level refusals: each names the
 // file and the limit, and none reads a hostile file to its end.
 func TestReadStakeFileLimits(t *testing.T) {
@@ -85,7 +73,7 @@ func TestReadStakeFileLimits(t *testing.T) {
 		data []byte
 		want []string
 	}{
-		{"bomb.csv.gz", gzipBytes(t, bomb), []string{"bomb.csv.gz", "decompressed size", "67108864 bytes (64 MiB)"}},
+		{"bomb.csv.gz", sharedtest.Gzip(t, bomb), []string{"bomb.csv.gz", "decompressed size", "67108864 bytes (64 MiB)"}},
 		{"not.csv.gz", []byte("stake\n1\n"), []string{"not.csv.gz", "not a gzip file"}},
 		{"long.csv", []byte("stake\n" + strings.Repeat("1", 70000) + "\n"), []string{"long.csv:2", "line longer than 65536 bytes"}},
 		{"many.csv", manyPools, []string{"many.csv:1000002", "more than 1000000 pools"}},

@@ -2,7 +2,6 @@ package input
 
 import (
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"io"
 	"os"
@@ -11,20 +10,9 @@ import (
 	"testing"
 
 	"pgregory.net/rapid"
-)
 
-func gz(t *testing.T, data []byte) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	w := gzip.NewWriter(&b)
-	if _, err := w.Write(data); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
+	"github.com/dpsim/dpsim/internal/sharedtest"
+)
 
 func TestReadFile(t *testing.T) {
 	dir := t.TempDir()
@@ -38,9 +26,9 @@ func TestReadFile(t *testing.T) {
 	small := write("small.csv", []byte("a,b\n0,1\n"))
 	exact := write("exact.csv", bytes.Repeat([]byte("x"), 100))
 	big := write("big.csv", bytes.Repeat([]byte("x"), 101))
-	gzOK := write("ok.csv.gz", gz(t, []byte("stake\n1\n")))
+	gzOK := write("ok.csv.gz", sharedtest.Gzip(t, []byte("stake\n1\n")))
 	// 1 MiB of zeros compresses to about 1 KiB: a small bomb.
-	bomb := write("bomb.csv.gz", gz(t, make([]byte, 1<<20)))
+	bomb := write("bomb.csv.gz", sharedtest.Gzip(t, make([]byte, 1<<20)))
 	notGz := write("plain.gz", []byte("not gzip"))
 	for _, c := range []struct {
 		name, path string

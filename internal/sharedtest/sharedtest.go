@@ -2,9 +2,12 @@
 // the repository: the flood benchmark, the specs and the real data) for
 // tests. Tests skip with a clear message when it is absent, as CI on a
 // machine without it would; nothing from it is copied into the repository.
+// It also holds small helpers several packages' tests share (Gzip).
 package sharedtest
 
 import (
+	"bytes"
+	"compress/gzip"
 	"os"
 	"path/filepath"
 	"testing"
@@ -49,4 +52,19 @@ func Path(t testing.TB, parts ...string) string {
 		t.Skipf("%s not found: clone the project's shared folder beside the repository to run this test", filepath.Join(append([]string{"../shared"}, parts...)...))
 	}
 	return p
+}
+
+// Gzip returns data gzip-compressed, for tests of the readers that accept
+// .gz files.
+func Gzip(t testing.TB, data []byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	if _, err := w.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
