@@ -418,7 +418,10 @@ func (g *Governor) activeAbove(tl *tally, out *GovOutbox) bool {
 		return true
 	}
 	n := tl.Active - g.targets.Active - tl.demHotOther
-	c := g.candidates(func(p *Peer) bool { return n > 0 && !p.IsBLP() && !p.IsLocal() && idleHot(p) })
+	if n <= 0 {
+		return false
+	}
+	c := g.candidates(func(p *Peer) bool { return !p.IsBLP() && !p.IsLocal() && idleHot(p) })
 	return g.deactivate(g.pick(PickHotToWarm, c, n), out)
 }
 

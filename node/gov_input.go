@@ -40,6 +40,7 @@ func (g *Governor) handle(now clock.Time, in Input, out *GovOutbox) {
 			p.Progress &^= PromoteWarm
 			p.State = Hot
 			p.ClearFailAt = now.Add(g.cfg.Timing.ClearFailCountDelay)
+			g.nextClear = min(g.nextClear, p.ClearFailAt)
 			g.stats.PromotedWarm++
 			out.add(GovAction{Kind: NoteHot, Peer: p.ID})
 		}

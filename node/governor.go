@@ -328,9 +328,8 @@ type Governor struct {
 	// tallyOK: tally describes the peer table. Step clears it before
 	// applying its input; count sets it; decisions keep it current.
 	tallyOK bool
-	// nextClear is the earliest ClearFailAt of any peer, as of the end of
-	// the last Step (which is the only mutator): advance scans the table
-	// only when a clear may be due.
+	// nextClear is at or before the earliest ClearFailAt of any peer:
+	// advance scans the table only when a clear may be due.
 	nextClear clock.Time
 	cand, got []PeerID
 	skeys     []pickKey
@@ -545,14 +544,20 @@ func tallyEffect(k InputKind) int {
 }
 
 // advance moves expired time-based state (setCurrentTime): fail-count
-// clears and peer-share request timeouts.
+// clears and peer-share request timeouts. Both are lazy: a clear or a
+// timeout changes nothing until the next Step reads it, which calls
+// advance first, so neither needs a wake-up of its own.
 func (g *Governor) advance(now clock.Time) {
 	if now >= g.nextClear {
+		next := clock.Never
 		for i := range g.t.p {
-			if p := &g.t.p[i]; p.ClearFailAt <= now {
+			p := &g.t.p[i]
+			if p.ClearFailAt <= now {
 				p.FailCount, p.ClearFailAt = 0, clock.Never
 			}
+			next = min(next, p.ClearFailAt)
 		}
+		g.nextClear = next
 	}
 	kept := g.shares[:0]
 	for _, s := range g.shares {
@@ -565,46 +570,116 @@ func (g *Governor) advance(now clock.Time) {
 	g.shares = kept
 }
 
-// wakeAt is the earliest future time at which a skipped decision may
-// become enabled or timed state changes. Spurious wake-ups are harmless.
+// wakeAt is the earliest future time at which a decision skipped for
+// time's sake may become enabled. As in the reference, where only a
+// decision short of its target that waits on a time (a backoff, an
+// activation delay, a peer-share cooldown, a retry) returns its wake-up
+// (GuardedSkip), a time counts only while its decision is short of its
+// target: being short or not changes only through an input, and every
+// input is a Step that asks again. So a node at its targets, the usual
+// state, costs no table scan and no wake-up. Spurious wake-ups are
+// harmless; a missed one is caught by the state machine test's early
+// ticks (tickEarly).
 func (g *Governor) wakeAt(now clock.Time) clock.Time {
+	tl := g.count()
 	w := clock.Never
 	at := func(t clock.Time) {
 		if t > now && t < w {
 			w = t
 		}
 	}
-	clearAt := clock.Never
-	for i := range g.t.p {
-		p := &g.t.p[i]
-		at(p.ClearFailAt)
-		clearAt = min(clearAt, p.ClearFailAt)
-		switch p.State {
-		case Cold:
-			at(p.NextConnect)
-		default:
-			at(p.NextActivate)
-			if p.Sharing == SharingEnabled && g.cfg.PeerSharing {
+	need := g.short(tl)
+	if need.any() {
+		for i := range g.t.p {
+			p := &g.t.p[i]
+			switch p.State {
+			case Cold:
+				if need.wants(p, g, tl, false) {
+					at(p.NextConnect)
+				}
+			case Warm:
+				if need.wants(p, g, tl, true) {
+					at(p.NextActivate)
+				}
+			}
+			if need.share && p.State != Cold && p.Sharing == SharingEnabled {
 				at(p.NextShare)
 			}
 		}
 	}
 	for _, s := range g.shares {
-		at(s.deadline)
+		at(s.deadline) // a slot for another request
 	}
-	if !g.rootsInFlight {
+	if !g.rootsInFlight && tl.Root < g.targets.Root {
 		at(g.rootRetry)
 	}
-	if !g.blpInFlight {
+	if !g.blpInFlight && g.cfg.LedgerPeers && tl.KnownBLP < g.targets.KnownBLP {
 		// The reference registers no wake-up here (spec §2.3 quirk); we do,
 		// so a quiet node does not wait on unrelated events.
 		at(g.blpRetry)
 	}
-	if len(g.inbound) > 0 {
+	if need.share && len(g.inbound) > 0 {
 		at(g.inboundRetry)
 	}
-	g.nextClear = clearAt
 	return w
+}
+
+// shortfall says which time-gated decisions are short of their targets.
+type shortfall struct {
+	share            bool // knownBelow: peer sharing, inbound peers
+	connBLP, connOth bool // establishedBelow: big ledger peers, others
+	actBLP, actOth   bool // activeBelow: big ledger peers, others
+	groups           bool // some local-root group below a valency
+}
+
+func (n shortfall) any() bool {
+	return n.share || n.connBLP || n.connOth || n.actBLP || n.actOth || n.groups
+}
+
+// short computes the shortfall from the tally with the guards of
+// knownBelow, establishedBelow and activeBelow.
+func (g *Governor) short(tl *tally) shortfall {
+	n := shortfall{
+		share:   g.cfg.PeerSharing && tl.Known < g.targets.Known,
+		connBLP: g.targets.EstablishedBLP-tl.EstablishedBLP-tl.promColdBLP > 0,
+		connOth: g.targets.Established-tl.Established-tl.promColdOther > 0,
+		actBLP:  g.targets.ActiveBLP-tl.ActiveBLP-tl.promWarmBLP > 0,
+		actOth:  g.targets.Active-tl.Active-tl.promWarmOther > 0,
+	}
+	for gi := range g.groups {
+		c, a := g.groupShort(gi, tl)
+		n.groups = n.groups || c || a
+	}
+	return n
+}
+
+// groupShort reports whether local-root group gi is below its warm
+// valency (and not behind a firewall) and below its hot valency.
+func (g *Governor) groupShort(gi int, tl *tally) (conn, act bool) {
+	grp := &g.groups[gi]
+	conn = !grp.BehindFirewall && grp.WarmValency-tl.gEst[gi]-tl.gPromCold[gi] > 0
+	act = grp.HotValency-tl.gAct[gi]-tl.gPromWarm[gi] > 0
+	return conn, act
+}
+
+// wants reports whether a cold (activate false) or warm (activate true)
+// peer is in a category whose promotion is short of its target.
+func (n shortfall) wants(p *Peer, g *Governor, tl *tally, activate bool) bool {
+	blp, oth := n.connBLP, n.connOth
+	if activate {
+		blp, oth = n.actBLP, n.actOth
+	}
+	switch {
+	case p.IsBLP() && blp:
+		return true
+	case p.IsLocal():
+		if gi := int(p.Group); n.groups && gi >= 0 && gi < len(g.groups) {
+			c, a := g.groupShort(gi, tl)
+			return c && !activate || a && activate
+		}
+		return false
+	}
+	return !p.IsBLP() && oth
 }
 
 // fuzz returns a uniform duration in [lo, hi].
