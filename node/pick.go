@@ -88,25 +88,57 @@ func (c *CardanoPolicy) Pick(d Decision, v PeerView, candidates []PeerID, n int,
 		dst = v.Metrics().HotDemotionOrder(v.Mode(), candidates, rng, dst)
 		return dst[:start+n]
 	}
+	// The candidates and the peer table are both sorted by id: one walk
+	// finds each candidate's record (the tepid and forget keys need it)
+	// without a search per candidate.
 	keys := c.keys[:0]
+	peers, j := []Peer(nil), 0
+	if d == PickWarmToCold || d == PickForget {
+		peers = v.Peers()
+	}
 	for _, id := range candidates {
 		r := rng.Uint32()
-		switch d {
-		case PickWarmToCold:
-			if p := v.Peer(id); p != nil && p.Tepid {
-				r /= 2
+		if peers != nil {
+			for j < len(peers) && peers[j].ID < id {
+				j++
 			}
-		case PickForget:
-			if p := v.Peer(id); p != nil {
-				r /= uint32(p.FailCount) + 1
+			if j < len(peers) && peers[j].ID == id {
+				if d == PickWarmToCold && peers[j].Tepid {
+					r /= 2
+				} else if d == PickForget {
+					r /= uint32(peers[j].FailCount) + 1
+				}
 			}
 		}
 		keys = append(keys, pickKey{r, id})
 	}
-	slices.SortFunc(keys, cmpPickKey)
-	for _, k := range keys[:n] {
+	for _, k := range smallest(keys, n) {
 		dst = append(dst, k.id)
 	}
 	c.keys = keys
 	return dst
+}
+
+// smallest returns the n smallest keys in ascending order, as the first n
+// of a sort would (keys are distinct: ids break ties). The governor often
+// wants a few of many (forgetting the excess of 150 known peers), so for
+// small n it keeps a sorted prefix instead of sorting everything; keys is
+// reordered either way.
+func smallest(keys []pickKey, n int) []pickKey {
+	if n*8 >= len(keys) {
+		slices.SortFunc(keys, cmpPickKey)
+		return keys[:n]
+	}
+	// keys[:n] is kept sorted and holds the n smallest seen so far.
+	slices.SortFunc(keys[:n], cmpPickKey)
+	for i := n; i < len(keys); i++ {
+		k := keys[i]
+		if cmpPickKey(k, keys[n-1]) >= 0 {
+			continue
+		}
+		at, _ := slices.BinarySearchFunc(keys[:n], k, cmpPickKey)
+		copy(keys[at+1:n], keys[at:n-1])
+		keys[at] = k
+	}
+	return keys[:n]
 }

@@ -315,3 +315,20 @@ func TestDecisionString(t *testing.T) {
 		t.Errorf("unknown decision prints %q", got)
 	}
 }
+
+// TestSmallestIsSortPrefix checks the partial selection against a sort.
+func TestSmallestIsSortPrefix(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		ids := rapid.SliceOfNDistinct(rapid.Int32Range(0, 1000), 1, 200, rapid.ID[int32]).Draw(rt, "ids")
+		keys := make([]pickKey, len(ids))
+		for i, id := range ids {
+			keys[i] = pickKey{k: rapid.Uint32Range(0, 20).Draw(rt, "k"), id: id}
+		}
+		n := rapid.IntRange(1, len(keys)).Draw(rt, "n")
+		want := slices.Clone(keys)
+		slices.SortFunc(want, cmpPickKey)
+		if got := smallest(keys, n); !slices.Equal(got, want[:n]) {
+			rt.Fatalf("smallest %d: %v, sorted prefix %v", n, got, want[:n])
+		}
+	})
+}
