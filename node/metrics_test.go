@@ -257,27 +257,30 @@ func checkInvariants(t tb, m *Metrics) {
 		c.bytes += e.bytes
 		want[e.peer] = c
 	}
-	if len(m.ids) != len(m.peers) {
-		t.Fatalf("%d ids for %d records", len(m.ids), len(m.peers))
+	if n := len(m.ids); len(m.seen) != n || len(m.joined) != n || len(m.wins) != n {
+		t.Fatalf("%d ids for %d/%d/%d last-seen/joined/wins", n, len(m.seen), len(m.joined), len(m.wins))
 	}
 	for _, tab := range []*metricTable{&m.headers, &m.fetches} {
 		if o, ok := tab.oldest(); ok != (tab.n > 0) || (ok && o != tab.at(0).slot) {
 			t.Fatalf("cached oldest slot (%d, %v), table starts at %+v", o, ok, tab.window())
 		}
 	}
-	for i, r := range m.peers {
-		id := m.ids[i]
+	for i, id := range m.ids {
 		if i > 0 && m.ids[i-1] >= id {
 			t.Fatalf("records not sorted: %d then %d", m.ids[i-1], id)
 		}
-		if r.empty() {
+		if m.empty(i) {
 			t.Fatalf("empty record for peer %d", id)
 		}
-		if got := (counts{r.upstream, r.blocks, r.bytes}); got != want[id] {
+		if m.seen[i] < noSlot || m.joined[i] < noSlot {
+			t.Fatalf("peer %d: last seen %d, joined %d", id, m.seen[i], m.joined[i])
+		}
+		w := m.wins[i]
+		if got := (counts{w.upstream, w.blocks, w.bytes}); got != want[id] {
 			t.Fatalf("peer %d counts %+v, recount %+v", id, got, want[id])
 		}
 		delete(want, id)
-		if (r.hasJoined && r.joined < m.regMin) || (r.seen && r.lastSeen < m.regMin) {
+		if (m.joined[i] != noSlot && m.joined[i] < m.regMin) || (m.seen[i] != noSlot && m.seen[i] < m.regMin) {
 			t.Fatalf("regMin %d above an entry of peer %d", m.regMin, id)
 		}
 	}
@@ -537,7 +540,7 @@ func TestMetricsBatchingExact(t *testing.T) {
 				t.Fatalf("a read left %d reports queued", len(batched.queue))
 			}
 			if !slices.Equal(batched.headers.window(), eager.headers.window()) || !slices.Equal(batched.fetches.window(), eager.fetches.window()) ||
-				!slices.Equal(batched.peers, eager.peers) || !slices.Equal(batched.ids, eager.ids) || batched.regMin != eager.regMin {
+				!sameRegistry(batched, eager) {
 				t.Fatalf("after %d reports the batched state differs from the eager one", i+1)
 			}
 			checkInvariants(t, batched)
@@ -556,7 +559,7 @@ func TestMetricsBatchingExact(t *testing.T) {
 func TestMetricsLogExact(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		nodes := rapid.IntRange(1, 9).Draw(t, "nodes")
-		l := newMetricsLog(nodes, rapid.IntRange(1, 4).Draw(t, "groupNodes"), rapid.IntRange(1, 40).Draw(t, "groupCap"))
+		l := newMetricsLog(nodes, rapid.UintRange(0, 2).Draw(t, "groupShift"), rapid.IntRange(2, 40).Draw(t, "groupCap"))
 		maxSlots := rapid.IntRange(1, 8).Draw(t, "maxSlots")
 		n := rapid.IntRange(0, 800).Draw(t, "n")
 		src := rand.New(rand.NewPCG(rapid.Uint64().Draw(t, "seed"), 5))
@@ -565,9 +568,16 @@ func TestMetricsLogExact(t *testing.T) {
 			eager[v], logged[v] = newTestMetrics(t, maxSlots), newTestMetrics(t, maxSlots)
 		}
 		reads := 0
+		jump := int64(0) // slot jumps beyond a log entry's slot offset (metaSlotBias)
 		for i := range n {
 			v := src.IntN(nodes)
-			e := mEvent{body: src.IntN(4) == 0, slot: int64(i/(5*nodes) + src.IntN(3)), peer: PeerID(src.IntN(7)), at: clock.Time(src.IntN(50))}
+			if src.IntN(100) == 0 {
+				jump += int64(src.IntN(3)) * metaSlotBias
+			}
+			e := mEvent{body: src.IntN(4) == 0, slot: jump + int64(i/(5*nodes)+src.IntN(3)), peer: PeerID(src.IntN(7)), at: clock.Time(src.IntN(50))}
+			if src.IntN(100) == 0 && e.slot >= 2*metaSlotBias {
+				e.slot -= 2 * metaSlotBias // a report far older than the rest
+			}
 			if e.body {
 				e.bytes = int64(src.IntN(1000))
 			}
@@ -597,7 +607,7 @@ func TestMetricsLogExact(t *testing.T) {
 			}
 			a, b := logged[v], eager[v]
 			if !slices.Equal(a.headers.window(), b.headers.window()) || !slices.Equal(a.fetches.window(), b.fetches.window()) ||
-				!slices.Equal(a.peers, b.peers) || !slices.Equal(a.ids, b.ids) || a.regMin != b.regMin {
+				!sameRegistry(a, b) {
 				t.Fatalf("after %d reports node %d's logged state differs from the eager one", i+1, v)
 			}
 			checkInvariants(t, a)
@@ -915,4 +925,10 @@ func ExampleMetrics_HotDemotionOrder() {
 	// Output:
 	// demote first: [3 1 2]
 	// [{1 2 0 false} {2 2 140 true} {3 0 140 true}]
+}
+
+// sameRegistry reports whether a and b have the same registry and wins.
+func sameRegistry(a, b *Metrics) bool {
+	return slices.Equal(a.ids, b.ids) && slices.Equal(a.seen, b.seen) && slices.Equal(a.joined, b.joined) &&
+		slices.Equal(a.wins, b.wins) && a.regMin == b.regMin
 }
