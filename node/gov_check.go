@@ -28,10 +28,16 @@ func (g *Governor) Check(now clock.Time) error {
 	if !slices.IsSortedFunc(g.t.p, func(a, b Peer) int { return int(a.ID) - int(b.ID) }) {
 		return fmt.Errorf("peer table not sorted by id")
 	}
+	if len(g.t.ids) != len(g.t.p) {
+		return fmt.Errorf("peer table: %d ids for %d records", len(g.t.ids), len(g.t.p))
+	}
 	for i := range g.t.p {
 		p := &g.t.p[i]
 		if err := g.checkPeer(now, p); err != nil {
 			return fmt.Errorf("peer %d (%v, progress %05b, source %v): %w", p.ID, p.State, p.Progress, p.Source, err)
+		}
+		if g.t.ids[i] != p.ID {
+			return fmt.Errorf("peer table: id %d at the place of peer %d", g.t.ids[i], p.ID)
 		}
 		if i > 0 && g.t.p[i-1].ID == p.ID {
 			return fmt.Errorf("peer %d known twice", p.ID)

@@ -147,10 +147,17 @@ func (p *Peer) cooling() bool { return p.Progress&DemoteToCold != 0 }
 
 // peerTable holds the known peers sorted by id: lookups are binary
 // searches, iteration is in id order, and no map is involved.
-type peerTable struct{ p []Peer }
+// peerTable holds the known peers sorted by id. ids mirrors the records'
+// ids: a search then reads a few lines of ids instead of touching a whole
+// record (about 100 bytes) at every probe, a cache miss each in a
+// 10,000-node run.
+type peerTable struct {
+	p   []Peer
+	ids []PeerID
+}
 
 func (t *peerTable) find(id PeerID) (int, bool) {
-	return slices.BinarySearchFunc(t.p, id, func(p Peer, id PeerID) int { return int(p.ID) - int(id) })
+	return slices.BinarySearch(t.ids, id)
 }
 
 // get returns the peer's record, or nil when it is not known. The pointer
@@ -170,11 +177,13 @@ func (t *peerTable) insert(id PeerID, src Source, advertise bool) (p *Peer, adde
 		return &t.p[i], false
 	}
 	t.p = slices.Insert(t.p, i, Peer{ID: id, Source: src, Group: -1, Advertise: advertise, ClearFailAt: clock.Never})
+	t.ids = slices.Insert(t.ids, i, id)
 	return &t.p[i], true
 }
 
 func (t *peerTable) remove(id PeerID) {
 	if i, ok := t.find(id); ok {
 		t.p = slices.Delete(t.p, i, i+1)
+		t.ids = slices.Delete(t.ids, i, i+1)
 	}
 }

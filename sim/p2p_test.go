@@ -400,6 +400,7 @@ func TestFetchingHeadersSkippedP2P(t *testing.T) {
 			run := func(every bool) (*World, *recorder) {
 				w, rec := s.build(t)
 				w.everyHeader = every
+				w.checkMarks = true
 				if err := w.RunUntil(clock.FromSeconds(c.end)); err != nil {
 					t.Fatalf("%v (%s)", err, hint)
 				}

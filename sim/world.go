@@ -91,6 +91,9 @@ type World struct {
 	// announcement to a node fetching the block, kept by nodeInput and the
 	// other callers of handlers that shrink the list.
 	fetching []node.BlockID
+	// checkMarks (tests) checks every header event's hot mark against
+	// the upstream lists.
+	checkMarks bool
 	// replayed counts the skipped announcements scheduled after all.
 	replayed int64
 	// mlog queues the peer-metrics reports (reports).
@@ -131,11 +134,16 @@ func NewWorld(cfg WorldConfig, lat netmodel.Latency, peers [][]int32, sched *nod
 		w.tips[i], w.fetching[i] = node.NoBlock, node.NoBlock
 	}
 	w.kSlot = w.Eng.Register("praos.slot", w.onSlot)
-	w.kHeader = w.Eng.Register("relay.header", w.nodeInput(func(n *node.Node, ev *Event, b node.BlockID, replay int32) {
+	w.kHeader = w.Eng.Register("relay.header", w.nodeInput(func(n *node.Node, ev *Event, b node.BlockID, mark int32) {
+		replay := mark & 1
 		if w.p2p != nil {
 			// Headers come over chain-sync, which runs only with hot peers.
 			// A replayed one (replaySkipped) was counted at send time.
-			if !w.p2p.isHot(ev.Node, ev.From) {
+			hot := w.p2p.stillHot(ev.Node, ev.From, mark)
+			if w.checkMarks && hot != w.p2p.isHot(ev.Node, ev.From) {
+				panic(fmt.Sprintf("world: header %d→%d marked %#x: stillHot %v, isHot %v", ev.From, ev.Node, mark, hot, !hot))
+			}
+			if !hot {
 				w.stale += int64(1 - replay)
 				return
 			}
@@ -368,7 +376,7 @@ func (w *World) announce(now clock.Time, from, to int32, b node.BlockID, downstr
 	case w.fetching[to] == b || w.Nodes[to].Fetching(b):
 		w.remember(now, skippedHeader{at: at, block: b, from: from, to: to})
 	default:
-		w.Eng.At(at, w.kHeader, to, from, pack(b, 0))
+		w.Eng.At(at, w.kHeader, to, from, pack(b, w.p2p.hotMark(to, downstream)))
 		return
 	}
 	if w.p2p == nil || w.Down(int(to)) {
