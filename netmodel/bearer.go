@@ -1,6 +1,7 @@
 package netmodel
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -287,13 +288,49 @@ type Bearer struct {
 	cfg   BearerConfig
 	lat   Latency
 	conns []conn
-	// pair maps an unordered pair to its latest connection; lookup only,
-	// never ranged over.
-	pair map[uint64]ConnID
+	// pair maps an unordered pair to its latest connection while that is
+	// live or in time-wait; lookup only, never ranged over. Entries go
+	// when their connection is pruned or its time-wait has passed
+	// (expiring, swept by Dial), so the map holds today's connections, not
+	// every pair that ever connected: in a 10,000-node day with churn that
+	// is millions, and each lookup missed the cache and the TLB.
+	pair     map[uint64]ConnID
+	expiring []pairExpiry // time-waits in the order they end
 	// live lists each node's live connections in ascending ID order, the
-	// order every per-node iteration uses.
-	live                      [][]ConnID
+	// order every per-node iteration uses, with the far end and whether
+	// the connection is established: Connected answers from the node's
+	// list alone, without the pair map or the connection table.
+	live                      [][]liveConn
 	inbound, outbound, duplex []int32
+}
+
+// liveConn is an entry of a node's live list.
+type liveConn struct {
+	id          ConnID
+	peer        int32
+	established bool
+}
+
+// pairExpiry is a pair whose connection id leaves time-wait at until.
+type pairExpiry struct {
+	until clock.Time
+	key   uint64
+	id    ConnID
+}
+
+// sweep drops the pair entries whose time-wait has passed by now (a
+// pair that redialled since maps to its new connection and stays).
+func (b *Bearer) sweep(now clock.Time) {
+	k := 0
+	for k < len(b.expiring) && b.expiring[k].until <= now {
+		if e := b.expiring[k]; b.pair[e.key] == e.id {
+			delete(b.pair, e.key)
+		}
+		k++
+	}
+	if k > 0 {
+		b.expiring = b.expiring[:copy(b.expiring, b.expiring[k:])]
+	}
 }
 
 // NewBearer returns an empty bearer over lat's nodes, or an error when cfg
@@ -313,7 +350,7 @@ func NewBearer(lat Latency, cfg BearerConfig) (*Bearer, error) {
 		cfg:      cfg,
 		lat:      lat,
 		pair:     make(map[uint64]ConnID),
-		live:     make([][]ConnID, n),
+		live:     make([][]liveConn, n),
 		inbound:  make([]int32, n),
 		outbound: make([]int32, n),
 		duplex:   make([]int32, n),
@@ -343,7 +380,10 @@ func (b *Bearer) Duplex(node int) int { return int(b.duplex[node]) }
 
 // AppendConns appends node's live connections in ascending ID order to dst.
 func (b *Bearer) AppendConns(dst []ConnID, node int) []ConnID {
-	return append(dst, b.live[node]...)
+	for _, lc := range b.live[node] {
+		dst = append(dst, lc.id)
+	}
+	return dst
 }
 
 // Lookup returns the live connection between x and y, if any. It panics
@@ -395,6 +435,7 @@ func (b *Bearer) Info(now clock.Time, id ConnID) ConnInfo {
 // from == to.
 func (b *Bearer) Dial(now clock.Time, from, to int, rng *rand.Rand) DialResult {
 	b.checkPair(from, to)
+	b.sweep(now)
 	key := pairKey(from, to)
 	if id, ok := b.pair[key]; ok {
 		c := &b.conns[id]
@@ -432,8 +473,8 @@ func (b *Bearer) Dial(now clock.Time, from, to int, rng *rand.Rand) DialResult {
 		ended: clock.Never, until: clock.Never,
 	})
 	b.pair[key] = id
-	b.live[from] = append(b.live[from], id)
-	b.live[to] = append(b.live[to], id)
+	b.live[from] = append(b.live[from], liveConn{id: id, peer: int32(to)})
+	b.live[to] = append(b.live[to], liveConn{id: id, peer: int32(from)})
 	b.account(&b.conns[id], 1)
 	return DialResult{Outcome: DialNew, Conn: id, At: now.Add(setup), AcceptDelay: delay, Pruned: NoConn}
 }
@@ -479,7 +520,24 @@ func (b *Bearer) Established(now clock.Time, id ConnID) bool {
 		panic(fmt.Sprintf("netmodel: Established(%v, %d) before its handshake ends at %v", now, id, c.ready))
 	}
 	c.state = StateEstablished
+	b.live[c.a][b.liveAt(int(c.a), id)].established = true
+	b.live[c.b][b.liveAt(int(c.b), id)].established = true
 	return true
+}
+
+// Connected reports whether x and y share an established connection: a
+// live one past its handshake (the state Lookup and Info would give).
+func (b *Bearer) Connected(x, y int) bool {
+	b.checkPair(x, y)
+	if len(b.live[y]) < len(b.live[x]) {
+		x, y = y, x // scan the shorter list: a big pool has hundreds
+	}
+	for _, lc := range b.live[x] {
+		if lc.peer == int32(y) {
+			return lc.established
+		}
+	}
+	return false
 }
 
 // Close closes connection id for both ends at now; the pair enters
@@ -536,7 +594,8 @@ func (b *Bearer) Prune(now clock.Time, node, count int, rng *rand.Rand) []ConnID
 		id       ConnID
 	}
 	var cs []cand
-	for _, id := range b.live[node] {
+	for _, lc := range b.live[node] {
+		id := lc.id
 		c := &b.conns[id]
 		if c.remoteUses(node) {
 			cs = append(cs, cand{c.uses(node), rng.Uint64(), id})
@@ -569,7 +628,8 @@ func (b *Bearer) Prune(now clock.Time, node, count int, rng *rand.Rand) []ConnID
 // same choice.
 func (b *Bearer) pruneOne(now clock.Time, node int, rng *rand.Rand) ConnID {
 	best, bestUp, bestR := NoConn, false, uint64(0)
-	for _, id := range b.live[node] {
+	for _, lc := range b.live[node] {
+		id := lc.id
 		c := &b.conns[id]
 		if !c.remoteUses(node) {
 			continue
@@ -593,15 +653,18 @@ func (b *Bearer) end(now clock.Time, id ConnID, why EndReason) bool {
 		return false
 	}
 	b.account(c, -1)
-	b.live[c.a] = removeID(b.live[c.a], id)
-	b.live[c.b] = removeID(b.live[c.b], id)
+	b.live[c.a] = slices.Delete(b.live[c.a], b.liveAt(int(c.a), id), b.liveAt(int(c.a), id)+1)
+	b.live[c.b] = slices.Delete(b.live[c.b], b.liveAt(int(c.b), id), b.liveAt(int(c.b), id)+1)
 	c.end, c.ended = why, now
+	key := pairKey(int(c.a), int(c.b))
 	if why == EndPruned {
 		c.state = StateClosed
+		delete(b.pair, key)
 		return true
 	}
 	c.state = StateTimeWait
 	c.until = now.Add(b.cfg.TimeWait)
+	b.expiring = append(b.expiring, pairExpiry{until: c.until, key: key, id: id})
 	return true
 }
 
@@ -655,10 +718,12 @@ func pairKey(x, y int) uint64 {
 	return uint64(x)<<32 | uint64(y)
 }
 
-func removeID(s []ConnID, id ConnID) []ConnID {
-	i, ok := slices.BinarySearch(s, id)
+// liveAt returns the index of connection id in node's live list; it
+// panics if the list lacks it.
+func (b *Bearer) liveAt(node int, id ConnID) int {
+	i, ok := slices.BinarySearchFunc(b.live[node], id, func(lc liveConn, id ConnID) int { return cmp.Compare(lc.id, id) })
 	if !ok {
-		panic(fmt.Sprintf("netmodel: connection %d missing from a node's list", id))
+		panic(fmt.Sprintf("netmodel: connection %d missing from node %d's list", id, node))
 	}
-	return slices.Delete(s, i, i+1)
+	return i
 }

@@ -653,6 +653,16 @@ func checkBearerInvariants(t *rapid.T, b *Bearer, now clock.Time) {
 		if got := b.AppendConns(nil, x); !slices.Equal(got, lists[x]) {
 			t.Fatalf("node %d: AppendConns %v, want %v", x, got, lists[x])
 		}
+		for y := 0; y < n; y++ {
+			if y == x {
+				continue
+			}
+			id, ok := b.Lookup(x, y)
+			want := ok && b.Info(now, id).State == StateEstablished
+			if got := b.Connected(x, y); got != want {
+				t.Fatalf("Connected(%d, %d) = %v, want %v (connection %d, live %v)", x, y, got, want, id, ok)
+			}
+		}
 	}
 }
 
