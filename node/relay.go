@@ -314,5 +314,21 @@ func (n *Node) adopt(now clock.Time, b BlockID, from int32, out *Outbox) {
 // Restart forget it (after which the next announcement fetches it again).
 func (n *Node) Fetching(b BlockID) bool { return n.find(b) >= 0 }
 
+// ManyBlocks is WorkBrief's answer for a work list of two or more blocks.
+const ManyBlocks BlockID = -2
+
+// WorkBrief sums up the work list for a dense mirror: NoBlock when it is
+// empty, its block when it holds one (the usual case), ManyBlocks
+// otherwise, when only Fetching can say whether a block is in it.
+func (n *Node) WorkBrief() BlockID {
+	switch len(n.work) {
+	case 0:
+		return NoBlock
+	case 1:
+		return n.work[0].block
+	}
+	return ManyBlocks
+}
+
 // WorkLen returns the number of blocks in flight or held off-chain.
 func (n *Node) WorkLen() int { return len(n.work) }

@@ -430,7 +430,7 @@ func (w *World) applyGov(self int32, now clock.Time) {
 		case node.ActConnect:
 			w.dial(self, a.Peer, now)
 		case node.ActActivate:
-			if rtt, ok := w.rtt(self, a.Peer); ok && w.connected(now, self, a.Peer) {
+			if rtt, ok := w.rtt(self, a.Peer); ok && w.connected(self, a.Peer) {
 				w.input(now.Add(rtt), self, a.Peer, node.InActivated, false, -1)
 			} else {
 				w.input(now.Add(activateFailDly), self, a.Peer, node.InActivateFailed, false, -1)
@@ -447,7 +447,7 @@ func (w *World) applyGov(self int32, now clock.Time) {
 		case node.ActDrop:
 			w.fail(now, self, a.Peer)
 		case node.ActShareRequest:
-			if d, ok := w.lat.OneWay(int(self), int(a.Peer)); ok && w.connected(now, self, a.Peer) {
+			if d, ok := w.lat.OneWay(int(self), int(a.Peer)); ok && w.connected(self, a.Peer) {
 				w.Eng.At(now.Add(d), p.kShareReq, a.Peer, self, int64(a.Count))
 			}
 		case node.ActRequestRoots:
@@ -551,10 +551,9 @@ func (p *p2p) stillHot(i, peer int32, mark int32) bool {
 	return p.isHot(i, peer)
 }
 
-// connected reports whether a and b share an established connection at now.
-func (w *World) connected(now clock.Time, a, b int32) bool {
-	id, ok := w.p2p.bearer.Lookup(int(a), int(b))
-	return ok && w.p2p.bearer.Info(now, id).State == netmodel.StateEstablished
+// connected reports whether a and b share an established connection.
+func (w *World) connected(a, b int32) bool {
+	return w.p2p.bearer.Connected(int(a), int(b))
 }
 
 // dial runs a cold→warm job: the bearer answers when and whether it
@@ -690,7 +689,7 @@ func (w *World) onRestart(ev *Event) {
 	p := w.p2p
 	p.down[ev.Node] = false
 	w.Nodes[ev.Node].Restart()
-	w.fetching[ev.Node] = node.NoBlock
+	w.brief(ev.Node)
 	w.replaySkipped(ev.At, ev.Node)
 	// A restart re-reads the configuration: the error cannot occur, the
 	// same configuration built the node at the start.

@@ -86,13 +86,14 @@ type World struct {
 	// reads it from this dense slice instead of missing the cache on the
 	// node for the most common skip.
 	tips []node.BlockID
-	// fetching[i] is NoBlock or a block in node i's work list (Fetching),
-	// the last whose header it took: sendHeader's shortcut for the usual
-	// announcement to a node fetching the block, kept by nodeInput and the
-	// other callers of handlers that shrink the list.
+	// fetching[i] mirrors Nodes[i].WorkBrief(): whether node i's work list
+	// is empty, holds one block (which) or more. sendHeader asks the node
+	// itself only in the last, rare case, so an announcement does not miss
+	// the cache on the receiver (inWork). nodeInput and the other callers
+	// of the node's handlers keep it (brief).
 	fetching []node.BlockID
 	// checkMarks (tests) checks every header event's hot mark against
-	// the upstream lists.
+	// the upstream lists, and the work mirror against the node.
 	checkMarks bool
 	// replayed counts the skipped announcements scheduled after all.
 	replayed int64
@@ -152,9 +153,6 @@ func NewWorld(cfg WorldConfig, lat netmodel.Latency, peers [][]int32, sched *nod
 			}
 		}
 		n.OnHeader(ev.At, ev.From, b, &w.out)
-		if n.Fetching(b) {
-			w.fetching[ev.Node] = b
-		}
 	}))
 	w.kRequest = w.Eng.Register("relay.request", w.nodeInput(func(n *node.Node, ev *Event, b node.BlockID, count int32) {
 		n.OnRequest(ev.At, ev.From, b, count, &w.out)
@@ -243,7 +241,7 @@ func (w *World) nodeInput(in func(n *node.Node, ev *Event, b node.BlockID, count
 		b, count := unpack(ev.Arg)
 		w.out.Reset()
 		in(w.Nodes[ev.Node], ev, b, count)
-		w.checkFetching(ev.Node)
+		w.brief(ev.Node)
 		w.apply(ev.At, ev.Node)
 	}
 }
@@ -256,7 +254,7 @@ func (w *World) apply(now clock.Time, self int32) {
 			w.headers++
 			w.announce(now, self, a.To, a.Block, true)
 		case node.SendRequest:
-			if w.p2p != nil && !w.connected(now, self, a.To) {
+			if w.p2p != nil && !w.connected(self, a.To) {
 				w.dropFrom(now, self, a.To) // the connection is gone
 				w.unroutable++
 				continue
@@ -373,7 +371,7 @@ func (w *World) announce(now clock.Time, from, to int32, b node.BlockID, downstr
 		w.Eng.At(at, w.kHeader, to, from, pack(b, 0))
 		return
 	case !w.Chain.Better(b, w.tips[to]):
-	case w.fetching[to] == b || w.Nodes[to].Fetching(b):
+	case w.inWork(to, b):
 		w.remember(now, skippedHeader{at: at, block: b, from: from, to: to})
 	default:
 		w.Eng.At(at, w.kHeader, to, from, pack(b, w.p2p.hotMark(to, downstream)))
@@ -431,15 +429,27 @@ func (w *World) trimSkipped(now clock.Time) {
 // what the relay would now act on.
 func (w *World) dropFrom(now clock.Time, i, peer int32) {
 	w.Nodes[i].DropFrom(peer)
-	w.checkFetching(i)
+	w.brief(i)
 	w.replaySkipped(now, i)
 }
 
-// checkFetching clears fetching[i] if that block left node i's work list.
-func (w *World) checkFetching(i int32) {
-	if f := w.fetching[i]; f != node.NoBlock && !w.Nodes[i].Fetching(f) {
-		w.fetching[i] = node.NoBlock
+// brief refreshes node i's fetching mirror.
+func (w *World) brief(i int32) { w.fetching[i] = w.Nodes[i].WorkBrief() }
+
+// inWork is Nodes[to].Fetching(b), read from the mirror unless the node
+// works on several blocks.
+func (w *World) inWork(to int32, b node.BlockID) bool {
+	in := false
+	switch f := w.fetching[to]; f {
+	case b:
+		in = true
+	case node.ManyBlocks:
+		in = w.Nodes[to].Fetching(b)
 	}
+	if w.checkMarks && in != w.Nodes[to].Fetching(b) {
+		panic(fmt.Sprintf("world: node %d's work mirror %d says %v for block %d", to, w.fetching[to], in, b))
+	}
+	return in
 }
 
 // replaySkipped is called when node i has forgotten fetches (DropFrom,
