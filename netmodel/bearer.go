@@ -1,7 +1,6 @@
 package netmodel
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -297,18 +296,13 @@ type Bearer struct {
 	pair     map[uint64]ConnID
 	expiring []pairExpiry // time-waits in the order they end
 	// live lists each node's live connections in ascending ID order, the
-	// order every per-node iteration uses, with the far end and whether
-	// the connection is established: Connected answers from the node's
-	// list alone, without the pair map or the connection table.
-	live                      [][]liveConn
+	// order every per-node iteration uses.
+	live [][]ConnID
+	// established holds the pairs with an established connection, for
+	// Connected: one probe of a flat table, where the pair map and the
+	// connection table cost a cache miss each.
+	established               pairSet
 	inbound, outbound, duplex []int32
-}
-
-// liveConn is an entry of a node's live list.
-type liveConn struct {
-	id          ConnID
-	peer        int32
-	established bool
 }
 
 // pairExpiry is a pair whose connection id leaves time-wait at until.
@@ -350,7 +344,7 @@ func NewBearer(lat Latency, cfg BearerConfig) (*Bearer, error) {
 		cfg:      cfg,
 		lat:      lat,
 		pair:     make(map[uint64]ConnID),
-		live:     make([][]liveConn, n),
+		live:     make([][]ConnID, n),
 		inbound:  make([]int32, n),
 		outbound: make([]int32, n),
 		duplex:   make([]int32, n),
@@ -380,10 +374,7 @@ func (b *Bearer) Duplex(node int) int { return int(b.duplex[node]) }
 
 // AppendConns appends node's live connections in ascending ID order to dst.
 func (b *Bearer) AppendConns(dst []ConnID, node int) []ConnID {
-	for _, lc := range b.live[node] {
-		dst = append(dst, lc.id)
-	}
-	return dst
+	return append(dst, b.live[node]...)
 }
 
 // Lookup returns the live connection between x and y, if any. It panics
@@ -473,8 +464,8 @@ func (b *Bearer) Dial(now clock.Time, from, to int, rng *rand.Rand) DialResult {
 		ended: clock.Never, until: clock.Never,
 	})
 	b.pair[key] = id
-	b.live[from] = append(b.live[from], liveConn{id: id, peer: int32(to)})
-	b.live[to] = append(b.live[to], liveConn{id: id, peer: int32(from)})
+	b.live[from] = append(b.live[from], id)
+	b.live[to] = append(b.live[to], id)
 	b.account(&b.conns[id], 1)
 	return DialResult{Outcome: DialNew, Conn: id, At: now.Add(setup), AcceptDelay: delay, Pruned: NoConn}
 }
@@ -520,8 +511,7 @@ func (b *Bearer) Established(now clock.Time, id ConnID) bool {
 		panic(fmt.Sprintf("netmodel: Established(%v, %d) before its handshake ends at %v", now, id, c.ready))
 	}
 	c.state = StateEstablished
-	b.live[c.a][b.liveAt(int(c.a), id)].established = true
-	b.live[c.b][b.liveAt(int(c.b), id)].established = true
+	b.established.add(pairKey(int(c.a), int(c.b)))
 	return true
 }
 
@@ -529,15 +519,7 @@ func (b *Bearer) Established(now clock.Time, id ConnID) bool {
 // live one past its handshake (the state Lookup and Info would give).
 func (b *Bearer) Connected(x, y int) bool {
 	b.checkPair(x, y)
-	if len(b.live[y]) < len(b.live[x]) {
-		x, y = y, x // scan the shorter list: a big pool has hundreds
-	}
-	for _, lc := range b.live[x] {
-		if lc.peer == int32(y) {
-			return lc.established
-		}
-	}
-	return false
+	return b.established.has(pairKey(x, y))
 }
 
 // Close closes connection id for both ends at now; the pair enters
@@ -594,8 +576,7 @@ func (b *Bearer) Prune(now clock.Time, node, count int, rng *rand.Rand) []ConnID
 		id       ConnID
 	}
 	var cs []cand
-	for _, lc := range b.live[node] {
-		id := lc.id
+	for _, id := range b.live[node] {
 		c := &b.conns[id]
 		if c.remoteUses(node) {
 			cs = append(cs, cand{c.uses(node), rng.Uint64(), id})
@@ -628,8 +609,7 @@ func (b *Bearer) Prune(now clock.Time, node, count int, rng *rand.Rand) []ConnID
 // same choice.
 func (b *Bearer) pruneOne(now clock.Time, node int, rng *rand.Rand) ConnID {
 	best, bestUp, bestR := NoConn, false, uint64(0)
-	for _, lc := range b.live[node] {
-		id := lc.id
+	for _, id := range b.live[node] {
 		c := &b.conns[id]
 		if !c.remoteUses(node) {
 			continue
@@ -653,10 +633,13 @@ func (b *Bearer) end(now clock.Time, id ConnID, why EndReason) bool {
 		return false
 	}
 	b.account(c, -1)
-	b.live[c.a] = slices.Delete(b.live[c.a], b.liveAt(int(c.a), id), b.liveAt(int(c.a), id)+1)
-	b.live[c.b] = slices.Delete(b.live[c.b], b.liveAt(int(c.b), id), b.liveAt(int(c.b), id)+1)
-	c.end, c.ended = why, now
+	b.live[c.a] = removeID(b.live[c.a], id)
+	b.live[c.b] = removeID(b.live[c.b], id)
 	key := pairKey(int(c.a), int(c.b))
+	if c.state == StateEstablished {
+		b.established.remove(key)
+	}
+	c.end, c.ended = why, now
 	if why == EndPruned {
 		c.state = StateClosed
 		delete(b.pair, key)
@@ -718,12 +701,10 @@ func pairKey(x, y int) uint64 {
 	return uint64(x)<<32 | uint64(y)
 }
 
-// liveAt returns the index of connection id in node's live list; it
-// panics if the list lacks it.
-func (b *Bearer) liveAt(node int, id ConnID) int {
-	i, ok := slices.BinarySearchFunc(b.live[node], id, func(lc liveConn, id ConnID) int { return cmp.Compare(lc.id, id) })
+func removeID(s []ConnID, id ConnID) []ConnID {
+	i, ok := slices.BinarySearch(s, id)
 	if !ok {
-		panic(fmt.Sprintf("netmodel: connection %d missing from node %d's list", id, node))
+		panic(fmt.Sprintf("netmodel: connection %d missing from a node's list", id))
 	}
-	return i
+	return slices.Delete(s, i, i+1)
 }
