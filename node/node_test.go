@@ -51,7 +51,7 @@ func TestRelaySequence(t *testing.T) {
 	var out Outbox
 	b := c.Add(NoBlock, 0, 0, 1, 0).ID
 	up.Forge(0, b, &out)
-	if got := kinds(&out); len(got) != 2 || got[0] != Adopt || got[1] != SendHeader || out.Actions[1].To != 1 {
+	if got := kinds(&out); len(got) != 2 || got[0] != Adopt || got[1] != Announce || out.Actions[1].To != -1 {
 		t.Fatalf("forge actions %+v", out.Actions)
 	}
 	out.Reset()
@@ -79,8 +79,8 @@ func TestRelaySequence(t *testing.T) {
 	out.Reset()
 	down.OnBodyValidated(200, b, &out)
 	got := kinds(&out)
-	if len(got) != 3 || got[0] != Adopt || out.Actions[1].To != 2 || out.Actions[2].To != 3 {
-		t.Fatalf("adopt %+v (must not announce back to the sender)", out.Actions)
+	if len(got) != 2 || got[0] != Adopt || got[1] != Announce || out.Actions[1].To != 0 {
+		t.Fatalf("adopt %+v (must announce to all but the sender, 0)", out.Actions)
 	}
 	if down.Tip() != b || !down.OnChain(b) || len(down.work) != 0 {
 		t.Fatalf("tip %d work %v", down.Tip(), down.work)

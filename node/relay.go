@@ -12,8 +12,12 @@ type ActionKind uint8
 
 // The actions a node emits.
 const (
-	// SendHeader announces Block to peer To (chain-sync roll-forward).
-	SendHeader ActionKind = iota
+	// Announce announces Block (chain-sync roll-forward) to each of the
+	// node's relay peers (Node.Peers, in order) but To, the peer the
+	// block came from (-1: none). One action for all peers rather than
+	// one each: the engine reads the list from the node, which is in its
+	// cache, instead of a copy in the outbox.
+	Announce ActionKind = iota
 	// SendRequest asks peer To for the bodies of Block and its Count-1
 	// nearest ancestors (block-fetch request for a chain fragment).
 	SendRequest
@@ -299,10 +303,8 @@ func (n *Node) hasValidChild(b BlockID) bool {
 func (n *Node) adopt(now clock.Time, b BlockID, from int32, out *Outbox) {
 	n.tip = b
 	out.add(Action{Kind: Adopt, Block: b, To: from, Count: 1})
-	for _, p := range n.Peers {
-		if p != from {
-			out.add(Action{Kind: SendHeader, To: p, Block: b})
-		}
+	if len(n.Peers) > 1 || len(n.Peers) == 1 && n.Peers[0] != from {
+		out.add(Action{Kind: Announce, To: from, Block: b})
 	}
 }
 

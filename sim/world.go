@@ -250,9 +250,13 @@ func (w *World) nodeInput(in func(n *node.Node, ev *Event, b node.BlockID, count
 func (w *World) apply(now clock.Time, self int32) {
 	for _, a := range w.out.Actions {
 		switch a.Kind {
-		case node.SendHeader:
-			w.headers++
-			w.announce(now, self, a.To, a.Block, true)
+		case node.Announce:
+			for _, to := range w.Nodes[self].Peers {
+				if to != a.To {
+					w.headers++
+					w.announce(now, self, to, a.Block, true)
+				}
+			}
 		case node.SendRequest:
 			if w.p2p != nil && !w.connected(self, a.To) {
 				w.dropFrom(now, self, a.To) // the connection is gone
