@@ -119,7 +119,7 @@ type Metrics struct {
 	seen   []int64
 	joined []int64
 	wins   []peerWins
-	hint   [64]uint8 // see find
+	hint   [256]uint8 // see find
 	// regMin is a lower bound of every joined-at and last-seen slot, so
 	// the registry is scanned for pruning only when something may go.
 	regMin    int64
@@ -190,7 +190,8 @@ func (w peerWins) score(mode ChurnMode) int64 {
 
 // empty reports whether entry i has nothing left: no win, not registered.
 func (m *Metrics) empty(i int) bool {
-	return m.seen[i] == noSlot && m.joined[i] == noSlot && m.wins[i].zero()
+	// Wins first: they are on the line credit just wrote.
+	return m.wins[i].zero() && m.seen[i] == noSlot && m.joined[i] == noSlot
 }
 
 // NewMetrics returns empty metrics, or an error if cfg fails Check.
@@ -620,7 +621,7 @@ func (m *Metrics) credit(e metricEntry, fetch bool, sign int32) {
 	} else {
 		w.upstream += sign
 	}
-	if m.empty(i) {
+	if sign < 0 && m.empty(i) {
 		m.ids = slices.Delete(m.ids, i, i+1)
 		m.seen = slices.Delete(m.seen, i, i+1)
 		m.joined = slices.Delete(m.joined, i, i+1)
@@ -630,7 +631,8 @@ func (m *Metrics) credit(e metricEntry, fetch bool, sign int32) {
 
 // find returns the index of peer's entry, or where it would go. A
 // report's peer is usually one of the node's twenty-odd hot peers, whose
-// index the hint remembers (one cache line, direct-mapped by id): a hit
+// index the hint remembers (direct-mapped by id; 256 slots, as with 64 a
+// third of the hot peers shared a slot with another and missed): a hit
 // costs two loads instead of a binary search's mispredicted branches. A
 // hint is checked against ids before use, so an insertion or deletion that
 // moved the entries leaves only misses behind.
