@@ -245,8 +245,16 @@ func (g *Governor) shareResult(now clock.Time, in Input, out *GovOutbox) {
 		return
 	}
 	g.stats.ShareReplies++
+	// Step keeps the tally across this input (tallyEffect), so the changes
+	// below keep it current: the violator's record, and the new peers.
 	if len(in.Peers) > int(asked) {
+		if p := g.t.get(in.Peer); p != nil {
+			g.untally(p)
+		}
 		g.violation(now, in.Peer, out)
+		if p := g.t.get(in.Peer); p != nil {
+			g.retally(p)
+		}
 		return
 	}
 	deficit := g.targets.Known - g.Counts().Known
@@ -269,7 +277,8 @@ func (g *Governor) shareResult(now clock.Time, in Input, out *GovOutbox) {
 		c = c[:deficit]
 	}
 	for _, id := range c {
-		g.t.insert(id, SrcShared, true)
+		p, _ := g.t.insert(id, SrcShared, true)
+		g.retally(p)
 	}
 	g.cand = c
 }

@@ -492,7 +492,11 @@ func (g *Governor) Step(now clock.Time, in Input, out *GovOutbox) clock.Time {
 	}
 	g.last = now
 	g.advance(now) // changes nothing the tally counts
-	switch tallyEffect(in.Kind) {
+	eff := tallyEffect(in.Kind)
+	if in.Kind == InTargets && !g.regroups(in.Targets) {
+		eff = tallyKept // only the targets change
+	}
+	switch eff {
 	case tallyKept:
 		g.handle(now, in, out)
 	case tallyOnePeer:
@@ -536,11 +540,19 @@ func tallyEffect(k InputKind) int {
 	switch k {
 	case InTick, InInboundUp, InInboundDown, InMode, InRootsFailed, InBigLedgerFailed:
 		return tallyKept
+	case InShareReply, InShareFailed:
+		return tallyKept // shareResult keeps the tally itself
 	case InConnected, InConnectFailed, InActivated, InActivateFailed, InDeactivated,
 		InClosed, InAsyncWarm, InAsyncCooling, InAsyncCold, InViolation:
 		return tallyOnePeer
 	}
 	return tallyLost
+}
+
+// regroups reports whether taking targets t re-applies the local roots
+// (handle, InTargets), which may change the groups the tally counts.
+func (g *Governor) regroups(t Targets) bool {
+	return t.Sane() && t != g.targets && t.Known != g.targets.Known
 }
 
 // advance moves expired time-based state (setCurrentTime): fail-count
