@@ -121,14 +121,20 @@ func (p GeoParams) Validate() error {
 // per-node access delay. It implements Latency; every pair is reachable and
 // latencies are symmetric. Geo is immutable after NewGeo.
 type Geo struct {
-	n        int
-	nCities  int
-	city     []uint16 // node → index into places
-	accessUs []int32  // node → one-way access delay, µs
-	cityUs   []int32  // nCities×nCities: Base + propagation, µs
+	n       int
+	nCities int
+	nodes   []geoNode
+	cityUs  []int32 // nCities×nCities: Base + propagation, µs
 }
 
-// MaxGeoNodes bounds n in NewGeo; the model itself costs 6 bytes per node,
+// geoNode is a node's place and access delay, together so that OneWay
+// reads one entry per end.
+type geoNode struct {
+	accessUs int32  // one-way access delay, µs
+	city     uint16 // index into places
+}
+
+// MaxGeoNodes bounds n in NewGeo; the model itself costs 8 bytes per node,
 // the bound only catches a mistyped node count.
 const MaxGeoNodes = 10_000_000
 
@@ -151,16 +157,15 @@ func NewGeo(n int, rng *rand.Rand, p GeoParams) (*Geo, error) {
 		panic("netmodel: NewGeo: nil rng")
 	}
 	g := &Geo{
-		n:        n,
-		nCities:  len(places),
-		city:     make([]uint16, n),
-		accessUs: make([]int32, n),
-		cityUs:   cityTable(p),
+		n:       n,
+		nCities: len(places),
+		nodes:   make([]geoNode, n),
+		cityUs:  cityTable(p),
 	}
 	g.place(rng)
 	lo, hi := p.AccessMin.Microseconds(), p.AccessMax.Microseconds()
-	for i := range g.accessUs {
-		g.accessUs[i] = int32(lo + rng.Int64N(hi-lo+1))
+	for i := range g.nodes {
+		g.nodes[i].accessUs = int32(lo + rng.Int64N(hi-lo+1))
 	}
 	return g, nil
 }
@@ -177,15 +182,15 @@ func (g *Geo) place(rng *rand.Rand) {
 	n := int64(g.n)
 	point := rng.Int64N(int64(total))
 	c, end := 0, int64(places[0].pools)*n
-	for k := range g.city {
+	for k := range g.nodes {
 		for point >= end {
 			c++
 			end += int64(places[c].pools) * n
 		}
-		g.city[k] = uint16(c)
+		g.nodes[k].city = uint16(c)
 		point += int64(total)
 	}
-	rng.Shuffle(len(g.city), func(i, j int) { g.city[i], g.city[j] = g.city[j], g.city[i] })
+	rng.Shuffle(len(g.nodes), func(i, j int) { g.nodes[i].city, g.nodes[j].city = g.nodes[j].city, g.nodes[i].city })
 }
 
 // cityTable precomputes Base + propagation for every city pair, in µs, so
@@ -219,18 +224,19 @@ func (g *Geo) OneWay(a, b int) (time.Duration, bool) {
 		}
 		return 0, true
 	}
-	us := g.cityUs[int(g.city[a])*g.nCities+int(g.city[b])] + g.accessUs[a] + g.accessUs[b]
+	na, nb := &g.nodes[a], &g.nodes[b]
+	us := g.cityUs[int(na.city)*g.nCities+int(nb.city)] + na.accessUs + nb.accessUs
 	return time.Duration(us) * time.Microsecond, true
 }
 
 // Place returns the location node i was placed in. It panics if i is
 // outside [0, N()).
-func (g *Geo) Place(i int) Place { return places[g.city[i]].Place }
+func (g *Geo) Place(i int) Place { return places[g.nodes[i].city].Place }
 
 // Access returns node i's one-way access delay. It panics if i is outside
 // [0, N()).
 func (g *Geo) Access(i int) time.Duration {
-	return time.Duration(g.accessUs[i]) * time.Microsecond
+	return time.Duration(g.nodes[i].accessUs) * time.Microsecond
 }
 
 // Places returns a copy of the model's city table, in table order.

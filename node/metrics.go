@@ -276,13 +276,19 @@ type MetricsLog struct {
 	groupNodes int
 	groupCap   int
 	groups     []logGroup
-	owner      []*Metrics // the metrics each node's queued reports are for
-	// last is the index of each node's newest report in its group's
-	// queue, or -1; a node's reports are chained by logGroup.prev.
-	last   []int32
-	count  []int32 // scratch of flushGroup
-	sorted []pendingReport
-	chain  []int32 // scratch of flushNode
+	nodes      []logNode
+	count      []int32 // scratch of flushGroup
+	sorted     []pendingReport
+	chain      []int32 // scratch of flushNode
+}
+
+// logNode is a node's entry in a MetricsLog: the metrics its queued
+// reports are for, and the index of its newest report in its group's
+// queue, or -1 (a node's reports are chained by logGroup.prev). One
+// struct, so that a report reads one line for both.
+type logNode struct {
+	owner *Metrics
+	last  int32
 }
 
 // logGroup is one group's queue. Its entries are 16 bytes, half a
@@ -336,8 +342,7 @@ func newMetricsLog(n int, groupShift uint, groupCap int) *MetricsLog {
 	return &MetricsLog{
 		groupShift: groupShift, groupNodes: groupNodes, groupCap: groupCap,
 		groups: make([]logGroup, (n+groupNodes-1)/groupNodes),
-		owner:  make([]*Metrics, n),
-		last:   slices.Repeat([]int32{-1}, n),
+		nodes:  slices.Repeat([]logNode{{last: -1}}, n),
 		count:  make([]int32, groupNodes+1),
 	}
 }
@@ -367,13 +372,14 @@ func (l *MetricsLog) push(node int32, m *Metrics, r pendingReport) {
 	if r.slot < 0 {
 		panic(fmt.Sprintf("node: peer metrics event at slot %d", r.slot))
 	}
-	if l.owner[node] != m {
+	ln := &l.nodes[node]
+	if ln.owner != m {
 		if m.log != nil && (m.log != l || m.logNode != node) {
 			panic(fmt.Sprintf("node: metrics of node %d fed as node %d's", m.logNode, node))
 		}
 		l.flushNode(node)
 		m.flush() // its own queue goes first
-		l.owner[node], m.log, m.logNode = m, l, node
+		ln.owner, m.log, m.logNode = m, l, node
 	}
 	g := &l.groups[int(node)>>l.groupShift]
 	if g.q == nil {
@@ -389,10 +395,10 @@ func (l *MetricsLog) push(node int32, m *Metrics, r pendingReport) {
 	}
 	meta := uint32(off+metaSlotBias)<<metaSlotShift | uint32(node&(1<<l.groupShift-1))<<metaNodeShift
 	prev := uint16(noPrev)
-	if k := l.last[node]; k >= 0 {
+	if k := ln.last; k >= 0 {
 		prev = uint16(k)
 	}
-	l.last[node] = int32(len(g.q))
+	ln.last = int32(len(g.q))
 	if r.bytes < 0 {
 		g.q = append(g.q, logEntry{at: r.at, peer: r.peer, meta: meta})
 		g.prev = append(g.prev, prev)
@@ -421,7 +427,7 @@ func (g *logGroup) report(i int) pendingReport {
 // (a read-triggered group flush averaged about 5 reports per node in
 // production-10k.yaml).
 func (l *MetricsLog) flushNode(node int32) {
-	k := l.last[node]
+	k := l.nodes[node].last
 	if k < 0 {
 		return
 	}
@@ -435,9 +441,9 @@ func (l *MetricsLog) flushNode(node int32) {
 		rs = append(rs, g.report(int(ch[i])))
 		g.q[ch[i]].meta |= metaApplied
 	}
-	l.last[node] = -1
+	l.nodes[node].last = -1
 	l.chain, l.sorted = ch, rs
-	l.owner[node].apply(rs)
+	l.nodes[node].owner.apply(rs)
 }
 
 // flushGroup applies the queued reports of node's group, by a counting
@@ -481,13 +487,13 @@ func (l *MetricsLog) flushGroup(node int32) {
 	}
 	g.q, g.prev = q[:0], g.prev[:0]
 	base := int32(gi * l.groupNodes)
-	for k := base; k < base+int32(l.groupNodes) && int(k) < len(l.last); k++ {
-		l.last[k] = -1
+	for k := base; k < base+int32(l.groupNodes) && int(k) < len(l.nodes); k++ {
+		l.nodes[k].last = -1
 	}
 	start := int32(0)
 	for k, end := range cnt[:l.groupNodes] {
 		if end > start {
-			l.owner[base+int32(k)].apply(l.sorted[start:end])
+			l.nodes[base+int32(k)].owner.apply(l.sorted[start:end])
 		}
 		start = end
 	}

@@ -89,25 +89,21 @@ const (
 
 // p2p is the World's Dynamic P2P state.
 type p2p struct {
-	cfg     P2PConfig
-	gov     []*node.Governor
-	churn   []*node.Churn
-	cal     []*node.Calibration
-	metrics []*node.Metrics
-	grng    []*rand.Rand // governor streams
-	crng    []*rand.Rand // churn streams
-	lrng    []*rand.Rand // ledger-request streams
-	frng    []*rand.Rand // fault streams
-	brng    *rand.Rand   // the bearer's stream
-	bearer  *netmodel.Bearer
+	cfg    P2PConfig
+	gov    []*node.Governor
+	churn  []*node.Churn
+	cal    []*node.Calibration
+	grng   []*rand.Rand // governor streams
+	crng   []*rand.Rand // churn streams
+	lrng   []*rand.Rand // ledger-request streams
+	frng   []*rand.Rand // fault streams
+	brng   *rand.Rand   // the bearer's stream
+	bearer *netmodel.Bearer
 	// up[i] lists node i's hot upstream peers (sorted): a short list that
 	// the header filter scans instead of searching the peer table.
-	up [][]int32
-	// epoch[i] changes whenever a hot link of node i ends (stillHot).
-	epoch  []uint32
+	up     [][]int32
 	gtimer []Timer
 	ctimer []Timer
-	down   []bool
 	out    node.GovOutbox
 	// Ledger: cumulative √stake over pools, and the big ledger peers with
 	// cumulative stake.
@@ -147,8 +143,8 @@ func (w *World) initP2P(cfg P2PConfig, seed uint64) error {
 		return err
 	}
 	p := &p2p{cfg: cfg, bearer: b, brng: Derive(seed, "bearer", 0),
-		up: make([][]int32, n), epoch: make([]uint32, n), gtimer: make([]Timer, n), ctimer: make([]Timer, n), down: make([]bool, n),
-		gov: make([]*node.Governor, n), churn: make([]*node.Churn, n), cal: make([]*node.Calibration, n), metrics: make([]*node.Metrics, n),
+		up: make([][]int32, n), gtimer: make([]Timer, n), ctimer: make([]Timer, n),
+		gov: make([]*node.Governor, n), churn: make([]*node.Churn, n), cal: make([]*node.Calibration, n),
 		last: make([]node.GovStats, n), log: make([][]node.ChurnEvent, n),
 	}
 	for i := 0; i < n; i++ {
@@ -275,7 +271,7 @@ func (w *World) startNode(i int32, now clock.Time) error {
 	if err != nil {
 		return fmt.Errorf("world: node %d: %w", i, err)
 	}
-	p.gov[i], p.metrics[i] = g, m
+	p.gov[i], w.rx[i].metrics = g, m
 	p.churn[i] = nil
 	if c := p.cfg.Churn[i]; c != nil {
 		p.churn[i] = node.NewChurn(*c, p.crng[i])
@@ -361,7 +357,7 @@ func (w *World) arm(tm *Timer, t, now clock.Time, k Kind, i int32) {
 
 func (w *World) onGovWake(ev *Event) {
 	p := w.p2p
-	if !p.gtimer[ev.Node].Fire(ev) || p.down[ev.Node] {
+	if !p.gtimer[ev.Node].Fire(ev) || w.rx[ev.Node].down {
 		return
 	}
 	w.stepNode(ev.Node, ev.At, node.Input{Kind: node.InTick})
@@ -369,7 +365,7 @@ func (w *World) onGovWake(ev *Event) {
 
 func (w *World) onChurnWake(ev *Event) {
 	p := w.p2p
-	if !p.ctimer[ev.Node].Fire(ev) || p.down[ev.Node] {
+	if !p.ctimer[ev.Node].Fire(ev) || w.rx[ev.Node].down {
 		return
 	}
 	w.stepNode(ev.Node, ev.At, node.Input{Kind: node.InTick})
@@ -390,7 +386,7 @@ func (w *World) onGovInput(ev *Event) {
 		ids = p.payload.get(payload)
 		defer p.payload.release(payload)
 	}
-	if p.down[ev.Node] {
+	if w.rx[ev.Node].down {
 		return
 	}
 	in := node.Input{Kind: k, Peer: ev.From, Peers: ids, Sharing: flag}
@@ -485,8 +481,8 @@ func (w *World) applyGov(self int32, now clock.Time) {
 			}
 		case node.NoteUnhot:
 			p.up[self] = deleteSorted(p.up[self], a.Peer)
-			p.epoch[self]++
-			p.epoch[a.Peer]++
+			w.rx[self].epoch++
+			w.rx[a.Peer].epoch++
 			if !p.isHot(self, a.Peer) { // bidirectional: the peer may still have self hot
 				w.Nodes[a.Peer].Peers = deleteSorted(w.Nodes[a.Peer].Peers, self)
 				if p.cfg.Bidirectional {
@@ -530,11 +526,11 @@ const (
 // hotMark returns the mark of a header sent to node to: hot (downstream:
 // to is one of the sender's relay peers, so it has the sender hot) with
 // to's epoch, or 0 (nothing known) without Dynamic P2P.
-func (p *p2p) hotMark(to int32, downstream bool) int32 {
-	if p == nil || !downstream {
+func (w *World) hotMark(to int32, downstream bool) int32 {
+	if w.p2p == nil || !downstream {
 		return 0
 	}
-	return int32(markHot | (p.epoch[to]&(1<<epochBits-1))<<2)
+	return int32(markHot | (w.rx[to].epoch&(1<<epochBits-1))<<2)
 }
 
 // stillHot is isHot(i, peer) for a header event with mark: a header sent
@@ -544,11 +540,11 @@ func (p *p2p) hotMark(to int32, downstream bool) int32 {
 // list, a cache miss per header event (6 % of a production-10k.yaml
 // profile). The epoch wraps after 2^30 link ends, far more than one
 // header's flight can see.
-func (p *p2p) stillHot(i, peer int32, mark int32) bool {
-	if mark&markHot != 0 && uint32(mark)>>2 == p.epoch[i]&(1<<epochBits-1) {
+func (w *World) stillHot(i, peer int32, mark int32) bool {
+	if mark&markHot != 0 && uint32(mark)>>2 == w.rx[i].epoch&(1<<epochBits-1) {
 		return true
 	}
-	return p.isHot(i, peer)
+	return w.p2p.isHot(i, peer)
 }
 
 // connected reports whether a and b share an established connection.
@@ -560,7 +556,7 @@ func (w *World) connected(a, b int32) bool {
 // connects; the governor hears at that time.
 func (w *World) dial(self, peer int32, now clock.Time) {
 	p := w.p2p
-	if p.down[peer] {
+	if w.rx[peer].down {
 		w.input(now.Add(p.cfg.Bearer.HandshakeTimeout), self, peer, node.InConnectFailed, false, -1)
 		return
 	}
@@ -585,7 +581,7 @@ func (w *World) onReady(ev *Event) {
 	if outcome == netmodel.DialNew {
 		ok = p.bearer.Established(ev.At, id)
 	}
-	if !ok || p.down[peer] {
+	if !ok || w.rx[peer].down {
 		w.input(ev.At, self, peer, node.InConnectFailed, false, -1)
 		return
 	}
@@ -619,7 +615,7 @@ func (w *World) onShareRequest(ev *Event) {
 	p := w.p2p
 	self, from := ev.Node, ev.From
 	d, ok := w.lat.OneWay(int(self), int(from))
-	if p.down[self] || !ok {
+	if w.rx[self].down || !ok {
 		return
 	}
 	ids := p.gov[self].Shareable(ev.At, from, int(ev.Arg), p.scratch[:0])
@@ -643,7 +639,7 @@ func (w *World) onDrop(ev *Event) {
 	p := w.p2p
 	i := ev.Node
 	w.Eng.At(ev.At+w.expDelay(i), p.kDrop, i, -1, 0)
-	if p.down[i] {
+	if w.rx[i].down {
 		return
 	}
 	p.conns = p.bearer.AppendConns(p.conns[:0], int(i))
@@ -660,7 +656,7 @@ func (w *World) onDrop(ev *Event) {
 func (w *World) onCrash(ev *Event) {
 	p := w.p2p
 	i := ev.Node
-	if p.down[i] {
+	if w.rx[i].down {
 		return
 	}
 	p.crashes++
@@ -673,11 +669,11 @@ func (w *World) onCrash(ev *Event) {
 	// Its upstreams stop serving it.
 	for _, u := range p.up[i] {
 		w.Nodes[u].Peers = deleteSorted(w.Nodes[u].Peers, i)
-		p.epoch[u]++
+		w.rx[u].epoch++
 	}
-	p.epoch[i]++
+	w.rx[i].epoch++
 	p.up[i] = p.up[i][:0]
-	p.down[i] = true
+	w.rx[i].down = true
 	p.gtimer[i].Cancel()
 	p.ctimer[i].Cancel()
 	w.Nodes[i].Peers = w.Nodes[i].Peers[:0]
@@ -686,8 +682,7 @@ func (w *World) onCrash(ev *Event) {
 }
 
 func (w *World) onRestart(ev *Event) {
-	p := w.p2p
-	p.down[ev.Node] = false
+	w.rx[ev.Node].down = false
 	w.Nodes[ev.Node].Restart()
 	w.brief(ev.Node)
 	w.replaySkipped(ev.At, ev.Node)
@@ -710,8 +705,8 @@ func (w *World) onSample(ev *Event) {
 		clear(v[m])
 	}
 	for i, g := range p.gov {
-		p.include[i] = !p.down[i]
-		if p.down[i] {
+		p.include[i] = !w.rx[i].down
+		if w.rx[i].down {
 			continue
 		}
 		c := g.Counts()
@@ -817,4 +812,4 @@ func (w *World) ChurnLog(i int) []node.ChurnEvent {
 }
 
 // Down reports whether node i is crashed.
-func (w *World) Down(i int) bool { return w.p2p != nil && w.p2p.down[i] }
+func (w *World) Down(i int) bool { return w.rx[i].down }

@@ -126,11 +126,14 @@ func checkAll(t testing.TB, w *World, now clock.Time, hint string) {
 				t.Fatalf("%v: node %d announces to %d, which does not have it hot (%s)", now, i, d, hint)
 			}
 		}
-		if f := w.fetching[i]; f != node.NoBlock && !w.Nodes[i].Fetching(f) {
-			t.Fatalf("%v: node %d: mirrored fetching %d, which is not in its work list (%s)", now, i, f, hint)
+		if f := w.rx[i].fetching; f != w.Nodes[i].WorkBrief() {
+			t.Fatalf("%v: node %d: mirrored work %d, the node's %d (%s)", now, i, f, w.Nodes[i].WorkBrief(), hint)
 		}
-		if w.tips[i] != w.Nodes[i].Tip() {
-			t.Fatalf("%v: node %d: tip %d, mirrored %d (%s)", now, i, w.Nodes[i].Tip(), w.tips[i], hint)
+		if w.rx[i].tip != w.Nodes[i].Tip() {
+			t.Fatalf("%v: node %d: tip %d, mirrored %d (%s)", now, i, w.Nodes[i].Tip(), w.rx[i].tip, hint)
+		}
+		if w.rx[i].metrics != w.p2p.gov[i].Metrics() {
+			t.Fatalf("%v: node %d: mirrored metrics are not its governor's (%s)", now, i, hint)
 		}
 	}
 }

@@ -82,16 +82,8 @@ type World struct {
 	// find it short (what is in flight).
 	skipped  []skippedHeader
 	skipHead int
-	// tips[i] mirrors Nodes[i].Tip() (kept by apply on Adopt): sendHeader
-	// reads it from this dense slice instead of missing the cache on the
-	// node for the most common skip.
-	tips []node.BlockID
-	// fetching[i] mirrors Nodes[i].WorkBrief(): whether node i's work list
-	// is empty, holds one block (which) or more. sendHeader asks the node
-	// itself only in the last, rare case, so an announcement does not miss
-	// the cache on the receiver (inWork). nodeInput and the other callers
-	// of the node's handlers keep it (brief).
-	fetching []node.BlockID
+	// rx[i] is what an announcement to node i reads (receiver).
+	rx []receiver
 	// checkMarks (tests) checks every header event's hot mark against
 	// the upstream lists, and the work mirror against the node.
 	checkMarks bool
@@ -99,6 +91,27 @@ type World struct {
 	replayed int64
 	// mlog queues the peer-metrics reports (reports).
 	mlog *node.MetricsLog
+}
+
+// receiver holds, on one cache line, what sendHeader reads about the
+// receiving node, so that an announcement (about 1.1 G in a 10,000-node
+// day) touches one line instead of a slice each, or the node itself:
+//
+//   - tip mirrors Nodes[i].Tip() (kept by apply on Adopt), for the most
+//     common skip;
+//   - fetching mirrors Nodes[i].WorkBrief(): whether the node's work
+//     list is empty, holds one block (which) or more, so the node itself
+//     is asked only in the last, rare case (inWork); nodeInput and the
+//     other callers of the node's handlers keep it (brief);
+//   - down: crashed (Dynamic P2P);
+//   - epoch changes whenever a hot link of the node ends (stillHot);
+//   - metrics are the node's peer metrics (Dynamic P2P).
+type receiver struct {
+	tip      node.BlockID
+	fetching node.BlockID
+	epoch    uint32
+	down     bool
+	metrics  *node.Metrics
 }
 
 // skippedHeader is an announcement of block from peer from to node to
@@ -124,15 +137,14 @@ func NewWorld(cfg WorldConfig, lat netmodel.Latency, peers [][]int32, sched *nod
 	}
 	w := &World{
 		Eng: NewEngine(cfg.Limits), cfg: cfg, lat: lat, sched: sched, obs: obs,
-		up:       make([]netmodel.Uplink, n),
-		tips:     make([]node.BlockID, n),
-		fetching: make([]node.BlockID, n),
-		jrng:     Derive(cfg.Seed, "jitter", 0),
+		up:   make([]netmodel.Uplink, n),
+		rx:   make([]receiver, n),
+		jrng: Derive(cfg.Seed, "jitter", 0),
 	}
 	for i := 0; i < n; i++ {
 		w.Nodes = append(w.Nodes, node.NewNode(int32(i), &w.Chain, cfg.Relay, peers[i]))
 		w.up[i] = netmodel.NewUplink(cfg.BitsPerSecond)
-		w.tips[i], w.fetching[i] = node.NoBlock, node.NoBlock
+		w.rx[i].tip, w.rx[i].fetching = node.NoBlock, node.NoBlock
 	}
 	w.kSlot = w.Eng.Register("praos.slot", w.onSlot)
 	w.kHeader = w.Eng.Register("relay.header", w.nodeInput(func(n *node.Node, ev *Event, b node.BlockID, mark int32) {
@@ -140,7 +152,7 @@ func NewWorld(cfg WorldConfig, lat netmodel.Latency, peers [][]int32, sched *nod
 		if w.p2p != nil {
 			// Headers come over chain-sync, which runs only with hot peers.
 			// A replayed one (replaySkipped) was counted at send time.
-			hot := w.p2p.stillHot(ev.Node, ev.From, mark)
+			hot := w.stillHot(ev.Node, ev.From, mark)
 			if w.checkMarks && hot != w.p2p.isHot(ev.Node, ev.From) {
 				panic(fmt.Sprintf("world: header %d→%d marked %#x: stillHot %v, isHot %v", ev.From, ev.Node, mark, hot, !hot))
 			}
@@ -149,7 +161,7 @@ func NewWorld(cfg WorldConfig, lat netmodel.Latency, peers [][]int32, sched *nod
 				return
 			}
 			if replay == 0 {
-				w.reports().HeaderArrived(ev.Node, w.p2p.metrics[ev.Node], w.Chain.Get(b).Slot, ev.From, ev.At)
+				w.reports().HeaderArrived(ev.Node, w.rx[ev.Node].metrics, w.Chain.Get(b).Slot, ev.From, ev.At)
 			}
 		}
 		n.OnHeader(ev.At, ev.From, b, &w.out)
@@ -159,7 +171,7 @@ func NewWorld(cfg WorldConfig, lat netmodel.Latency, peers [][]int32, sched *nod
 	}))
 	w.kBody = w.Eng.Register("relay.body", w.nodeInput(func(n *node.Node, ev *Event, b node.BlockID, _ int32) {
 		if w.p2p != nil {
-			w.reports().BodyArrived(ev.Node, w.p2p.metrics[ev.Node], w.Chain.Get(b).Slot, ev.From, w.cfg.BodyBytes, ev.At)
+			w.reports().BodyArrived(ev.Node, w.rx[ev.Node].metrics, w.Chain.Get(b).Slot, ev.From, w.cfg.BodyBytes, ev.At)
 		}
 		n.OnBody(ev.At, ev.From, b, &w.out)
 	}))
@@ -251,10 +263,11 @@ func (w *World) apply(now clock.Time, self int32) {
 	for _, a := range w.out.Actions {
 		switch a.Kind {
 		case node.Announce:
+			h := w.outgoing(a.Block)
 			for _, to := range w.Nodes[self].Peers {
 				if to != a.To {
 					w.headers++
-					w.announce(now, self, to, a.Block, true)
+					w.announce(now, self, to, &h, true)
 				}
 			}
 		case node.SendRequest:
@@ -274,7 +287,7 @@ func (w *World) apply(now clock.Time, self int32) {
 		case node.WakeBody:
 			w.Eng.At(a.At, w.kWakeBody, self, -1, pack(a.Block, 0))
 		case node.Adopt:
-			w.tips[self] = w.Nodes[self].Tip()
+			w.rx[self].tip = w.Nodes[self].Tip()
 			w.obs.Adopted(int(a.Block), int(self), now)
 			if w.fwd != nil && a.Count == 1 {
 				w.fwdDst = w.fwd.Forward(now, self, a.To, a.Block, w.fwdDst[:0])
@@ -340,7 +353,7 @@ func (w *World) arrival(t clock.Time, from, to int32) (clock.Time, bool) {
 // In production-3000.yaml, of 13.8 M announcements, skipping those to
 // nodes that had the block left 5.4 M header events (8.5 M events in all);
 // skipping those to nodes fetching it too leaves about 1 M (4.1 M in all).
-// The checks read dense mirrors first (tips, fetching) so that the usual
+// The checks read dense mirrors first (receiver) so that the usual
 // skip does not miss the cache on the receiver's node.
 //
 // With Dynamic P2P the arrival still feeds the receiver's peer metrics,
@@ -358,37 +371,62 @@ func (w *World) arrival(t clock.Time, from, to int32) (clock.Time, bool) {
 // picks and moves p95 and p99 by under 0.4 % (docs/performance.md); the
 // relay part alone leaves the outputs byte-identical.
 func (w *World) sendHeader(now clock.Time, from, to int32, b node.BlockID) {
-	w.announce(now, from, to, b, false)
+	h := w.outgoing(b)
+	w.announce(now, from, to, &h, false)
+}
+
+// header is a block being announced, with what every receiver's checks
+// read of it, looked up once per announcing node rather than per receiver.
+type header struct {
+	b      node.BlockID
+	height int32
+	vrf    uint64
+	slot   int64
+}
+
+func (w *World) outgoing(b node.BlockID) header {
+	blk := w.Chain.Get(b)
+	return header{b: b, height: blk.Height, vrf: blk.VRF, slot: blk.Slot}
+}
+
+// beats is Chain.Better(h.b, tip): whether a node with tip would take h.
+func (w *World) beats(h *header, tip node.BlockID) bool {
+	if tip == node.NoBlock {
+		return true
+	}
+	t := w.Chain.Get(tip)
+	return h.height > t.Height || h.height == t.Height && h.vrf < t.VRF
 }
 
 // announce is sendHeader; downstream says that to is one of from's relay
 // peers (Node.Peers), which with Dynamic P2P are exactly the nodes that
 // have from as a hot upstream (applyGov and onCrash keep the two in step,
 // checkAll checks it), so the hotness check can be skipped.
-func (w *World) announce(now clock.Time, from, to int32, b node.BlockID, downstream bool) {
+func (w *World) announce(now clock.Time, from, to int32, h *header, downstream bool) {
 	at, ok := w.arrival(now, from, to)
 	if !ok {
 		return
 	}
+	b, r := h.b, &w.rx[to]
 	switch {
 	case w.everyHeader:
 		w.Eng.At(at, w.kHeader, to, from, pack(b, 0))
 		return
-	case !w.Chain.Better(b, w.tips[to]):
+	case !w.beats(h, r.tip):
 	case w.inWork(to, b):
 		w.remember(now, skippedHeader{at: at, block: b, from: from, to: to})
 	default:
-		w.Eng.At(at, w.kHeader, to, from, pack(b, w.p2p.hotMark(to, downstream)))
+		w.Eng.At(at, w.kHeader, to, from, pack(b, w.hotMark(to, downstream)))
 		return
 	}
-	if w.p2p == nil || w.Down(int(to)) {
+	if w.p2p == nil || r.down {
 		return
 	}
 	if !downstream && !w.p2p.isHot(to, from) {
 		w.stale++
 		return
 	}
-	w.reports().HeaderArrived(to, w.p2p.metrics[to], w.Chain.Get(b).Slot, from, at)
+	w.reports().HeaderArrived(to, r.metrics, h.slot, from, at)
 }
 
 // reports returns the log that feeds the nodes' peer metrics (made at the
@@ -438,20 +476,20 @@ func (w *World) dropFrom(now clock.Time, i, peer int32) {
 }
 
 // brief refreshes node i's fetching mirror.
-func (w *World) brief(i int32) { w.fetching[i] = w.Nodes[i].WorkBrief() }
+func (w *World) brief(i int32) { w.rx[i].fetching = w.Nodes[i].WorkBrief() }
 
 // inWork is Nodes[to].Fetching(b), read from the mirror unless the node
 // works on several blocks.
 func (w *World) inWork(to int32, b node.BlockID) bool {
 	in := false
-	switch f := w.fetching[to]; f {
+	switch f := w.rx[to].fetching; f {
 	case b:
 		in = true
 	case node.ManyBlocks:
 		in = w.Nodes[to].Fetching(b)
 	}
 	if w.checkMarks && in != w.Nodes[to].Fetching(b) {
-		panic(fmt.Sprintf("world: node %d's work mirror %d says %v for block %d", to, w.fetching[to], in, b))
+		panic(fmt.Sprintf("world: node %d's work mirror %d says %v for block %d", to, w.rx[to].fetching, in, b))
 	}
 	return in
 }
