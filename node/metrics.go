@@ -250,13 +250,33 @@ func (m *Metrics) flush() {
 	m.queue = m.queue[:0]
 }
 
-// apply applies reports in order.
+// apply applies reports in order. A batch holds runs of header reports of
+// one slot (a block's header from each hot peer); after the first of a
+// run, when the header table holds the slot and the board's threshold is
+// below every registry entry (so below the slot, which the first entered
+// into regMin), the rest of the run takes a shorter path with the same
+// effect: nothing in the run changes the tables' slots, so the threshold
+// stays and nothing is pruned, and the slot's entry stays where it is.
 func (m *Metrics) apply(rs []pendingReport) {
-	for _, r := range rs {
-		if r.bytes < 0 {
-			m.event(&m.headers, metricEntry{slot: r.slot, peer: r.peer, at: r.at})
-		} else {
+	for k := 0; k < len(rs); k++ {
+		r := &rs[k]
+		if r.bytes >= 0 {
 			m.event(&m.fetches, metricEntry{slot: r.slot, peer: r.peer, at: r.at, bytes: int64(r.bytes)})
+			continue
+		}
+		m.event(&m.headers, metricEntry{slot: r.slot, peer: r.peer, at: r.at})
+		s := r.slot
+		if k+1 == len(rs) || rs[k+1].bytes >= 0 || rs[k+1].slot != s || m.threshold() >= m.regMin {
+			continue
+		}
+		i, found := m.headers.search(s)
+		if !found {
+			continue
+		}
+		for k+1 < len(rs) && rs[k+1].bytes < 0 && rs[k+1].slot == s {
+			k++
+			m.see(s, rs[k].peer)
+			m.recordFound(&m.headers, i, metricEntry{slot: s, peer: rs[k].peer, at: rs[k].at})
 		}
 	}
 }
@@ -530,6 +550,11 @@ func (m *Metrics) register(slot int64, peer PeerID) {
 	if th := m.threshold(); th >= m.regMin {
 		m.prune(th)
 	}
+	m.see(slot, peer)
+}
+
+// see is register after the pruning.
+func (m *Metrics) see(slot int64, peer PeerID) {
 	i := m.ensure(peer)
 	if m.seen[i] == noSlot && m.joined[i] == noSlot {
 		m.joined[i] = slot
@@ -579,27 +604,7 @@ func (m *Metrics) record(t *metricTable, e metricEntry) {
 	fetch := t == &m.fetches
 	i, found := t.search(e.slot)
 	if found {
-		old := t.at(i)
-		if old.at <= e.at {
-			if !fetch && e.peer != old.peer && (!old.has2 || e.at < old.at2) {
-				old.at2, old.has2 = e.at, true
-			}
-			return
-		}
-		prev := *old
-		*old = e
-		if !fetch {
-			if e.peer != prev.peer {
-				old.at2, old.has2 = prev.at, true
-			} else {
-				old.at2, old.has2 = prev.at2, prev.has2
-			}
-		}
-		if e.peer == prev.peer && !fetch {
-			return // the same peer, only earlier: the wins are unchanged
-		}
-		m.credit(prev, fetch, -1)
-		m.credit(e, fetch, 1)
+		m.recordFound(t, i, e)
 		return
 	}
 	if t.n == len(t.buf) {
@@ -611,6 +616,32 @@ func (m *Metrics) record(t *metricTable, e metricEntry) {
 		i--
 	}
 	t.insertAt(i, e)
+	m.credit(e, fetch, 1)
+}
+
+// recordFound is record for a slot the table holds at position i.
+func (m *Metrics) recordFound(t *metricTable, i int, e metricEntry) {
+	fetch := t == &m.fetches
+	old := t.at(i)
+	if old.at <= e.at {
+		if !fetch && e.peer != old.peer && (!old.has2 || e.at < old.at2) {
+			old.at2, old.has2 = e.at, true
+		}
+		return
+	}
+	prev := *old
+	*old = e
+	if !fetch {
+		if e.peer != prev.peer {
+			old.at2, old.has2 = prev.at, true
+		} else {
+			old.at2, old.has2 = prev.at2, prev.has2
+		}
+	}
+	if e.peer == prev.peer && !fetch {
+		return // the same peer, only earlier: the wins are unchanged
+	}
+	m.credit(prev, fetch, -1)
 	m.credit(e, fetch, 1)
 }
 
