@@ -36,15 +36,17 @@
 //     in-progress bits, fail count, tepid, advertise, peer-sharing flag,
 //     backoff and cooldown times, source: local root group, public config
 //     root, bootstrap, ledger, big ledger, shared, inbound), a slice sorted
-//     by id: lookups are binary searches and iteration is in id order;
+//     by id with a dense mirror of the ids: lookups are binary searches
+//     over the ids and iteration is in id order;
 //   - governor.go, gov_input.go, gov_decide.go: the outbound governor as a
 //     pure state machine. Step(now, input, out) applies one input (a job
 //     result, an asynchronous demotion, a target change, an inbound
 //     connection, a protocol violation), then takes every enabled decision
 //     in the reference order (big ledger peers, root peers, known,
 //     established, active; promotions before demotions; big ledger peers,
-//     then local roots, then others) and returns its next wake-up time.
-//     Asynchronous work is an action now (ActConnect, ActActivate,
+//     then local roots, then others) and returns its next wake-up time,
+//     which, as in the reference, counts only the times of decisions that
+//     are short of their targets. Asynchronous work is an action now (ActConnect, ActActivate,
 //     ActShareRequest, ...) and an input later, recorded in the in-progress
 //     bits at decision time so no decision repeats it;
 //   - pick.go: the Policy interface (which peers to promote, demote,
@@ -61,7 +63,8 @@
 //     lowest score first, then no or earlier joined slot, then a random draw;
 //     for the research policies also the lead over the second deliverer
 //     (HeaderMargin, the SCRamble score); reports of many nodes can share
-//     one queue (MetricsLog), applied before any read, with the same state
+//     one queue (MetricsLog) of 16-byte entries, applied by groups of
+//     nodes when full and per node before any read, with the same state
 //     as applying each at once;
 //   - calibrate.go: the research policies' target driver (package
 //     policies): an optional construction phase, then calibrations that
@@ -74,8 +77,11 @@
 //
 //   - peer-sharing replies are merged as they arrive instead of in a 3 s
 //     batch (the difference is at most the batch wait);
-//   - the big-ledger request registers a wake-up at its retry time (the
-//     reference relies on another event to wake it, spec §2.3);
+//   - the big-ledger request registers a wake-up at its retry time while
+//     big ledger peers are short (the reference relies on another event
+//     to wake it, spec §2.3);
+//   - fail counts due to clear are cleared by the next Step rather than at
+//     their time (nothing reads them in between);
 //   - the sensitive bootstrap and Genesis states (§2.9) are not modelled:
 //     a run starts caught up, in deadline mode; bootstrap peers are a
 //     source that is never forgotten;

@@ -24,7 +24,10 @@
 //
 // Header announcements the receiving relay would ignore are not scheduled;
 // those skipped while it was fetching the block are replayed if the fetch
-// is lost (sendHeader).
+// is lost (sendHeader). What an announcement reads about its receiver is
+// kept in one struct per node (receiver), and a header event carries the
+// receiver's hot-link epoch so its arrival need not look the link up
+// (stillHot): a 10,000-node day makes about 1.1 G announcements.
 //
 // Randomness comes only from streams derived from the run's master seed with
 // Derive(master, label, id); adding a node or a component never reshuffles
