@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/dpsim/dpsim/clock"
 	"pgregory.net/rapid"
@@ -271,4 +272,17 @@ func TestFetchingSkipArgument(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestNodeFillsCacheLines keeps NewNodes' layout claim: a Node is a whole
+// number of 64-byte lines, so nodes in one array start at line boundaries.
+func TestNodeFillsCacheLines(t *testing.T) {
+	if size := unsafe.Sizeof(Node{}); size%64 != 0 {
+		t.Errorf("a Node is %d bytes, not a multiple of 64: adjust its padding", size)
+	}
+	c := &Chain{}
+	ns := NewNodes(c, RelayConfig{}, [][]int32{{1}, {0}})
+	if len(ns) != 2 || ns[1].ID != 1 || ns[0].Tip() != NoBlock || len(ns[1].Peers) != 1 || ns[0].WorkLen() != 0 {
+		t.Fatalf("NewNodes: %+v", ns)
+	}
 }

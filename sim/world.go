@@ -141,8 +141,8 @@ func NewWorld(cfg WorldConfig, lat netmodel.Latency, peers [][]int32, sched *nod
 		rx:   make([]receiver, n),
 		jrng: Derive(cfg.Seed, "jitter", 0),
 	}
+	w.Nodes = node.NewNodes(&w.Chain, cfg.Relay, peers)
 	for i := 0; i < n; i++ {
-		w.Nodes = append(w.Nodes, node.NewNode(int32(i), &w.Chain, cfg.Relay, peers[i]))
 		w.up[i] = netmodel.NewUplink(cfg.BitsPerSecond)
 		w.rx[i].tip, w.rx[i].fetching = node.NoBlock, node.NoBlock
 	}
