@@ -208,10 +208,16 @@ func (g *Governor) knownBelow(now clock.Time, tl *tally, out *GovOutbox) bool {
 		return false
 	}
 	tm := g.cfg.Timing
+	// The cheap guards first: the candidate scan only when a branch can
+	// use it (the same draws, under the same conditions).
+	inbound := len(g.shares) == 0 && now >= g.inboundRetry && g.unknownInbound()
+	if !inbound && len(g.shares) >= tm.PeerShareMaxInFlight {
+		return false
+	}
 	avail := g.candidates(func(p *Peer) bool {
 		return p.Established() && !p.cooling() && p.Sharing == SharingEnabled && p.NextShare <= now
 	})
-	if len(g.shares) == 0 && now >= g.inboundRetry && g.unknownInbound() > 0 && (len(avail) == 0 || g.rng.IntN(2) == 0) {
+	if inbound && (len(avail) == 0 || g.rng.IntN(2) == 0) {
 		c := g.cand[:0]
 		for _, id := range g.inbound {
 			if g.t.get(id) == nil {
@@ -245,14 +251,14 @@ func (g *Governor) knownBelow(now clock.Time, tl *tally, out *GovOutbox) bool {
 	return true
 }
 
-func (g *Governor) unknownInbound() int {
-	n := 0
+// unknownInbound reports whether an inbound peer is not known.
+func (g *Governor) unknownInbound() bool {
 	for _, id := range g.inbound {
 		if g.t.get(id) == nil {
-			n++
+			return true
 		}
 	}
-	return n
+	return false
 }
 
 // knownAbove forgets cold peers above the known target (spec §2.4).
