@@ -54,12 +54,18 @@ func (c *Chain) Better(a, b BlockID) bool {
 	if a == NoBlock {
 		return false
 	}
+	return c.Beats(&c.blocks[a], b)
+}
+
+// Beats is Better for a block record the caller already holds (a copy is
+// fine): a relay announcing blk to many peers reads it once.
+func (c *Chain) Beats(blk *Block, b BlockID) bool {
 	if b == NoBlock {
 		return true
 	}
-	ba, bb := &c.blocks[a], &c.blocks[b]
-	if ba.Height != bb.Height {
-		return ba.Height > bb.Height
+	bb := &c.blocks[b]
+	if blk.Height != bb.Height {
+		return blk.Height > bb.Height
 	}
-	return ba.VRF < bb.VRF
+	return blk.VRF < bb.VRF
 }

@@ -375,33 +375,15 @@ func (w *World) sendHeader(now clock.Time, from, to int32, b node.BlockID) {
 	w.announce(now, from, to, &h, false)
 }
 
-// header is a block being announced, with what every receiver's checks
-// read of it, looked up once per announcing node rather than per receiver.
+// header is a block being announced: its record, read once per
+// announcing node rather than per receiver.
 type header struct {
-	b      node.BlockID
-	height int32
-	vrf    uint64
-	slot   int64
+	b   node.BlockID
+	blk node.Block
 }
 
-func (w *World) outgoing(b node.BlockID) header {
-	blk := w.Chain.Get(b)
-	return header{b: b, height: blk.Height, vrf: blk.VRF, slot: blk.Slot}
-}
+func (w *World) outgoing(b node.BlockID) header { return header{b: b, blk: *w.Chain.Get(b)} }
 
-// beats is Chain.Better(h.b, tip): whether a node with tip would take h.
-func (w *World) beats(h *header, tip node.BlockID) bool {
-	if tip == node.NoBlock {
-		return true
-	}
-	t := w.Chain.Get(tip)
-	return h.height > t.Height || h.height == t.Height && h.vrf < t.VRF
-}
-
-// announce is sendHeader; downstream says that to is one of from's relay
-// peers (Node.Peers), which with Dynamic P2P are exactly the nodes that
-// have from as a hot upstream (applyGov and onCrash keep the two in step,
-// checkAll checks it), so the hotness check can be skipped.
 func (w *World) announce(now clock.Time, from, to int32, h *header, downstream bool) {
 	at, ok := w.arrival(now, from, to)
 	if !ok {
@@ -412,7 +394,7 @@ func (w *World) announce(now clock.Time, from, to int32, h *header, downstream b
 	case w.everyHeader:
 		w.Eng.At(at, w.kHeader, to, from, pack(b, 0))
 		return
-	case !w.beats(h, r.tip):
+	case !w.Chain.Beats(&h.blk, r.tip):
 	case w.inWork(to, b):
 		w.remember(now, skippedHeader{at: at, block: b, from: from, to: to})
 	default:
@@ -426,7 +408,7 @@ func (w *World) announce(now clock.Time, from, to int32, h *header, downstream b
 		w.stale++
 		return
 	}
-	w.reports().HeaderArrived(to, r.metrics, h.slot, from, at)
+	w.reports().HeaderArrived(to, r.metrics, h.blk.Slot, from, at)
 }
 
 // reports returns the log that feeds the nodes' peer metrics (made at the
