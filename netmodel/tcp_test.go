@@ -1,0 +1,289 @@
+package netmodel
+
+import (
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/dpsim/dpsim/clock"
+	"pgregory.net/rapid"
+)
+
+// refSend is the per-segment reference of TCPConfig.Send (without the
+// multiplexer's interleaving): it puts one segment on the wire at a time,
+// each of min(segment size, bytes left, room in the window), and when the
+// window is full waits for the round's acknowledgement (one round trip
+// after the round started), which grows the window by the round's bytes
+// up to the cap. It shares no arithmetic with Send beyond
+// SerialisationDelay of one segment.
+func refSend(c TCPConfig, f *TCPFlow, t clock.Time, bytes int64, p Path) (first, last clock.Time) {
+	iw := c.SegmentBytes * c.InitialWindow
+	limit := int64(math.MaxUint32)
+	if c.ReceiveWindow > 0 {
+		limit = c.ReceiveWindow
+	} else if p.BitsPerSecond > 0 {
+		limit = min(max(iw, int64(float64(p.BitsPerSecond)/8*p.RTT.Seconds())), math.MaxUint32)
+	}
+	now := clock.Max(t, f.end)
+	cwnd, sent, ack := int64(f.cwnd), int64(f.sent), f.ack
+	if cwnd == 0 {
+		cwnd, sent, ack = iw, 0, now.Add(p.RTT)
+	} else if now >= ack {
+		cwnd = min(cwnd+sent, limit)
+		if c.IdleRestart && now.Sub(f.end) >= max(time.Second, p.RTT) {
+			cwnd = min(cwnd, iw)
+		}
+		sent, ack = 0, now.Add(p.RTT)
+	}
+	first = now
+	for rem := bytes; rem > 0; {
+		if sent == cwnd { // window full: wait for the round's ack
+			start := clock.Max(ack, now)
+			cwnd, sent, ack, now = min(cwnd+sent, limit), 0, start.Add(p.RTT), start
+		}
+		seg := min(c.SegmentBytes, rem, cwnd-sent)
+		now = now.Add(SerialisationDelay(seg, p.BitsPerSecond))
+		sent += seg
+		rem -= seg
+	}
+	f.cwnd, f.sent, f.ack, f.end = uint32(cwnd), uint32(sent), ack, now
+	return first, now
+}
+
+// TestTCPMatchesPerSegmentReference: for random paths, configurations and
+// sequences of messages, Send's closed form gives the per-segment
+// reference's first and last departure times and leaves the same state.
+func TestTCPMatchesPerSegmentReference(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		c := TCPConfig{
+			SegmentBytes:  rapid.Int64Range(1, MaxSegmentBytes).Draw(t, "mss"),
+			InitialWindow: rapid.Int64Range(1, 20).Draw(t, "iw"),
+			IdleRestart:   rapid.Bool().Draw(t, "idleRestart"),
+			SDUBytes:      DefaultSDUBytes,
+		}
+		if rapid.Bool().Draw(t, "fixedRwnd") {
+			c.ReceiveWindow = rapid.Int64Range(c.SegmentBytes*c.InitialWindow, 4<<20).Draw(t, "rwnd")
+		}
+		p := Path{
+			RTT:           time.Duration(rapid.Int64Range(0, int64(600*time.Millisecond)).Draw(t, "rttNs")),
+			BitsPerSecond: rapid.SampledFrom([]int64{0, 1e6, 10e6, 100e6, 1e9, 10e9}).Draw(t, "bps"),
+		}
+		var got, want TCPFlow
+		now := clock.Time(0)
+		for i, n := 0, rapid.IntRange(1, 12).Draw(t, "messages"); i < n; i++ {
+			now = now.Add(time.Duration(rapid.Int64Range(0, int64(3*time.Second)).Draw(t, "gapNs")))
+			bytes := rapid.Int64Range(1, 8<<20).Draw(t, "bytes")
+			if bytes <= c.SDUBytes {
+				now = clock.Max(now, got.end) // not interleaved: see TestTCPInterleavesSmallMessages
+			}
+			f1, l1 := c.Send(&got, now, bytes, p)
+			f2, l2 := refSend(c, &want, now, bytes, p)
+			if f1 != f2 || l1 != l2 || got != want {
+				t.Fatalf("message %d (%d bytes at %v): closed form first %v last %v state %+v; per segment first %v last %v state %+v",
+					i, bytes, now, f1, l1, got, f2, l2, want)
+			}
+		}
+	})
+}
+
+// TestTCPFreshWindow checks the closed form on a fresh window with
+// infinite bandwidth: the receiver has the last byte at L + (k−1)·2L,
+// where k is the number of windows needed (14.6 kB, then doubling).
+func TestTCPFreshWindow(t *testing.T) {
+	c := DefaultTCPConfig()
+	L := 50 * time.Millisecond
+	p := Path{RTT: 2 * L}
+	for _, tc := range []struct {
+		bytes int64
+		k     int64
+	}{{1, 1}, {14600, 1}, {14601, 2}, {43800, 2}, {43801, 3}, {90112, 3}, {102200, 3}, {102201, 4}, {1 << 20, 7}} {
+		var f TCPFlow
+		first, last := c.Send(&f, 0, tc.bytes, p)
+		got := last.Add(L).Sub(first)
+		if want := L + time.Duration(tc.k-1)*2*L; got != want {
+			t.Errorf("%d bytes: delivered after %v, want L + (%d−1)·2L = %v", tc.bytes, got, tc.k, want)
+		}
+	}
+}
+
+// TestTCPIdleRestart: after a pause of max(1 s, RTT) the window falls back
+// to the initial one when idle restart is on, and keeps its growth when
+// off.
+func TestTCPIdleRestart(t *testing.T) {
+	p := Path{RTT: 100 * time.Millisecond}
+	for _, on := range []bool{true, false} {
+		c := DefaultTCPConfig()
+		c.IdleRestart = on
+		var f TCPFlow
+		c.Send(&f, 0, 1<<20, p) // grows the window to 14.6 kB·2⁶
+		// A second 90 kB body 20 s later: three rounds from a fresh
+		// window, one round with the grown one.
+		first, last := c.Send(&f, clock.Time(20*time.Second), 90112, p)
+		rounds := int(last.Sub(first)/p.RTT) + 1
+		want := 1
+		if on {
+			want = 3
+		}
+		if rounds != want {
+			t.Errorf("idle restart %v: the second body took %d rounds (%v), want %d", on, rounds, last.Sub(first), want)
+		}
+	}
+	// A pause shorter than 1 s keeps the window even with restart on.
+	c := DefaultTCPConfig()
+	var f TCPFlow
+	c.Send(&f, 0, 1<<20, p)
+	first, last := c.Send(&f, clock.Time(900*time.Millisecond), 90112, p)
+	if last.Sub(first) >= p.RTT {
+		t.Errorf("a 900 ms pause restarted the window: the body took %v", last.Sub(first))
+	}
+}
+
+// TestTCPReceiveWindowCap: at the cap the sender is limited by the link
+// (the default cap is the bandwidth-delay product) or by one window per
+// round trip (a small fixed receive window).
+func TestTCPReceiveWindowCap(t *testing.T) {
+	p := Path{RTT: 100 * time.Millisecond, BitsPerSecond: 100e6} // BDP 1.25 MB
+	c := DefaultTCPConfig()
+	var f TCPFlow
+	c.Send(&f, 0, 100<<20, p) // long enough to reach the cap
+	if f.cwnd != 1250000 {
+		t.Fatalf("window after 100 MB = %d, want the BDP 1,250,000", f.cwnd)
+	}
+	// Continuing right away at the cap: the link rate decides.
+	first, last := c.Send(&f, f.end, 10<<20, p)
+	if want := SerialisationDelay(10<<20, 100e6); last.Sub(first) < want || last.Sub(first) > want+time.Millisecond {
+		t.Errorf("10 MB at the cap took %v, want the link's %v", last.Sub(first), want)
+	}
+	// A fixed 64 kB receive window: 64 kB per round trip.
+	c.ReceiveWindow = 64 << 10
+	f = TCPFlow{}
+	first, last = c.Send(&f, 0, 1<<20, p)
+	rounds := int64(last.Sub(first)/p.RTT) + 1
+	if want := int64(1<<20) / (64 << 10); rounds < want || rounds > want+3 {
+		t.Errorf("1 MB through a 64 kB window took %d round trips, want about %d", rounds, want)
+	}
+}
+
+// TestTCPInterleavesSmallMessages: a header sent while a body is leaving
+// waits for at most one SDU of it, not the whole body, and does not
+// change the flow.
+func TestTCPInterleavesSmallMessages(t *testing.T) {
+	c := DefaultTCPConfig()
+	p := Path{RTT: 100 * time.Millisecond, BitsPerSecond: 10e6}
+	var f TCPFlow
+	_, bodyEnd := c.Send(&f, 0, 1<<20, p)
+	before := f
+	at := clock.Time(150 * time.Millisecond)
+	first, last := c.Send(&f, at, 1100, p)
+	if f != before {
+		t.Errorf("the interleaved header changed the flow: %+v, was %+v", f, before)
+	}
+	if maxWait := SerialisationDelay(DefaultSDUBytes, p.BitsPerSecond); first.Sub(at) > maxWait || last >= bodyEnd {
+		t.Errorf("header at %v left at %v–%v (body ends %v): want within one SDU (%v)", at, first, last, bodyEnd, maxWait)
+	}
+}
+
+// pnsol is PNSol's measured one-hop TCP transfer time on AWS hosts
+// (IntersectMBO/cardano-formal-specifications,
+// src/performance/app/PraosModel.lhs, table "one-hop-dq"), in ms, by round
+// trip and size; 0 marks the long-distance 1,024 kB cell, which repeats
+// the 512 kB one in the source and is left out.
+var pnsol = []struct {
+	rttMs int64
+	ms    [5]float64
+}{
+	{12, [5]float64{24, 47, 66, 78, 85}},
+	{69, [5]float64{143, 271, 332, 404, 469}},
+	{268, [5]float64{531, 1067, 1598, 0, 1867}},
+}
+
+var pnsolKiB = [5]int64{64, 256, 512, 1024, 2048}
+
+// TestTCPReproducesPNSolOneHop compares the model with PNSol's table. The
+// table's times are whole round trips after the first window, as a sender
+// sees them, so the model's interval is the same: first byte sent to last
+// byte sent (the receiver's delivery adds the one-way latency). Fresh
+// connection (or one idle for 20 s, the same with idle restart), 1 Gbit/s.
+//
+// Every cell is within 15 % but one: 512 kB over 268 ms, measured 1,598 ms
+// (5.96 round trips), which the model puts at 5 round trips (about
+// 1,340 ms). That cell cannot be matched by slow start without loss given
+// its own row: 2,048 kB needs two more doublings than 512 kB, and was
+// measured at 6.97 round trips, only one more. The issue's own reading
+// ("about 2, 4, 5, 6 and 7 round trips") is the model's; the test holds
+// that cell to its round-trip count.
+func TestTCPReproducesPNSolOneHop(t *testing.T) {
+	c := DefaultTCPConfig()
+	t.Logf("%-8s %-8s %10s %10s %7s", "rtt", "size", "measured", "model", "ratio")
+	for _, row := range pnsol {
+		p := Path{RTT: time.Duration(row.rttMs) * time.Millisecond, BitsPerSecond: 1e9}
+		for i, want := range row.ms {
+			if want == 0 {
+				continue
+			}
+			var f TCPFlow
+			first, last := c.Send(&f, clock.Time(20*time.Second), pnsolKiB[i]<<10, p)
+			got := float64(last.Sub(first)) / 1e6
+			ratio := got / want
+			t.Logf("%-8s %-8s %10.0f %10.1f %7.3f", fmt.Sprintf("%d ms", row.rttMs), fmt.Sprintf("%d kB", pnsolKiB[i]), want, got, ratio)
+			if row.rttMs == 268 && pnsolKiB[i] == 512 {
+				if rt := int(last.Sub(first) / p.RTT); rt != 5 {
+					t.Errorf("512 kB over 268 ms: %d whole round trips, want 5", rt)
+				}
+				continue
+			}
+			if math.Abs(ratio-1) > 0.15 {
+				t.Errorf("%d kB over %d ms: model %.1f ms, measured %.0f ms (ratio %.3f, more than 15 %% off)", pnsolKiB[i], row.rttMs, got, want, ratio)
+			}
+		}
+	}
+}
+
+// BenchmarkTCPSend: a 90 kB body after 20 s of silence (the usual case:
+// restart, three rounds) on a flow in a table, as the world uses it.
+func BenchmarkTCPSend(b *testing.B) {
+	c := DefaultTCPConfig()
+	p := Path{RTT: 137 * time.Millisecond, BitsPerSecond: 100e6}
+	var f TCPFlow
+	now := clock.Time(0)
+	b.ReportAllocs()
+	for b.Loop() {
+		now = now.Add(20 * time.Second)
+		c.Send(&f, now, 1100, p)
+		c.Send(&f, now.Add(140*time.Millisecond), 90112, p)
+	}
+}
+
+// TestFlowsDropIdleExact: the table, which drops idle flows as it fills,
+// gives the same departures as keeping every flow forever.
+func TestFlowsDropIdleExact(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		c := DefaultTCPConfig()
+		c.IdleRestart = rapid.Bool().Draw(t, "idleRestart")
+		n := rapid.Int32Range(2, 40).Draw(t, "nodes")
+		rtt := func(a, b int32) time.Duration { return time.Duration(1+(a*7+b*13)%300) * time.Millisecond }
+		tab := NewFlows(c, rtt)
+		all := map[[2]int32]*TCPFlow{}
+		now := clock.Time(0)
+		for i, k := 0, rapid.IntRange(1, 600).Draw(t, "messages"); i < k; i++ {
+			now = now.Add(time.Duration(rapid.Int64Range(0, int64(400*time.Millisecond)).Draw(t, "gapNs")))
+			a, b := rapid.Int32Range(0, n-1).Draw(t, "from"), rapid.Int32Range(0, n-1).Draw(t, "to")
+			bytes := rapid.SampledFrom([]int64{100, 1100, 90112, 1 << 20}).Draw(t, "bytes")
+			p := Path{RTT: rtt(a, b), BitsPerSecond: 100e6}
+			f := all[[2]int32{a, b}]
+			if f == nil {
+				f = &TCPFlow{}
+				all[[2]int32{a, b}] = f
+			}
+			f1, l1 := c.Send(f, now, bytes, p)
+			f2, l2 := tab.Send(now, a, b, bytes, p)
+			if f1 != f2 || l1 != l2 {
+				t.Fatalf("message %d %d→%d at %v: table %v–%v, kept flows %v–%v (table holds %d)", i, a, b, now, f2, l2, f1, l1, tab.Len())
+			}
+		}
+		if c.IdleRestart && tab.Len() > len(all) {
+			t.Fatalf("table holds %d flows, more than the %d pairs", tab.Len(), len(all))
+		}
+	})
+}
