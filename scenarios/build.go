@@ -96,10 +96,17 @@ func Build(s *Scenario, seed uint64, obs sim.Observer) (*Run, error) {
 			return nil, err
 		}
 	}
+	var tcp *netmodel.TCPConfig
+	if s.Network.Transport == netmodel.TransportTCP {
+		c := s.Network.TCP.Config()
+		tcp = &c
+	}
 	r.World, err = sim.NewWorld(sim.WorldConfig{
 		Slot:          s.Blocks.Slot,
 		ForgeDelay:    s.Blocks.ForgeDelay,
+		HeaderBytes:   int64(s.Blocks.HeaderBytes),
 		BodyBytes:     int64(s.Blocks.BodyBytes),
+		TCP:           tcp,
 		BitsPerSecond: bps,
 		Relay:         node.RelayConfig{HeaderValidation: s.Blocks.HeaderValidation, BodyValidation: s.Blocks.BodyValidation},
 		Jitter:        netmodel.Jitter{Fraction: s.Network.Jitter},

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/dpsim/dpsim/netmodel"
 	"github.com/dpsim/dpsim/node"
 )
 
@@ -94,6 +95,12 @@ const (
 	// (spec/research.md); we take the upper end for the body.
 	DefaultHeaderValidation = 5 * time.Millisecond
 	DefaultBodyValidation   = 50 * time.Millisecond
+	// DefaultServeDelay: body fetched → sent onward on the real 52-node
+	// cluster (cardano-node 10.1.4 benchmark report, 89 kB blocks).
+	DefaultServeDelay = 45500 * time.Microsecond
+	// DefaultTransport: cardano-node speaks TCP; ideal is the research
+	// simulators' model.
+	DefaultTransport = netmodel.TransportTCP
 
 	// DefaultClassName names the single class used when nodes.classes is omitted.
 	DefaultClassName = "pool"
@@ -182,6 +189,28 @@ type Network struct {
 	// BandwidthMbps is each node's uplink in Mbit/s; 0 means unlimited (no
 	// serialisation delay, as in the Athens simulator and flood variant A).
 	BandwidthMbps float64 `yaml:"bandwidth_mbps"`
+	// Transport is tcp (every message over TCP: slow start, receive
+	// window, restart after idle) or ideal (latency, plus serialisation
+	// for bodies: the research simulators' model).
+	Transport string  `yaml:"transport"`
+	TCP       TCPSpec `yaml:"tcp"` // with transport tcp
+}
+
+// TCPSpec are the TCP transfer model's parameters (netmodel.TCPConfig).
+type TCPSpec struct {
+	SegmentBytes  int  `yaml:"segment_bytes"`  // maximum segment size
+	InitialWindow int  `yaml:"initial_window"` // segments
+	IdleRestart   bool `yaml:"idle_restart"`   // Linux tcp_slow_start_after_idle
+	// ReceiveWindow caps the window in bytes; 0: the bandwidth-delay
+	// product of each connection.
+	ReceiveWindow int `yaml:"receive_window"`
+	SDUBytes      int `yaml:"sdu_bytes"` // the multiplexer's segment
+}
+
+// Config converts to the netmodel's parameters.
+func (t TCPSpec) Config() netmodel.TCPConfig {
+	return netmodel.TCPConfig{SegmentBytes: int64(t.SegmentBytes), InitialWindow: int64(t.InitialWindow),
+		IdleRestart: t.IdleRestart, ReceiveWindow: int64(t.ReceiveWindow), SDUBytes: int64(t.SDUBytes)}
 }
 
 // Latency selects the latency source.
@@ -205,7 +234,15 @@ type Blocks struct {
 	BodyBytes        int           `yaml:"body_bytes"`
 	ForgeDelay       time.Duration `yaml:"forge_delay"` // slot start → producer holds the block
 	HeaderValidation time.Duration `yaml:"header_validation"`
-	BodyValidation   time.Duration `yaml:"body_validation"`
+	// Body validation takes BodyValidation + BodyValidationPerKiB per
+	// 1,024 bytes of body.
+	BodyValidation       time.Duration `yaml:"body_validation"`
+	BodyValidationPerKiB time.Duration `yaml:"body_validation_per_kib"`
+	// Pipelining (cardano-node ≥ 8): a node forwards the header of a block
+	// that extends its tip as soon as the header is valid, and serves the
+	// body ServeDelay after receiving it (or on adoption, if sooner).
+	Pipelining bool          `yaml:"pipelining"`
+	ServeDelay time.Duration `yaml:"serve_delay"`
 }
 
 // P2P configures Dynamic P2P (topology.model p2p).
@@ -346,6 +383,9 @@ func Defaults() Scenario {
 			Latency:       Latency{Model: DefaultLatencyModel},
 			Jitter:        DefaultJitter,
 			BandwidthMbps: DefaultBandwidthMbps,
+			Transport:     DefaultTransport,
+			TCP: TCPSpec{SegmentBytes: netmodel.DefaultSegmentBytes, InitialWindow: netmodel.DefaultInitialWindow,
+				IdleRestart: true, SDUBytes: netmodel.DefaultSDUBytes},
 		},
 		Topology: Topology{Model: DefaultTopologyModel, Degree: DefaultDegree},
 		P2P: P2P{
@@ -365,6 +405,8 @@ func Defaults() Scenario {
 			ForgeDelay:       DefaultForgeDelay,
 			HeaderValidation: DefaultHeaderValidation,
 			BodyValidation:   DefaultBodyValidation,
+			Pipelining:       true,
+			ServeDelay:       DefaultServeDelay,
 		},
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dpsim/dpsim/netmodel"
 )
 
 // Problem is one thing wrong with a scenario. Line and Col are 1-based and 0
@@ -263,6 +265,18 @@ func (v *validator) network() {
 	if !(nw.BandwidthMbps >= 0 && nw.BandwidthMbps <= MaxBandwidth) {
 		v.add("network.bandwidth_mbps", fmtFloat(nw.BandwidthMbps), "accepted: 0 (unlimited) or a number > 0 and ≤ 100000")
 	}
+	switch nw.Transport {
+	case netmodel.TransportTCP:
+		for _, p := range nw.TCP.Config().Check() {
+			v.add("network.tcp."+p.Field, p.Value, "accepted: "+p.Accepted)
+		}
+	case netmodel.TransportIdeal:
+		if v.given("network.tcp") {
+			v.add("network.tcp", "", "applies only with transport: tcp; accepted: remove it")
+		}
+	default:
+		v.add("network.transport", nw.Transport, "accepted: tcp, ideal")
+	}
 }
 
 func (v *validator) topology() {
@@ -311,6 +325,8 @@ func (v *validator) blocks() {
 		{"blocks.forge_delay", b.ForgeDelay},
 		{"blocks.header_validation", b.HeaderValidation},
 		{"blocks.body_validation", b.BodyValidation},
+		{"blocks.body_validation_per_kib", b.BodyValidationPerKiB},
+		{"blocks.serve_delay", b.ServeDelay},
 	} {
 		if d.val < 0 || d.val > MaxDelay {
 			v.add(d.field, fmtDur(d.val), "accepted: a duration 0 … 1m")

@@ -115,7 +115,7 @@ func TestValidateGoBuilt(t *testing.T) {
 	var zero Scenario
 	ps := Validate(&zero)
 	want := []string{"version", "name", "duration", "nodes.count", "nodes.stake.distribution",
-		"network.latency.model", "topology.model", "blocks.slot", "blocks.active_slot_coeff", "blocks.header_bytes"}
+		"network.latency.model", "network.transport", "topology.model", "blocks.slot", "blocks.active_slot_coeff", "blocks.header_bytes"}
 	var got []string
 	for _, p := range ps {
 		if p.Line != 0 {

@@ -467,12 +467,12 @@ func (w *World) applyGov(self int32, now clock.Time) {
 			w.Nodes[a.Peer].Peers = insertSorted(w.Nodes[a.Peer].Peers, self)
 			// Chain-sync starts: the upstream announces its tip.
 			if tip := w.Nodes[a.Peer].Tip(); tip != node.NoBlock {
-				w.send(now, a.Peer, self, w.kHeader, pack(tip, 0))
+				w.send(now, a.Peer, self, w.kHeader, pack(tip, 0), w.cfg.HeaderBytes)
 			}
 			if fresh {
 				w.Nodes[self].Peers = insertSorted(w.Nodes[self].Peers, a.Peer)
 				if tip := w.Nodes[self].Tip(); tip != node.NoBlock {
-					w.send(now, self, a.Peer, w.kHeader, pack(tip, 0))
+					w.send(now, self, a.Peer, w.kHeader, pack(tip, 0), w.cfg.HeaderBytes)
 				}
 			}
 			if p.cfg.Adversarial[a.Peer] {

@@ -27,6 +27,8 @@ func (r *pcRecorder) BlockMade(block int, slot int64, producer int, slotStart cl
 	r.made = append(r.made, slotStart)
 }
 
+func (r *pcRecorder) HeaderArrived(int, int, clock.Time) {}
+
 func (r *pcRecorder) Adopted(block, node int, at clock.Time) {
 	if _, ok := r.adopted[[2]int{block, node}]; !ok {
 		r.adopted[[2]int{block, node}] = at

@@ -30,6 +30,8 @@ type adoption struct {
 }
 
 func (r *polRecorder) BlockMade(int, int64, int, clock.Time) {}
+func (r *polRecorder) HeaderArrived(int, int, clock.Time)    {}
+
 func (r *polRecorder) Adopted(block, node int, at clock.Time) {
 	r.adopted = append(r.adopted, adoption{block, node, at})
 }

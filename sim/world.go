@@ -15,6 +15,10 @@ import (
 type Observer interface {
 	BlockMade(block int, slot int64, producer int, slotStart clock.Time)
 	Adopted(block, node int, at clock.Time)
+	// HeaderArrived reports the arrival of a header that node took up
+	// (it started validating it): the first for a (block, node) pair is
+	// its header arrival time.
+	HeaderArrived(block, node int, at clock.Time)
 	Count(name string, delta int64)
 }
 
@@ -22,12 +26,17 @@ type Observer interface {
 type WorldConfig struct {
 	Slot          time.Duration
 	ForgeDelay    time.Duration
+	HeaderBytes   int64
 	BodyBytes     int64
 	BitsPerSecond int64 // per-node uplink; 0 = unlimited
-	Relay         node.RelayConfig
-	Jitter        netmodel.Jitter
-	Seed          uint64
-	Limits        Limits
+	// TCP, when set, sends every message over the TCP transfer model
+	// (transport tcp); nil is the ideal transport: latency only, and
+	// bodies serialised on the uplink.
+	TCP    *netmodel.TCPConfig
+	Relay  node.RelayConfig
+	Jitter netmodel.Jitter
+	Seed   uint64
+	Limits Limits
 	// P2P, when set, runs Dynamic P2P: the relay graph comes from the
 	// governors' hot peers instead of NewWorld's peers argument.
 	P2P *P2PConfig
@@ -54,6 +63,7 @@ type World struct {
 	cfg   WorldConfig
 	lat   netmodel.Latency
 	up    []netmodel.Uplink
+	flows *netmodel.Flows // transport tcp; nil: ideal
 	sched *node.LeaderSchedule
 	obs   Observer
 	jrng  *rand.Rand
@@ -142,6 +152,12 @@ func NewWorld(cfg WorldConfig, lat netmodel.Latency, peers [][]int32, sched *nod
 		jrng: Derive(cfg.Seed, "jitter", 0),
 	}
 	w.Nodes = node.NewNodes(&w.Chain, cfg.Relay, peers)
+	if cfg.TCP != nil {
+		if err := cfg.TCP.Err(); err != nil {
+			return nil, err
+		}
+		w.flows = netmodel.NewFlows(*cfg.TCP, func(a, b int32) time.Duration { d, _ := w.rtt(a, b); return d })
+	}
 	for i := 0; i < n; i++ {
 		w.up[i] = netmodel.NewUplink(cfg.BitsPerSecond)
 		w.rx[i].tip, w.rx[i].fetching = node.NoBlock, node.NoBlock
@@ -164,7 +180,11 @@ func NewWorld(cfg WorldConfig, lat netmodel.Latency, peers [][]int32, sched *nod
 				w.reports().HeaderArrived(ev.Node, w.rx[ev.Node].metrics, w.Chain.Get(b).Slot, ev.From, ev.At)
 			}
 		}
+		before := n.WorkLen()
 		n.OnHeader(ev.At, ev.From, b, &w.out)
+		if n.WorkLen() > before {
+			w.obs.HeaderArrived(int(b), int(ev.Node), ev.At)
+		}
 	}))
 	w.kRequest = w.Eng.Register("relay.request", w.nodeInput(func(n *node.Node, ev *Event, b node.BlockID, count int32) {
 		n.OnRequest(ev.At, ev.From, b, count, &w.out)
@@ -277,11 +297,10 @@ func (w *World) apply(now clock.Time, self int32) {
 				continue
 			}
 			w.requests++
-			w.send(now, self, a.To, w.kRequest, pack(a.Block, a.Count))
+			w.send(now, self, a.To, w.kRequest, pack(a.Block, a.Count), requestBytes)
 		case node.SendBody:
 			w.bodies++
-			done := w.up[self].Send(now, w.cfg.BodyBytes)
-			w.send(done, self, a.To, w.kBody, pack(a.Block, 0))
+			w.sendBody(now, self, a.To, a.Block)
 		case node.WakeHeader:
 			w.Eng.At(a.At, w.kWakeHeader, self, -1, pack(a.Block, 0))
 		case node.WakeBody:
@@ -300,16 +319,59 @@ func (w *World) apply(now clock.Time, self int32) {
 	}
 }
 
-// send delivers a message from→to that leaves at t, after the one-way
-// latency (with jitter when configured).
-func (w *World) send(t clock.Time, from, to int32, k Kind, arg int64) {
-	if at, ok := w.arrival(t, from, to); ok {
+// requestBytes is the size of a block-fetch request (MsgRequestRange: two
+// points, each a slot and a 32-byte hash, in CBOR), for the TCP transport.
+const requestBytes = 90
+
+// send delivers a control message of bytes from→to handed over at now
+// (see transfer).
+func (w *World) send(now clock.Time, from, to int32, k Kind, arg int64, bytes int64) {
+	if at, ok := w.transfer(now, from, to, bytes, false); ok {
 		w.Eng.At(at, k, to, from, arg)
 	}
 }
 
-// arrival returns when a message from→to that leaves at t arrives, drawing
-// the jitter, or false (counted as unroutable) if there is no path.
+// sendBody sends the body of b from→to.
+func (w *World) sendBody(now clock.Time, from, to int32, b node.BlockID) {
+	if at, ok := w.transfer(now, from, to, w.cfg.BodyBytes, true); ok {
+		w.Eng.At(at, w.kBody, to, from, pack(b, 0))
+	}
+}
+
+// transfer returns when a message of bytes from→to handed over at now
+// arrives, or false (counted as unroutable) if there is no path.
+//
+// Ideal transport: control messages cost the one-way latency; a body
+// first waits for and occupies the sender's uplink (a FIFO), then costs
+// the latency. TCP transport: every message rides the pair's flow
+// (netmodel.TCPConfig.Send: slow start, receive window, restart after
+// idle), and its last byte leaves no earlier than the uplink, which still
+// serialises, in hand-over order, all that the node sends: the later of
+// the two bounds, the usual fluid approximation of a shared bottleneck.
+// Jitter, when on, is drawn once per message on the latency.
+func (w *World) transfer(now clock.Time, from, to int32, bytes int64, body bool) (clock.Time, bool) {
+	leave := now
+	if w.flows == nil && body {
+		leave = w.up[from].Send(now, bytes) // before the path check, as always
+	}
+	d, ok := w.lat.OneWay(int(from), int(to))
+	if !ok {
+		w.unroutable++
+		return 0, false
+	}
+	if w.flows != nil {
+		back, _ := w.lat.OneWay(int(to), int(from))
+		_, last := w.flows.Send(now, from, to, bytes, netmodel.Path{RTT: d + back, BitsPerSecond: w.cfg.BitsPerSecond})
+		leave = clock.Max(last, w.up[from].Send(now, bytes))
+	}
+	if w.cfg.Jitter.Fraction > 0 {
+		d = w.cfg.Jitter.Apply(d, w.jrng)
+	}
+	return leave.Add(d), true
+}
+
+// arrival returns when a message from→to that leaves at t arrives after
+// the latency alone (the overlay's gossip, which has no transport model).
 func (w *World) arrival(t clock.Time, from, to int32) (clock.Time, bool) {
 	d, ok := w.lat.OneWay(int(from), int(to))
 	if !ok {
@@ -385,7 +447,7 @@ type header struct {
 func (w *World) outgoing(b node.BlockID) header { return header{b: b, blk: *w.Chain.Get(b)} }
 
 func (w *World) announce(now clock.Time, from, to int32, h *header, downstream bool) {
-	at, ok := w.arrival(now, from, to)
+	at, ok := w.transfer(now, from, to, w.cfg.HeaderBytes, false)
 	if !ok {
 		return
 	}

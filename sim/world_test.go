@@ -23,6 +23,8 @@ type recorder struct {
 func (r *recorder) BlockMade(block int, slot int64, producer int, slotStart clock.Time) {
 	r.made = append(r.made, slotStart)
 }
+func (r *recorder) HeaderArrived(int, int, clock.Time) {}
+
 func (r *recorder) Adopted(block, node int, at clock.Time) {
 	if _, ok := r.adopted[[2]int{block, node}]; !ok {
 		r.adopted[[2]int{block, node}] = at
