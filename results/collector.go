@@ -8,8 +8,8 @@ import (
 	"github.com/dpsim/dpsim/clock"
 )
 
-// never marks a (block, node) pair whose node has not adopted the block.
-// It matches the benchmark's arrival files, where -1 means unreached
+// never marks a (block, node) pair whose node has not adopted the block
+// (or, in the header times, has not taken up its header). It matches the benchmark's arrival files, where -1 means unreached
 // (benchmarks/flood/MODEL.md §5).
 const never int32 = -1
 
@@ -18,20 +18,24 @@ const never int32 = -1
 const maxOffsetUS = math.MaxInt32
 
 // Collector records, for every block made in a run, when each node adopted
-// it, plus named run counters. It observes a run and never feeds back into
-// it; it is not safe for concurrent use (a run is single-threaded).
+// it and when each node took up its header, plus named run counters. It
+// observes a run and never feeds back into it; it is not safe for concurrent
+// use (a run is single-threaded).
 //
-// Storage is one dense []int32 per block holding the adoption time in whole
-// microseconds after the block's slot start, or -1 for "not adopted". int32
-// halves the memory of int64 (10,000 nodes × 4,320 blocks = 173 MB instead
-// of 346 MB) and still spans 2,147 s, far beyond any diffusion time of
-// interest; later adoptions saturate at 2,147.483647 s and are counted.
+// Storage is one dense []int32 per block, allocated by BlockMade, of two
+// halves indexed by node: the adoption time, then the header arrival time,
+// each in whole microseconds after the block's slot start, or -1 for "not
+// adopted" / "no header". int32 halves the memory of int64 (10,000 nodes ×
+// 4,320 blocks = 346 MB for both halves instead of 691 MB) and still spans
+// 2,147 s, far beyond any diffusion time of interest; later times saturate
+// at 2,147.483647 s and are counted.
 type Collector struct {
 	nodes     int
 	blocks    []blockRecord
 	adoptions int64
 	saturated int64
-	maxUS     int32 // largest offset recorded, sizing the pooled histogram
+	headers   int64 // (block, node) pairs with a header arrival
+	headerSat int64 // header arrivals saturated at maxOffsetUS
 	counters  map[string]int64
 	names     []string // counter names, kept sorted so output never depends on map order
 	// warmup: blocks whose slot starts before it are left out of the
@@ -43,8 +47,19 @@ type blockRecord struct {
 	slot      int64
 	producer  int
 	slotStart clock.Time
-	reached   int
-	offsetUS  []int32 // indexed by node; never = not adopted
+	reached   int     // nodes that adopted the block
+	headers   int     // nodes with a header arrival for it
+	offsetUS  []int32 // adoption times, indexed by node; never = not adopted
+	headerUS  []int32 // header arrival times, indexed by node; never = none
+}
+
+// times returns the adoption times of the block, or its header arrival
+// times when header is set, and how many of them are not never.
+func (r *blockRecord) times(header bool) ([]int32, int) {
+	if header {
+		return r.headerUS, r.headers
+	}
+	return r.offsetUS, r.reached
 }
 
 // NewCollector returns a Collector for a run of the given number of nodes.
@@ -57,8 +72,8 @@ func NewCollector(nodes int) *Collector {
 }
 
 // SetWarmup leaves the blocks whose slot starts before t out of Pooled,
-// CDF and everything derived from them (the network is still forming);
-// per-block outputs keep every block.
+// CDF, HeaderPooled, HeaderCDF and everything derived from them (the
+// network is still forming); per-block outputs keep every block.
 func (c *Collector) SetWarmup(t clock.Time) { c.warmup = t }
 
 // Warmup returns the time set by SetWarmup.
@@ -69,14 +84,26 @@ func (c *Collector) measured(i int) bool { return c.blocks[i].slotStart >= c.war
 
 // MeasuredAdoptions returns the number of adoptions of the blocks that
 // count in the pooled statistics.
-func (c *Collector) MeasuredAdoptions() int64 {
+func (c *Collector) MeasuredAdoptions() int64 { return c.measuredCount(false) }
+
+// MeasuredHeaderArrivals returns the number of (block, node) header
+// arrivals of the blocks that count in the pooled statistics.
+func (c *Collector) MeasuredHeaderArrivals() int64 { return c.measuredCount(true) }
+
+// measuredCount is MeasuredAdoptions, or MeasuredHeaderArrivals when header
+// is set.
+func (c *Collector) measuredCount(header bool) int64 {
 	if c.warmup <= 0 {
+		if header {
+			return c.headers
+		}
 		return c.adoptions
 	}
 	var n int64
 	for i := range c.blocks {
 		if c.measured(i) {
-			n += int64(c.blocks[i].reached)
+			_, k := c.blocks[i].times(header)
+			n += int64(k)
 		}
 	}
 	return n
@@ -95,6 +122,14 @@ func (c *Collector) Adoptions() int64 { return c.adoptions }
 // their slot start and were recorded as exactly that.
 func (c *Collector) Saturated() int64 { return c.saturated }
 
+// HeaderArrivals returns the number of (block, node) pairs with a header
+// arrival recorded.
+func (c *Collector) HeaderArrivals() int64 { return c.headers }
+
+// HeaderSaturated returns how many header arrivals are recorded as
+// 2,147.483647 s after their slot start because they came later.
+func (c *Collector) HeaderSaturated() int64 { return c.headerSat }
+
 // BlockMade records that block was forged in slot by producer, the slot
 // starting at slotStart. Blocks must be numbered 0, 1, 2, … in the order they
 // are made; any other id, or a producer outside [0, Nodes()), is a
@@ -106,11 +141,29 @@ func (c *Collector) BlockMade(block int, slot int64, producer int, slotStart clo
 	if producer < 0 || producer >= c.nodes {
 		panic(fmt.Sprintf("results: BlockMade: producer %d outside [0, %d)", producer, c.nodes))
 	}
-	offs := make([]int32, c.nodes)
+	// One allocation for both halves.
+	offs := make([]int32, 2*c.nodes)
 	for i := range offs {
 		offs[i] = never
 	}
-	c.blocks = append(c.blocks, blockRecord{slot: slot, producer: producer, slotStart: slotStart, offsetUS: offs})
+	c.blocks = append(c.blocks, blockRecord{slot: slot, producer: producer, slotStart: slotStart,
+		offsetUS: offs[:c.nodes:c.nodes], headerUS: offs[c.nodes:]})
+}
+
+// offsetOf returns at minus the start of block's slot in whole µs, capped
+// at maxOffsetUS, and whether it was capped. what names the caller in the
+// panic for at before the slot start.
+func (c *Collector) offsetOf(what string, block, node int, at clock.Time) (int32, bool) {
+	b := &c.blocks[block]
+	d := int64(at - b.slotStart)
+	if d < 0 {
+		panic(fmt.Sprintf("results: %s(block %d, node %d) at %v, before its slot start %v", what, block, node, at, b.slotStart))
+	}
+	us := d / 1000
+	if us > maxOffsetUS {
+		return maxOffsetUS, true
+	}
+	return int32(us), false
 }
 
 // Adopted records that node adopted block at virtual time at. The first call
@@ -123,25 +176,58 @@ func (c *Collector) Adopted(block, node int, at clock.Time) {
 	if b.offsetUS[node] != never {
 		return
 	}
-	d := int64(at - b.slotStart)
-	if d < 0 {
-		panic(fmt.Sprintf("results: Adopted(block %d, node %d) at %v, before its slot start %v", block, node, at, b.slotStart))
-	}
-	us := d / 1000
-	if us > maxOffsetUS {
-		us = maxOffsetUS
+	us, sat := c.offsetOf("Adopted", block, node, at)
+	if sat {
 		c.saturated++
 	}
-	b.offsetUS[node] = int32(us)
-	c.maxUS = max(c.maxUS, int32(us))
+	b.offsetUS[node] = us
 	b.reached++
 	c.adoptions++
+}
+
+// HeaderArrived records that node took up the header of block at virtual
+// time at (the engine reports it when the node starts validating the
+// header). The header arrival time of a (block, node) pair is the earliest
+// reported, truncated to whole microseconds after the slot start: the
+// engine reports in time order, so the first call wins and later ones
+// change nothing. Calls for the block's producer are ignored (it forged the
+// block; no header arrives). It does not allocate. An unknown block or
+// node, or at before the block's slot start, is a programming error and
+// panics.
+func (c *Collector) HeaderArrived(block, node int, at clock.Time) {
+	b := &c.blocks[block]
+	old := b.headerUS[node] // bounds check before the producer test
+	if node == b.producer {
+		return
+	}
+	us, sat := c.offsetOf("HeaderArrived", block, node, at)
+	switch {
+	case old == never:
+		b.headers++
+		c.headers++
+	case us >= old:
+		return
+	case old == maxOffsetUS:
+		c.headerSat-- // replaced by an earlier, unsaturated time
+	}
+	if sat {
+		c.headerSat++
+	}
+	b.headerUS[node] = us
 }
 
 // AdoptionUS returns node's adoption time of block in microseconds after the
 // slot start, and false if the node never adopted it.
 func (c *Collector) AdoptionUS(block, node int) (int64, bool) {
 	v := c.blocks[block].offsetUS[node]
+	return int64(v), v != never
+}
+
+// HeaderUS returns node's header arrival time of block in microseconds after
+// the slot start, and false if no header of it arrived at node (always
+// false for the producer).
+func (c *Collector) HeaderUS(block, node int) (int64, bool) {
+	v := c.blocks[block].headerUS[node]
 	return int64(v), v != never
 }
 
@@ -170,14 +256,17 @@ func (c *Collector) Counters() []Counter {
 	return out
 }
 
-// BlockStats summarises one block: who made it, when, and how long its
-// adoption took among the nodes that adopted it.
+// BlockStats summarises one block: who made it, when, how long its
+// adoption took among the nodes that adopted it (Stats) and how long its
+// header took to arrive among the nodes it arrived at (Header; the
+// producer is never among them).
 type BlockStats struct {
 	Block     int
 	Slot      int64
 	Producer  int
 	SlotStart clock.Time
 	Stats
+	Header Stats
 }
 
 // Block returns the summary of block b. It panics if b is not a recorded
@@ -192,16 +281,22 @@ func (c *Collector) blockStats(b int, scratch *[]int64) BlockStats {
 	r := &c.blocks[b]
 	var buf []int64
 	if scratch != nil {
-		buf = (*scratch)[:0]
+		buf = *scratch
 	}
-	for _, v := range r.offsetUS {
-		if v != never {
-			buf = append(buf, int64(v))
+	var s [2]Stats
+	for i, header := range [...]bool{false, true} {
+		buf = buf[:0]
+		times, _ := r.times(header)
+		for _, v := range times {
+			if v != never {
+				buf = append(buf, int64(v))
+			}
 		}
+		slices.Sort(buf)
+		s[i] = Summarise(buf)
 	}
-	slices.Sort(buf)
 	if scratch != nil {
 		*scratch = buf
 	}
-	return BlockStats{Block: b, Slot: r.slot, Producer: r.producer, SlotStart: r.slotStart, Stats: Summarise(buf)}
+	return BlockStats{Block: b, Slot: r.slot, Producer: r.producer, SlotStart: r.slotStart, Stats: s[0], Header: s[1]}
 }

@@ -51,6 +51,85 @@ func TestAdopted(t *testing.T) {
 	}
 }
 
+func TestHeaderArrived(t *testing.T) {
+	c := NewCollector(6)
+	c.BlockMade(0, 5, 1, secs(5))
+	c.Adopted(0, 1, secs(5)+usT(300))                        // the producer adopts, no header
+	c.HeaderArrived(0, 1, secs(5)+usT(400))                  // ignored: the producer
+	c.HeaderArrived(0, 0, secs(5)+1999)                      // 1.999 µs truncates to 1
+	c.HeaderArrived(0, 2, secs(5).Add(200*time.Millisecond)) // first call wins
+	c.HeaderArrived(0, 2, secs(5).Add(250*time.Millisecond)) // ignored: later
+	c.HeaderArrived(0, 2, secs(5).Add(200*time.Millisecond)) // ignored: the same
+	c.Adopted(0, 2, secs(5).Add(700*time.Millisecond))
+	c.HeaderArrived(0, 3, secs(5).Add(3000*time.Second)) // saturates…
+	c.HeaderArrived(0, 3, secs(5).Add(2*time.Second))    // …until an earlier report: the minimum is kept
+	c.HeaderArrived(0, 4, secs(5).Add(3000*time.Second)) // saturates
+	c.Adopted(0, 5, secs(5).Add(900*time.Millisecond))   // adopted without a header
+	tests := []struct {
+		node         int
+		wantHeaderUS int64
+		wantHeader   bool
+		wantAdopted  bool
+	}{
+		{0, 1, true, false}, // a header, never adopted
+		{1, -1, false, true},
+		{2, 200_000, true, true},
+		{3, 2_000_000, true, false},
+		{4, 2_147_483_647, true, false},
+		{5, -1, false, true},
+	}
+	for _, tt := range tests {
+		us, ok := c.HeaderUS(0, tt.node)
+		if us != tt.wantHeaderUS || ok != tt.wantHeader {
+			t.Errorf("node %d: HeaderUS = %d, %v; want %d, %v", tt.node, us, ok, tt.wantHeaderUS, tt.wantHeader)
+		}
+		if _, ok := c.AdoptionUS(0, tt.node); ok != tt.wantAdopted {
+			t.Errorf("node %d: adopted = %v, want %v", tt.node, ok, tt.wantAdopted)
+		}
+	}
+	if c.HeaderArrivals() != 4 || c.HeaderSaturated() != 1 || c.Adoptions() != 3 || c.Saturated() != 0 {
+		t.Errorf("HeaderArrivals = %d, HeaderSaturated = %d, Adoptions = %d, Saturated = %d; want 4, 1, 3, 0",
+			c.HeaderArrivals(), c.HeaderSaturated(), c.Adoptions(), c.Saturated())
+	}
+	b := c.Block(0)
+	wantHeader := Stats{Reached: 4, P50: 200_000, P90: 2_147_483_647, P95: 2_147_483_647, P99: 2_147_483_647, Max: 2_147_483_647}
+	wantAdoption := Stats{Reached: 3, P50: 700_000, P90: 900_000, P95: 900_000, P99: 900_000, Max: 900_000}
+	if b.Header != wantHeader || b.Stats != wantAdoption {
+		t.Errorf("Block(0) = %+v; want header %+v, adoption %+v", b, wantHeader, wantAdoption)
+	}
+	if got := c.HeaderPooled(); got != wantHeader {
+		t.Errorf("HeaderPooled = %+v, want %+v", got, wantHeader)
+	}
+}
+
+// TestHeaderWarmup checks that SetWarmup leaves the same blocks out of the
+// header figures as out of the adoption figures.
+func TestHeaderWarmup(t *testing.T) {
+	c := NewCollector(3)
+	c.BlockMade(0, 1, 0, secs(1)) // before the warm-up's end
+	c.Adopted(0, 1, secs(1)+usT(100))
+	c.HeaderArrived(0, 1, secs(1)+usT(50))
+	c.HeaderArrived(0, 2, secs(1)+usT(70))
+	c.BlockMade(1, 10, 0, secs(10)) // measured: starts exactly at the end
+	c.Adopted(1, 1, secs(10)+usT(900))
+	c.HeaderArrived(1, 1, secs(10)+usT(800))
+	c.SetWarmup(secs(10))
+	if got, want := c.HeaderPooled(), (Stats{Reached: 1, P50: 800, P90: 800, P95: 800, P99: 800, Max: 800}); got != want {
+		t.Errorf("HeaderPooled = %+v, want %+v", got, want)
+	}
+	if got, want := c.HeaderCDF(), []CDFPoint{{800, 1}}; !slices.Equal(got, want) {
+		t.Errorf("HeaderCDF = %v, want %v", got, want)
+	}
+	if c.MeasuredHeaderArrivals() != 1 || c.HeaderArrivals() != 3 || c.MeasuredAdoptions() != 1 {
+		t.Errorf("MeasuredHeaderArrivals = %d, HeaderArrivals = %d, MeasuredAdoptions = %d; want 1, 3, 1",
+			c.MeasuredHeaderArrivals(), c.HeaderArrivals(), c.MeasuredAdoptions())
+	}
+	// Per block, every block counts.
+	if got := c.Block(0).Header.Reached; got != 2 {
+		t.Errorf("Block(0).Header.Reached = %d, want 2", got)
+	}
+}
+
 func TestCollectorPanics(t *testing.T) {
 	tests := []struct {
 		name string
@@ -61,6 +140,10 @@ func TestCollectorPanics(t *testing.T) {
 		{"adoption before slot start", func(c *Collector) { c.BlockMade(0, 1, 0, secs(1)); c.Adopted(0, 0, secs(1)-1) }},
 		{"unknown block", func(c *Collector) { c.Adopted(0, 0, 0) }},
 		{"unknown node", func(c *Collector) { c.BlockMade(0, 0, 0, 0); c.Adopted(0, 3, 0) }},
+		{"header before slot start", func(c *Collector) { c.BlockMade(0, 1, 0, secs(1)); c.HeaderArrived(0, 1, secs(1)-1) }},
+		{"header of unknown block", func(c *Collector) { c.HeaderArrived(0, 0, 0) }},
+		{"header at unknown node", func(c *Collector) { c.BlockMade(0, 0, 0, 0); c.HeaderArrived(0, 3, 0) }},
+		{"header at negative node", func(c *Collector) { c.BlockMade(0, 0, 0, 0); c.HeaderArrived(0, -1, 0) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -92,12 +175,13 @@ func TestAdoptedAndCountDoNotAllocate(t *testing.T) {
 	c.Count("events", 1)
 	n := 0
 	allocs := testing.AllocsPerRun(100, func() {
+		c.HeaderArrived(0, n%100, usT(int64(n)))
 		c.Adopted(0, n%100, usT(int64(n)))
 		c.Count("events", 1)
 		n++
 	})
 	if allocs != 0 {
-		t.Errorf("Adopted+Count allocate %v times per call, want 0", allocs)
+		t.Errorf("HeaderArrived+Adopted+Count allocate %v times per call, want 0", allocs)
 	}
 }
 

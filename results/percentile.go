@@ -5,12 +5,13 @@ import (
 	"sort"
 )
 
-// Stats holds nearest-rank percentiles of adoption times, in whole
-// microseconds after the slot start, over the adoptions that happened.
-// Nodes that never adopted are not samples; they only lower Reached. When
-// Reached is 0 the percentile fields are 0 and mean nothing.
+// Stats holds nearest-rank percentiles of adoption times (or of header
+// arrival times), in whole microseconds after the slot start, over the
+// adoptions (arrivals) that happened. Nodes that never adopted are not
+// samples; they only lower Reached. When Reached is 0 the percentile fields
+// are 0 and mean nothing.
 type Stats struct {
-	Reached int64 // number of samples (adoptions)
+	Reached int64 // number of samples (adoptions, or header arrivals)
 	P50     int64
 	P90     int64
 	P95     int64
@@ -103,8 +104,16 @@ func CDFOf(sorted []int64) []CDFPoint {
 
 // Pooled returns the Stats over every (block, node) adoption of the run,
 // warm-up blocks excepted (SetWarmup).
-func (c *Collector) Pooled() Stats {
-	n := c.MeasuredAdoptions()
+func (c *Collector) Pooled() Stats { return c.pooled(false) }
+
+// HeaderPooled returns the Stats over every (block, node) header arrival of
+// the run, warm-up blocks excepted (SetWarmup), exactly as Pooled does for
+// adoptions.
+func (c *Collector) HeaderPooled() Stats { return c.pooled(true) }
+
+// pooled is Pooled, or HeaderPooled when header is set.
+func (c *Collector) pooled(header bool) Stats {
+	n := c.measuredCount(header)
 	if n == 0 {
 		return Stats{}
 	}
@@ -112,14 +121,21 @@ func (c *Collector) Pooled() Stats {
 	for i, p := range statsPercents {
 		ranks[i] = nearestRank(n, p, 100)
 	}
-	vals, _ := c.pooledQuantiles(ranks)
+	vals, _ := c.pooledQuantiles(header, ranks)
 	return statsFrom(n, [len(statsPercents)]int64(vals))
 }
 
 // CDF returns the pooled empirical CDF of every adoption of the run, sampled
 // as CDFOf describes.
-func (c *Collector) CDF() []CDFPoint {
-	n := c.MeasuredAdoptions()
+func (c *Collector) CDF() []CDFPoint { return c.pooledCDF(false) }
+
+// HeaderCDF returns the pooled empirical CDF of every header arrival of the
+// run, sampled as CDFOf describes.
+func (c *Collector) HeaderCDF() []CDFPoint { return c.pooledCDF(true) }
+
+// pooledCDF is CDF, or HeaderCDF when header is set.
+func (c *Collector) pooledCDF(header bool) []CDFPoint {
+	n := c.measuredCount(header)
 	if n == 0 {
 		return nil
 	}
@@ -127,7 +143,7 @@ func (c *Collector) CDF() []CDFPoint {
 	for k := range ranks {
 		ranks[k] = nearestRank(n, int64(k+1), CDFSteps)
 	}
-	vals, le := c.pooledQuantiles(ranks)
+	vals, le := c.pooledQuantiles(header, ranks)
 	var out []CDFPoint
 	for i, v := range vals {
 		if len(out) > 0 && out[len(out)-1].US == v {
@@ -143,11 +159,12 @@ func (c *Collector) CDF() []CDFPoint {
 const bucketShift = 10
 
 // pooledQuantiles returns, for each 1-based rank in the ascending ranks
-// (each within [1, MeasuredAdoptions()]), the rank-th smallest adoption
-// time over the measured blocks and the number of adoptions ≤ that value:
-// histScratch.quantiles over every block past the warm-up.
-func (c *Collector) pooledQuantiles(ranks []int64) (vals, countLE []int64) {
-	set := blockSet{c: c}
+// (each within [1, measuredCount(header)]), the rank-th smallest adoption
+// time (header arrival time when header is set) over the measured blocks
+// and the number of samples ≤ that value: histScratch.quantiles over every
+// block past the warm-up.
+func (c *Collector) pooledQuantiles(header bool, ranks []int64) (vals, countLE []int64) {
+	set := blockSet{c: c, header: header}
 	for i := range c.blocks {
 		if c.measured(i) {
 			set.blocks = append(set.blocks, i)
@@ -160,9 +177,21 @@ func (c *Collector) pooledQuantiles(ranks []int64) (vals, countLE []int64) {
 // appendPercentiles appends ",p50,p90,p95,p99,max" in ms as blocks.csv and
 // rounds.csv write them: empty fields when there are no samples.
 func appendPercentiles(line []byte, s Stats) []byte {
-	for _, v := range [...]int64{s.P50, s.P90, s.P95, s.P99, s.Max} {
+	return appendMS(line, s.Reached > 0, s.P50, s.P90, s.P95, s.P99, s.Max)
+}
+
+// appendHeaderPercentiles appends ",p50,p90,p95,p99" in ms as blocks.csv
+// writes a block's header arrival percentiles: empty fields when there are
+// no samples.
+func appendHeaderPercentiles(line []byte, s Stats) []byte {
+	return appendMS(line, s.Reached > 0, s.P50, s.P90, s.P95, s.P99)
+}
+
+// appendMS appends "," and each of us in ms, or only the commas when !ok.
+func appendMS(line []byte, ok bool, us ...int64) []byte {
+	for _, v := range us {
 		line = append(line, ',')
-		if s.Reached > 0 {
+		if ok {
 			line = append(line, FormatMS(v)...)
 		}
 	}

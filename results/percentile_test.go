@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/dpsim/dpsim/clock"
 )
 
 func TestQuantile(t *testing.T) {
@@ -161,6 +163,55 @@ func randomCollector(seed uint64, nodes, blocks int) *Collector {
 	return c
 }
 
+// withRandomHeaders adds header arrivals to c's blocks: most nodes get one
+// before their adoption, a few none, a few only a header (the block is
+// never adopted there), with ties and a repeated later report; the producer
+// is reported too and must be ignored. It returns c.
+func withRandomHeaders(c *Collector, seed uint64) *Collector {
+	r := rand.New(rand.NewPCG(seed, 2))
+	for b := range c.Blocks() {
+		start := c.blocks[b].slotStart
+		for n := range c.Nodes() {
+			adopted, ok := c.AdoptionUS(b, n)
+			var us int64
+			k := r.IntN(20)
+			switch {
+			case k == 0: // no header
+				continue
+			case k == 1:
+				us = int64(r.IntN(3)) * 1000 // ties on bucket edges
+			case !ok:
+				us = int64(r.IntN(5_000_000)) // header only
+			default:
+				us = adopted - int64(r.IntN(int(adopted)+1))
+			}
+			c.HeaderArrived(b, n, start+usT(us))
+			if k%3 == 0 {
+				c.HeaderArrived(b, n, start+usT(us+int64(r.IntN(1000)))) // a later report: ignored
+			}
+		}
+	}
+	return c
+}
+
+// allHeadersSorted is the brute-force pooled header sample over the blocks
+// whose slot starts at or after from.
+func allHeadersSorted(c *Collector, from clock.Time) []int64 {
+	var s []int64
+	for b := range c.Blocks() {
+		if c.Block(b).SlotStart < from {
+			continue
+		}
+		for n := range c.Nodes() {
+			if v, ok := c.HeaderUS(b, n); ok {
+				s = append(s, v)
+			}
+		}
+	}
+	slices.Sort(s)
+	return s
+}
+
 // allSorted is the brute-force pooled sample the histogram must agree with.
 func allSorted(c *Collector) []int64 {
 	var s []int64
@@ -188,6 +239,77 @@ func TestPooledMatchesSorting(t *testing.T) {
 		if got, want := c.CDF(), CDFOf(s); !slices.Equal(got, want) {
 			t.Errorf("seed %d: CDF differs from CDFOf: %d vs %d points", tc.seed, len(got), len(want))
 		}
+	}
+}
+
+// TestHeaderPooledMatchesSorting checks the pooled header percentiles and
+// CDF against sorting every header arrival, with and without a warm-up, and
+// that recording headers leaves the adoption statistics as they were.
+func TestHeaderPooledMatchesSorting(t *testing.T) {
+	for _, tc := range []struct {
+		seed          uint64
+		nodes, blocks int
+	}{{1, 1, 1}, {2, 7, 3}, {3, 50, 40}, {4, 400, 30}} {
+		plain := randomCollector(tc.seed, tc.nodes, tc.blocks)
+		c := withRandomHeaders(randomCollector(tc.seed, tc.nodes, tc.blocks), tc.seed)
+		if got, want := c.Pooled(), plain.Pooled(); got != want {
+			t.Errorf("seed %d: headers changed Pooled: %+v, want %+v", tc.seed, got, want)
+		}
+		for _, warmup := range []clock.Time{0, secs(int64(tc.blocks) * 10)} {
+			c.SetWarmup(warmup)
+			s := allHeadersSorted(c, warmup)
+			if got := c.MeasuredHeaderArrivals(); got != int64(len(s)) {
+				t.Errorf("seed %d, warm-up %v: MeasuredHeaderArrivals = %d, want %d", tc.seed, warmup, got, len(s))
+			}
+			if got, want := c.HeaderPooled(), Summarise(s); got != want {
+				t.Errorf("seed %d, warm-up %v: HeaderPooled = %+v, sorting gives %+v", tc.seed, warmup, got, want)
+			}
+			if got, want := c.HeaderCDF(), CDFOf(s); !slices.Equal(got, want) {
+				t.Errorf("seed %d, warm-up %v: HeaderCDF differs from CDFOf: %d vs %d points", tc.seed, warmup, len(got), len(want))
+			}
+		}
+		if got, want := c.HeaderArrivals(), int64(len(allHeadersSorted(c, 0))); got != want {
+			t.Errorf("seed %d: HeaderArrivals = %d, want %d", tc.seed, got, want)
+		}
+	}
+}
+
+// TestBlockHeaderStats checks each block's header percentiles against
+// sorting its header arrivals.
+func TestBlockHeaderStats(t *testing.T) {
+	c := withRandomHeaders(randomCollector(5, 120, 6), 5)
+	for b := range c.Blocks() {
+		var s []int64
+		for n := range c.Nodes() {
+			if v, ok := c.HeaderUS(b, n); ok {
+				s = append(s, v)
+			}
+		}
+		slices.Sort(s)
+		if got, want := c.Block(b).Header, Summarise(s); got != want {
+			t.Errorf("block %d: Header = %+v, sorting gives %+v", b, got, want)
+		}
+		if _, ok := c.HeaderUS(b, c.Block(b).Producer); ok {
+			t.Errorf("block %d: the producer has a header arrival", b)
+		}
+	}
+}
+
+func TestHeaderPooledEmpty(t *testing.T) {
+	c := NewCollector(3)
+	c.BlockMade(0, 1, 0, 0)
+	c.Adopted(0, 1, usT(5))
+	if got := c.HeaderPooled(); got != (Stats{}) {
+		t.Errorf("HeaderPooled = %+v, want zero", got)
+	}
+	if got := c.HeaderCDF(); got != nil {
+		t.Errorf("HeaderCDF = %v, want nil", got)
+	}
+	// Header arrivals only before the warm-up: none measured.
+	c.HeaderArrived(0, 2, usT(3))
+	c.SetWarmup(secs(1))
+	if got := c.HeaderPooled(); got != (Stats{}) || c.MeasuredHeaderArrivals() != 0 || c.HeaderCDF() != nil {
+		t.Errorf("HeaderPooled = %+v, MeasuredHeaderArrivals = %d after the warm-up cut; want none", got, c.MeasuredHeaderArrivals())
 	}
 }
 

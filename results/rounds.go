@@ -60,7 +60,7 @@ func Windows(c *Collector, from clock.Time, width time.Duration) []Window {
 	for k, blocks := range groups {
 		start := from.Add(time.Duration(k) * width)
 		out[k] = Window{Index: k, Start: start, End: start.Add(width), Blocks: len(blocks),
-			Stats: h.stats([]blockSet{{c, blocks}})}
+			Stats: h.stats([]blockSet{{c: c, blocks: blocks}})}
 	}
 	return out
 }
@@ -83,11 +83,17 @@ func windowBlocks(c *Collector, from clock.Time, width time.Duration) [][]int {
 	return groups
 }
 
-// blockSet is some blocks of one run.
+// blockSet is some blocks of one run: their adoption times, or their header
+// arrival times when header is set.
 type blockSet struct {
 	c      *Collector
 	blocks []int
+	header bool
 }
+
+// times returns the samples of block b of the set and how many there are
+// (block b's adoption or header arrival times, never included).
+func (s blockSet) times(b int) ([]int32, int) { return s.c.blocks[b].times(s.header) }
 
 // histScratch holds pooledQuantiles-style histograms between calls, so
 // summarising many windows allocates them once.
@@ -97,12 +103,14 @@ type histScratch struct {
 	fine []int64
 }
 
-// adoptionsOf counts the adoptions of the blocks in sets.
-func adoptionsOf(sets []blockSet) int64 {
+// samplesOf counts the samples of the blocks in sets: their adoptions, or
+// their header arrivals for the sets that select them.
+func samplesOf(sets []blockSet) int64 {
 	n := int64(0)
 	for _, s := range sets {
 		for _, b := range s.blocks {
-			n += int64(s.c.blocks[b].reached)
+			_, k := s.times(b)
+			n += int64(k)
 		}
 	}
 	return n
@@ -110,7 +118,7 @@ func adoptionsOf(sets []blockSet) int64 {
 
 // stats returns the Stats over every adoption of the blocks in sets.
 func (h *histScratch) stats(sets []blockSet) Stats {
-	n := adoptionsOf(sets)
+	n := samplesOf(sets)
 	if n == 0 {
 		return Stats{}
 	}
@@ -127,7 +135,7 @@ func (h *histScratch) stats(sets []blockSet) Stats {
 // CDFSteps, one point per distinct value with its exact fraction: at most
 // CDFSteps+1 points, always the minimum and the maximum (fraction 1).
 func (h *histScratch) cdf(sets []blockSet) []CDFPoint {
-	n := adoptionsOf(sets)
+	n := samplesOf(sets)
 	if n == 0 {
 		return nil
 	}
@@ -149,8 +157,9 @@ func (h *histScratch) cdf(sets []blockSet) []CDFPoint {
 
 // quantiles is Collector.pooledQuantiles restricted to the blocks in sets
 // (possibly of several runs): for each 1-based rank of the ascending ranks,
-// each within [1, adoptionsOf(sets)], the rank-th smallest adoption time and
-// the number of adoptions ≤ it. Exact, in two passes over the samples: one
+// each within [1, samplesOf(sets)], the rank-th smallest sample (adoption
+// or header arrival time, as each set selects) and the number of samples ≤
+// it. Exact, in two passes over the samples: one
 // counts per ~1 ms bucket, one counts µs inside the buckets holding a rank.
 func (h *histScratch) quantiles(sets []blockSet, ranks []int64) (vals, countLE []int64) {
 	// Sized by the largest sample of sets, not of the whole runs: one
@@ -159,7 +168,8 @@ func (h *histScratch) quantiles(sets []blockSet, ranks []int64) (vals, countLE [
 	cum := h.cum[:0]
 	for _, s := range sets {
 		for _, b := range s.blocks {
-			for _, v := range s.c.blocks[b].offsetUS {
+			times, _ := s.times(b)
+			for _, v := range times {
 				if v == never {
 					continue
 				}
@@ -203,7 +213,8 @@ func (h *histScratch) quantiles(sets []blockSet, ranks []int64) (vals, countLE [
 	clear(fine)
 	for _, s := range sets {
 		for _, b := range s.blocks {
-			for _, v := range s.c.blocks[b].offsetUS {
+			times, _ := s.times(b)
+			for _, v := range times {
 				if v == never {
 					continue
 				}
