@@ -154,11 +154,15 @@ func (c *TCPConfig) rwnd(p Path) int64 {
 // Cost: a loop over the rounds of slow start (about log₂ of the message
 // over the initial window) and O(1) for the rounds at the window cap.
 func (c *TCPConfig) Send(f *TCPFlow, t clock.Time, bytes int64, p Path) (first, last clock.Time) {
+	return c.send(f, t, bytes, p, SerialisationDelay(c.SegmentBytes, p.BitsPerSecond))
+}
+
+// send is Send with full, the serialisation time of one full segment.
+func (c *TCPConfig) send(f *TCPFlow, t clock.Time, bytes int64, p Path, full time.Duration) (first, last clock.Time) {
 	if bytes <= 0 {
 		panic(fmt.Sprintf("netmodel: TCP Send of %d bytes", bytes))
 	}
 	mss := c.SegmentBytes
-	full := SerialisationDelay(mss, p.BitsPerSecond)
 	if t < f.end && bytes <= c.SDUBytes && f.cwnd != 0 {
 		// Interleaved by the mux behind the SDU now leaving.
 		at := t.Add(SerialisationDelay(min(c.SDUBytes, f.sentAfter(t, p)), p.BitsPerSecond))
@@ -230,70 +234,95 @@ func (c *TCPConfig) Idle(f *TCPFlow, now clock.Time, maxRTT time.Duration) bool 
 	return f.cwnd == 0 || c.IdleRestart && now.Sub(f.end) >= max(MinIdleRestart, maxRTT)
 }
 
-// Flows holds the TCP flows of a network, one per ordered pair of nodes
-// that has sent something, in an open-addressing table. With idle restart
-// on, a flow idle for max(MinIdleRestart, its RTT) is the same as a fresh
-// one, so such flows are dropped whenever the table would grow: the table
-// holds the flows active in the last second or so, not every pair that
-// ever exchanged a message.
+// Flows holds the TCP flows of a network: per sending node, its flows
+// sorted by receiver. A node announcing a block walks its peers in id
+// order, so its lookups stay within its own short list (one or two cache
+// lines' worth of searching) instead of missing the cache in a table of
+// every pair. With idle restart on, a flow idle for max(MinIdleRestart,
+// its RTT) is the same as a fresh one, so such flows are dropped whenever
+// a node's list is full: the lists hold the flows active in the last
+// second or so, not every pair that ever exchanged a message.
 type Flows struct {
 	cfg TCPConfig
-	m   pairMap[TCPFlow]
+	per [][]flowEntry
+	n   int
 	rtt func(from, to int32) time.Duration
+	// bps and full cache the serialisation of a full segment at the
+	// last rate seen (one rate per network, usually).
+	bps  int64
+	full time.Duration
 }
 
-// NewFlows returns an empty table; rtt gives a pair's round trip for
-// dropping idle flows. It panics on a bad configuration: validate it with
-// TCPConfig.Check.
-func NewFlows(cfg TCPConfig, rtt func(from, to int32) time.Duration) *Flows {
+type flowEntry struct {
+	to int32
+	f  TCPFlow
+}
+
+// NewFlows returns empty flows for nodes senders; rtt gives a pair's round
+// trip for dropping idle flows. It panics on a bad configuration: validate
+// it with TCPConfig.Check.
+func NewFlows(cfg TCPConfig, nodes int, rtt func(from, to int32) time.Duration) *Flows {
 	if err := cfg.Err(); err != nil {
 		panic(err)
 	}
-	return &Flows{cfg: cfg, rtt: rtt}
+	return &Flows{cfg: cfg, per: make([][]flowEntry, nodes), rtt: rtt}
 }
 
 // Config returns the model's parameters.
 func (t *Flows) Config() TCPConfig { return t.cfg }
 
 // Len returns the number of flows held.
-func (t *Flows) Len() int { return t.m.n }
+func (t *Flows) Len() int { return t.n }
 
 // Send hands a message of bytes from→to at now to the pair's flow
 // (TCPConfig.Send) and returns when its first and last bytes leave.
 func (t *Flows) Send(now clock.Time, from, to int32, bytes int64, p Path) (first, last clock.Time) {
-	if t.cfg.IdleRestart && 2*(t.m.n+1) > len(t.m.slots) && len(t.m.slots) > 0 {
-		t.dropIdle(now)
+	if p.BitsPerSecond != t.bps {
+		t.bps, t.full = p.BitsPerSecond, SerialisationDelay(t.cfg.SegmentBytes, p.BitsPerSecond)
 	}
-	return t.cfg.Send(t.m.put(flowKey(from, to)), now, bytes, p)
+	return t.cfg.send(t.flow(now, from, to), now, bytes, p, t.full)
 }
 
-// dropIdle rebuilds the table without the flows idle at now, halving it
-// when that leaves it a quarter full or less (put grows it otherwise).
-func (t *Flows) dropIdle(now clock.Time) {
-	size := len(t.m.slots)
-	live := 0
-	for i, k := range t.m.slots {
-		if k != 0 && !t.idle(k, &t.m.vals[i], now) {
-			live++
+// flow returns the flow from→to, inserting a fresh one.
+func (t *Flows) flow(now clock.Time, from, to int32) *TCPFlow {
+	l := t.per[from]
+	lo, hi := 0, len(l)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if l[m].to < to {
+			lo = m + 1
+		} else {
+			hi = m
 		}
 	}
-	if 4*live <= size && size > 64 {
-		size /= 2
+	if lo < len(l) && l[lo].to == to {
+		return &l[lo].f
 	}
-	// rebuild visits the slots in order; the key is recovered from the
-	// slot index, which keep does not see, so mark idle flows first.
-	for i, k := range t.m.slots {
-		if k != 0 && t.idle(k, &t.m.vals[i], now) {
-			t.m.vals[i] = TCPFlow{} // a fresh flow: equivalent, and dropped below
+	if len(l) == cap(l) && t.cfg.IdleRestart {
+		if k := t.dropIdle(now, from); k < len(l) {
+			return t.flow(now, from, to) // positions moved
 		}
 	}
-	t.m.rebuild(size, func(f *TCPFlow) bool { return f.cwnd != 0 })
+	t.per[from] = append(l, flowEntry{})
+	l = t.per[from]
+	copy(l[lo+1:], l[lo:])
+	l[lo] = flowEntry{to: to}
+	t.n++
+	return &l[lo].f
 }
 
-func (t *Flows) idle(key uint64, f *TCPFlow, now clock.Time) bool {
-	from, to := int32(key>>32)-1, int32(uint32(key))
-	return t.cfg.Idle(f, now, t.rtt(from, to))
+// dropIdle removes from's flows idle at now, keeping the order, and
+// returns how many are left.
+func (t *Flows) dropIdle(now clock.Time, from int32) int {
+	l := t.per[from]
+	k := 0
+	for _, e := range l {
+		if !t.cfg.Idle(&e.f, now, t.rtt(from, e.to)) {
+			l[k] = e
+			k++
+		}
+	}
+	t.n -= len(l) - k
+	t.per[from] = l[:k]
+	return k
 }
-
-// flowKey is the table key of the flow from→to (never 0).
-func flowKey(from, to int32) uint64 { return uint64(from+1)<<32 | uint64(uint32(to)) }

@@ -263,7 +263,7 @@ func TestFlowsDropIdleExact(t *testing.T) {
 		c.IdleRestart = rapid.Bool().Draw(t, "idleRestart")
 		n := rapid.Int32Range(2, 40).Draw(t, "nodes")
 		rtt := func(a, b int32) time.Duration { return time.Duration(1+(a*7+b*13)%300) * time.Millisecond }
-		tab := NewFlows(c, rtt)
+		tab := NewFlows(c, int(n), rtt)
 		all := map[[2]int32]*TCPFlow{}
 		now := clock.Time(0)
 		for i, k := 0, rapid.IntRange(1, 600).Draw(t, "messages"); i < k; i++ {

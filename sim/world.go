@@ -156,7 +156,7 @@ func NewWorld(cfg WorldConfig, lat netmodel.Latency, peers [][]int32, sched *nod
 		if err := cfg.TCP.Err(); err != nil {
 			return nil, err
 		}
-		w.flows = netmodel.NewFlows(*cfg.TCP, func(a, b int32) time.Duration { d, _ := w.rtt(a, b); return d })
+		w.flows = netmodel.NewFlows(*cfg.TCP, n, func(a, b int32) time.Duration { d, _ := w.rtt(a, b); return d })
 	}
 	for i := 0; i < n; i++ {
 		w.up[i] = netmodel.NewUplink(cfg.BitsPerSecond)
