@@ -1,9 +1,11 @@
 // Package results observes a dpsim run and writes what it saw: per-block
-// adoption times, nearest-rank percentiles, the pooled CDF, run counters,
-// run metadata, and CDF plots (PNG and SVG, drawn with gonum/plot).
+// adoption and header arrival times, nearest-rank percentiles, the pooled
+// CDFs, run counters, run metadata, and CDF plots (PNG and SVG, drawn with
+// gonum/plot).
 //
 // It is a read-only observer: the engine calls into a Collector
-// (BlockMade, Adopted, Count) and nothing here feeds back into the run, so
+// (BlockMade, Adopted, HeaderArrived, Count) and nothing here feeds back
+// into the run, so
 // adding or removing an output can never change a simulation. It imports
 // clock and netmodel only (netmodel for the god's-view bound), never sim,
 // node, scenarios or cmd.
@@ -12,11 +14,21 @@
 //
 // The adoption time of (block, node) is the virtual time the node adopted
 // the block minus the start of the block's slot, truncated to whole
-// microseconds; the producer's own adoption time is its forging delay. A
-// Collector keeps one dense []int32 per block indexed by node (-1 = not
-// adopted): int32 µs halves the memory of int64 (10,000 nodes × 4,320
-// blocks is 173 MB) and spans 2,147 s; later adoptions saturate there and
-// are counted in summary.json's "saturated".
+// microseconds; the producer's own adoption time is its forging delay.
+//
+// The header arrival time of (block, node) is, in the same unit, the
+// earliest time the engine reported the node taking up the block's header
+// (HeaderArrived; the first report, as the engine reports in time order).
+// The producer has none. A node may have a header arrival for a block it
+// never adopts (it lost a slot battle, the run ended) and, in principle,
+// adopt a block without one.
+//
+// A Collector keeps one dense []int32 per block, allocated at BlockMade,
+// of two halves indexed by node: adoption times, then header arrival times
+// (-1 = none). int32 µs halves the memory of int64 (10,000 nodes × 4,320
+// blocks is 346 MB for both halves) and spans 2,147 s; later times
+// saturate there and are counted in summary.json's "saturated" and
+// "header_saturated".
 //
 // # Percentiles
 //
@@ -26,8 +38,10 @@
 // the adoptions that happened: nodes that never adopted a block (a lost slot
 // battle, the end of the run) are excluded from the percentiles and show
 // only in "reached" (per block) and "adoptions"/"unreached" (pooled). The
-// pooled statistics over all (block, node) pairs are exact, computed by a
-// two-level histogram rather than by sorting a copy of every sample.
+// header arrival percentiles are computed the same way over the header
+// arrivals that happened. The pooled statistics over all (block, node)
+// pairs are exact, computed by a two-level histogram rather than by sorting
+// a copy of every sample.
 //
 // # Outputs and determinism
 //
@@ -40,6 +54,8 @@
 // 64), JSON keys are sorted, counters are kept in name order, no wall-clock
 // time is written, and plots are rendered single-threaded from the same
 // points, so PlotDir redraws a run's images byte for byte from cdf.csv.
+// ReadCDF still reads the two-column cdf.csv of older builds, and PlotDir
+// draws it as they did.
 //
 // WritePeers writes peers.csv, peers.png and peers.svg from a PeerSeries
 // (p2p runs), which keeps per sample one node count per class and a

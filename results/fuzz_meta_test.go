@@ -69,7 +69,7 @@ func TestPlotReadLimits(t *testing.T) {
 	})
 	t.Run(MetaFile, func(t *testing.T) {
 		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, CDFFile), []byte(cdfHeader+"\n1,1\n"), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, CDFFile), []byte(cdfHeader+"\n1,1,1,1\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		grow(t, filepath.Join(dir, MetaFile), MaxMetaBytes+1)

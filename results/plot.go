@@ -27,6 +27,12 @@ type Series struct {
 	// Marks lists percentiles (1..100) to mark on the curve, each with a
 	// glyph where the curve reaches it and a legend entry with its value.
 	Marks []int64
+	// Color is the curve's colour; nil gives the series at index i the
+	// colour plotutil.Color(i).
+	Color color.Color
+	// none is the legend note of a series without points; "" means
+	// "no adoptions".
+	none string
 }
 
 // Plot size: wide enough for a legend beside the curve's rise.
@@ -41,16 +47,30 @@ var markShapes = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.BoxGlyph{}, draw.Py
 // runMarks are the percentiles marked on a run's CDF plot.
 var runMarks = []int64{50, 95, 99}
 
+// axisLabels are a CDF plot's axis titles.
+type axisLabels struct{ x, y string }
+
+// adoptionAxes are the axis titles of PlotCDFs.
+var adoptionAxes = axisLabels{
+	x: "adoption time since slot start (s)",
+	y: "fraction of (block, node) adoptions",
+}
+
 // PlotCDFs draws the CDF series overlaid in one plot (x: adoption time since
 // slot start in seconds, y: fraction of adoptions) and writes it atomically
 // to path, as PNG or SVG by the extension (.png or .svg). The bytes depend
 // only on the arguments, so equal inputs give identical files.
 func PlotCDFs(path, title string, series []Series) error {
+	return plotCDFs(path, title, adoptionAxes, series)
+}
+
+// plotCDFs is PlotCDFs with the given axis titles.
+func plotCDFs(path, title string, axes axisLabels, series []Series) error {
 	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
 	if format != "png" && format != "svg" {
 		return fmt.Errorf("results: plot %s: unknown extension %q; want .png or .svg", path, filepath.Ext(path))
 	}
-	p, err := cdfPlot(title, series)
+	p, err := cdfPlot(title, axes, series)
 	if err != nil {
 		return fmt.Errorf("results: plot %s: %w", path, err)
 	}
@@ -64,11 +84,11 @@ func PlotCDFs(path, title string, series []Series) error {
 	return nil
 }
 
-func cdfPlot(title string, series []Series) (*plot.Plot, error) {
+func cdfPlot(title string, axes axisLabels, series []Series) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = title
-	p.X.Label.Text = "adoption time since slot start (s)"
-	p.Y.Label.Text = "fraction of (block, node) adoptions"
+	p.X.Label.Text = axes.x
+	p.Y.Label.Text = axes.y
 	p.X.Min, p.Y.Min, p.Y.Max = 0, 0, 1
 	p.Add(plotter.NewGrid())
 	// Bottom right stays empty under a CDF that rises on the left.
@@ -76,9 +96,16 @@ func cdfPlot(title string, series []Series) (*plot.Plot, error) {
 	p.Legend.XOffs, p.Legend.YOffs = -vg.Points(8), vg.Points(8)
 	plotted := false
 	for i, s := range series {
-		col := plotutil.Color(i)
+		col := s.Color
+		if col == nil {
+			col = plotutil.Color(i)
+		}
 		if len(s.Points) == 0 {
-			p.Legend.Add(s.Name + " (no adoptions)")
+			none := s.none
+			if none == "" {
+				none = "no adoptions"
+			}
+			p.Legend.Add(s.Name + " (" + none + ")")
 			continue
 		}
 		plotted = true
@@ -144,16 +171,41 @@ func addMark(p *plot.Plot, s Series, m int64, col color.Color, shape draw.GlyphD
 
 func seconds(us int64) float64 { return float64(us) / 1e6 }
 
-// plotRun draws a run's cdf.png and cdf.svg. WriteRun and PlotDir share it,
-// so re-plotting a folder reproduces the run's own images byte for byte.
-func plotRun(dir, scenario string, cdf []CDFPoint) error {
-	title := "Block adoption time CDF"
+// The run plot's curves: one colour each, whichever curves a cdf.csv holds
+// (the adoption colour is the one older plots used for it).
+var (
+	headerColor   = plotutil.Color(2) // blue
+	adoptionColor = plotutil.Color(0) // red
+)
+
+// runAxes are the axis titles of a run's CDF plot, which may show header
+// arrival beside adoption; each curve's fractions are of its own samples.
+var runAxes = axisLabels{
+	x: "time since slot start (s)",
+	y: "fraction of (block, node) pairs",
+}
+
+// plotRun draws a run's cdf.png and cdf.svg: the header arrival and the
+// adoption curves, or for an older cdf.csv without the header curve the
+// adoption curve alone, as older builds drew it. WriteRun and PlotDir share
+// it, so re-plotting a folder reproduces the run's own images byte for
+// byte.
+func plotRun(dir, scenario string, cdf RunCDF) error {
+	title, axes := "Header arrival and block adoption time CDF", runAxes
+	series := []Series{
+		{Name: "header arrival", Points: cdf.Header, Marks: runMarks, Color: headerColor, none: "no header arrivals"},
+		{Name: "adoption", Points: cdf.Adoption, Marks: runMarks, Color: adoptionColor},
+	}
+	if !cdf.HasHeader {
+		// An older cdf.csv: its run's own plot, as that build drew it.
+		title, axes = "Block adoption time CDF", adoptionAxes
+		series = []Series{{Name: "all blocks", Points: cdf.Adoption, Marks: runMarks, Color: adoptionColor}}
+	}
 	if scenario != "" {
 		title += ": " + scenario
 	}
-	series := []Series{{Name: "all blocks", Points: cdf, Marks: runMarks}}
 	for _, name := range []string{CDFPNGFile, CDFSVGFile} {
-		if err := PlotCDFs(filepath.Join(dir, name), title, series); err != nil {
+		if err := plotCDFs(filepath.Join(dir, name), title, axes, series); err != nil {
 			return err
 		}
 	}
@@ -162,7 +214,8 @@ func plotRun(dir, scenario string, cdf []CDFPoint) error {
 
 // PlotDir redraws cdf.png and cdf.svg in a run folder from its cdf.csv, with
 // the scenario name from meta.json in the title (no name if meta.json is
-// absent). It backs `dpsim plot DIR`. A missing or malformed cdf.csv, or a
+// absent): both curves, or the adoption curve alone from an older cdf.csv
+// without header arrivals. It backs `dpsim plot DIR`. A missing or malformed cdf.csv, or a
 // malformed meta.json, is an error naming the file (and line and value).
 func PlotDir(dir string) error {
 	cdfPath := filepath.Join(dir, CDFFile)

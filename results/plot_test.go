@@ -94,7 +94,7 @@ func TestPlotCDFsErrors(t *testing.T) {
 // cdf.csv and meta.json: the bytes must equal WriteRun's.
 func TestPlotDirReproducesRun(t *testing.T) {
 	dir := t.TempDir()
-	c := randomCollector(3, 500, 30)
+	c := withRandomHeaders(randomCollector(3, 500, 30), 3)
 	if err := WriteRun(dir, c, Meta{Scenario: "random-500", GoVersion: "go-test"}, Options{}); err != nil {
 		t.Fatal(err)
 	}
@@ -122,6 +122,94 @@ func TestPlotDirReproducesRun(t *testing.T) {
 	}
 }
 
+// svgTexts returns the text elements of an SVG, in order.
+func svgTexts(svg []byte) []string {
+	var out []string
+	for _, m := range regexp.MustCompile(`>([^<>]*)</text>`).FindAllSubmatch(svg, -1) {
+		out = append(out, string(m[1]))
+	}
+	return out
+}
+
+// TestRunPlotBothCurves checks a run's cdf.svg: both curves in the legend
+// with their marks, in the header arrival then adoption order, each in its
+// own colour, and the axes titled with their units.
+func TestRunPlotBothCurves(t *testing.T) {
+	dir := t.TempDir()
+	c := NewCollector(4)
+	c.BlockMade(0, 1, 0, secs(1))
+	c.Adopted(0, 0, secs(1)+usT(100))
+	for n, ms := range []int64{0, 200, 300, 400} {
+		if n > 0 {
+			c.HeaderArrived(0, n, secs(1)+usT(ms*1000))
+			c.Adopted(0, n, secs(1)+usT(ms*1000+250_000))
+		}
+	}
+	if err := WriteRun(dir, c, Meta{Scenario: "two-curves", GoVersion: "go-test"}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	svg, err := os.ReadFile(filepath.Join(dir, CDFSVGFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"Header arrival and block adoption time CDF: two-curves",
+		"time since slot start (s)",
+		"0.0", "0.3", "0.6", // x ticks
+		"fraction of (block, node) pairs",
+		"0.0", "0.5", "1.0", // y ticks
+		"header arrival",
+		"header arrival p50 = 0.300 s", "header arrival p95 = 0.400 s", "header arrival p99 = 0.400 s",
+		"adoption",
+		"adoption p50 = 0.450 s", "adoption p95 = 0.650 s", "adoption p99 = 0.650 s",
+	}
+	if got := svgTexts(svg); !slices.Equal(got, want) {
+		t.Errorf("cdf.svg texts:\n%q\nwant\n%q", got, want)
+	}
+	for _, col := range []string{"#5A9BD4", "#F15A60"} { // header blue, adoption red
+		if n := bytes.Count(svg, []byte(col)); n < 2 {
+			t.Errorf("colour %s used %d times; want the curve, its marks and the legend", col, n)
+		}
+	}
+}
+
+// TestPlotDirOldCDF redraws a folder whose cdf.csv predates header
+// arrivals: the adoption curve alone, titled and labelled as before.
+func TestPlotDirOldCDF(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, CDFFile), []byte(cdfHeaderV1+"\n120.000,0.5\n300.000,1\n"), 0o644)
+	if err := PlotDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	svg, _ := os.ReadFile(filepath.Join(dir, CDFSVGFile))
+	texts := svgTexts(svg)
+	for _, want := range []string{"Block adoption time CDF", "adoption time since slot start (s)", "all blocks", "all blocks p50 = 0.120 s"} {
+		if !slices.Contains(texts, want) {
+			t.Errorf("cdf.svg lacks %q: %q", want, texts)
+		}
+	}
+	if bytes.Contains(svg, []byte("header")) {
+		t.Errorf("cdf.svg of an old cdf.csv mentions headers: %q", texts)
+	}
+}
+
+// TestPlotDirNoHeaderArrivals: a current cdf.csv whose run recorded no
+// header arrivals says so in the legend.
+func TestPlotDirNoHeaderArrivals(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, CDFFile), []byte(cdfHeader+"\n120.000,0.5,,\n300.000,1,,\n"), 0o644)
+	if err := PlotDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	svg, _ := os.ReadFile(filepath.Join(dir, CDFSVGFile))
+	texts := svgTexts(svg)
+	for _, want := range []string{"header arrival (no header arrivals)", "adoption p50 = 0.120 s"} {
+		if !slices.Contains(texts, want) {
+			t.Errorf("cdf.svg lacks %q: %q", want, texts)
+		}
+	}
+}
+
 func TestPlotDirErrors(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -130,7 +218,7 @@ func TestPlotDirErrors(t *testing.T) {
 		wantErr string
 	}{
 		{"missing cdf.csv", "", "", "cdf.csv: no such file"},
-		{"bad header", "ms,frac\n", "", `cdf.csv: line 1: header "ms,frac"; want "adoption_ms,fraction"`},
+		{"bad header", "ms,frac\n", "", `cdf.csv: line 1: header "ms,frac"; want "adoption_ms,fraction,header_ms,header_fraction" (or the older "adoption_ms,fraction")`},
 		{"bad value", "adoption_ms,fraction\n1.000,0.5\nabc,1\n", "", `cdf.csv: line 3, column adoption_ms: bad value "abc"`},
 		{"malformed meta", "adoption_ms,fraction\n1.000,1\n", "{\n  \"scenario\": oops\n}\n", "meta.json: line 2"},
 		{"meta scenario not a string", "adoption_ms,fraction\n1.000,1\n", `{"scenario": 3}`, "meta.json: json: cannot unmarshal number"},
@@ -165,25 +253,49 @@ func TestPlotDirWithoutMetaOrAdoptions(t *testing.T) {
 }
 
 func TestReadCDF(t *testing.T) {
+	const v2 = "adoption_ms,fraction,header_ms,header_fraction\n"
 	tests := []struct {
 		name    string
 		in      string
-		want    []CDFPoint
+		want    RunCDF
 		wantErr string
 	}{
-		{"ok", "adoption_ms,fraction\n0.150,0.25\n412.345,1\n", []CDFPoint{{150, 0.25}, {412345, 1}}, ""},
-		{"crlf and short decimals", "adoption_ms,fraction\r\n1.5,0.5\r\n2,1\r\n", []CDFPoint{{1500, 0.5}, {2000, 1}}, ""},
-		{"header only", "adoption_ms,fraction\n", nil, ""},
-		{"empty file", "", nil, "empty file"},
-		{"one field", "adoption_ms,fraction\n1.000\n", nil, "line 2: \"1.000\" has 1 fields; want 2"},
-		{"three fields", "adoption_ms,fraction\n1,0.5,x\n", nil, "has 3 fields"},
-		{"fraction zero", "adoption_ms,fraction\n1,0\n", nil, `line 2, column fraction: bad value "0": want a number in (0, 1]`},
-		{"fraction above 1", "adoption_ms,fraction\n1,1.5\n", nil, `bad value "1.5"`},
-		{"fraction NaN", "adoption_ms,fraction\n1,NaN\n", nil, `bad value "NaN"`},
-		{"too many decimals", "adoption_ms,fraction\n1.0001,1\n", nil, "at most 3 decimals"},
-		{"time not increasing", "adoption_ms,fraction\n2,0.5\n2,1\n", nil, "line 3, column adoption_ms: value 2 is not above the previous line's 2.000"},
-		{"fraction not increasing", "adoption_ms,fraction\n1,0.5\n2,0.5\n", nil, "line 3, column fraction: value 0.5 is not above"},
-		{"blank line", "adoption_ms,fraction\n1,0.5\n\n2,1\n", nil, "line 3"},
+		{"ok", v2 + "0.150,0.25,0.100,0.5\n412.345,1,0.200,1\n",
+			RunCDF{[]CDFPoint{{150, 0.25}, {412345, 1}}, []CDFPoint{{100, 0.5}, {200, 1}}, true}, ""},
+		{"header curve longer", v2 + "1,1,0.5,0.25\n,,0.75,0.5\n,,2,1\n",
+			RunCDF{[]CDFPoint{{1000, 1}}, []CDFPoint{{500, 0.25}, {750, 0.5}, {2000, 1}}, true}, ""},
+		{"adoption curve longer", v2 + "1,0.5,0.5,1\n2,1,,\n",
+			RunCDF{[]CDFPoint{{1000, 0.5}, {2000, 1}}, []CDFPoint{{500, 1}}, true}, ""},
+		{"no header arrivals", v2 + "1,0.5,,\n2,1,,\n",
+			RunCDF{[]CDFPoint{{1000, 0.5}, {2000, 1}}, nil, true}, ""},
+		{"only header arrivals", v2 + ",,1,1\n", RunCDF{nil, []CDFPoint{{1000, 1}}, true}, ""},
+		{"header only", v2, RunCDF{HasHeader: true}, ""},
+		{"crlf", "adoption_ms,fraction,header_ms,header_fraction\r\n1.5,1,0.5,1\r\n",
+			RunCDF{[]CDFPoint{{1500, 1}}, []CDFPoint{{500, 1}}, true}, ""},
+		{"old format", "adoption_ms,fraction\n0.150,0.25\n412.345,1\n", RunCDF{Adoption: []CDFPoint{{150, 0.25}, {412345, 1}}}, ""},
+		{"old format crlf and short decimals", "adoption_ms,fraction\r\n1.5,0.5\r\n2,1\r\n", RunCDF{Adoption: []CDFPoint{{1500, 0.5}, {2000, 1}}}, ""},
+		{"old format header only", "adoption_ms,fraction\n", RunCDF{}, ""},
+		{"empty file", "", RunCDF{}, "empty file"},
+		{"bad header", "ms,frac\n", RunCDF{}, `line 1: header "ms,frac"; want "adoption_ms,fraction,header_ms,header_fraction" (or the older "adoption_ms,fraction")`},
+		{"old one field", "adoption_ms,fraction\n1.000\n", RunCDF{}, "line 2: \"1.000\" has 1 fields; want 2 (adoption_ms,fraction)"},
+		{"old three fields", "adoption_ms,fraction\n1,0.5,x\n", RunCDF{}, "has 3 fields"},
+		{"old empty fields", "adoption_ms,fraction\n,\n", RunCDF{}, `line 2, column adoption_ms: bad value ""`},
+		{"two fields in new format", v2 + "1,1\n", RunCDF{}, "line 2: \"1,1\" has 2 fields; want 4 (adoption_ms,fraction,header_ms,header_fraction)"},
+		{"no point", v2 + "1,0.5,1,1\n,,,\n", RunCDF{}, `line 3: ",,," holds no point`},
+		{"curve resumes", v2 + "1,0.5,1,0.5\n,,2,0.75\n3,1,3,1\n", RunCDF{}, `line 4, column adoption_ms: value "3" after the curve's empty fields above`},
+		{"header time without fraction", v2 + "1,1,2,\n", RunCDF{}, `line 2, column header_fraction: bad value ""`},
+		{"header fraction without time", v2 + "1,1,,1\n", RunCDF{}, `line 2, column header_ms: bad value ""`},
+		{"fraction zero", "adoption_ms,fraction\n1,0\n", RunCDF{}, `line 2, column fraction: bad value "0": want a number in (0, 1]`},
+		{"header fraction zero", v2 + "1,1,1,0\n", RunCDF{}, `line 2, column header_fraction: bad value "0": want a number in (0, 1]`},
+		{"fraction above 1", "adoption_ms,fraction\n1,1.5\n", RunCDF{}, `bad value "1.5"`},
+		{"fraction NaN", v2 + "1,NaN,1,1\n", RunCDF{}, `column fraction: bad value "NaN"`},
+		{"too many decimals", v2 + "1,1,1.0001,1\n", RunCDF{}, "column header_ms: bad value \"1.0001\": want a non-negative number of milliseconds with at most 3 decimals"},
+		{"time not increasing", "adoption_ms,fraction\n2,0.5\n2,1\n", RunCDF{}, "line 3, column adoption_ms: value 2 is not above the previous line's 2.000"},
+		{"header time not increasing", v2 + "1,0.5,2,0.5\n2,1,2,1\n", RunCDF{}, "line 3, column header_ms: value 2 is not above the previous line's 2.000"},
+		{"fraction not increasing", "adoption_ms,fraction\n1,0.5\n2,0.5\n", RunCDF{}, "line 3, column fraction: value 0.5 is not above"},
+		{"header fraction not increasing", v2 + "1,0.5,1,0.5\n2,1,2,0.5\n", RunCDF{}, "line 3, column header_fraction: value 0.5 is not above"},
+		{"blank line", "adoption_ms,fraction\n1,0.5\n\n2,1\n", RunCDF{}, "line 3"},
+		{"blank line in new format", v2 + "1,0.5,1,1\n\n2,1,,\n", RunCDF{}, "line 3: \"\" has 1 fields; want 4"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -194,10 +306,38 @@ func TestReadCDF(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || !slices.Equal(got, tt.want) {
-				t.Fatalf("ReadCDF = %v, %v; want %v", got, err, tt.want)
+			if err != nil || !equalRunCDF(got, tt.want) {
+				t.Fatalf("ReadCDF = %+v, %v; want %+v", got, err, tt.want)
 			}
 		})
+	}
+}
+
+func equalRunCDF(a, b RunCDF) bool {
+	return a.HasHeader == b.HasHeader && slices.Equal(a.Adoption, b.Adoption) && slices.Equal(a.Header, b.Header)
+}
+
+// TestCDFFileRoundTrip writes a run's two curves of different lengths and
+// reads them back unchanged.
+func TestCDFFileRoundTrip(t *testing.T) {
+	c := withRandomHeaders(randomCollector(6, 300, 10), 6)
+	for _, want := range []RunCDF{
+		{Adoption: c.CDF(), Header: c.HeaderCDF(), HasHeader: true},
+		{Adoption: c.CDF()[:5], Header: c.HeaderCDF(), HasHeader: true},
+		{Adoption: c.CDF(), Header: c.HeaderCDF()[:5], HasHeader: true},
+		{Adoption: c.CDF(), HasHeader: true},
+		{Header: c.HeaderCDF(), HasHeader: true},
+		{HasHeader: true},
+		{Adoption: c.CDF()},
+	} {
+		var buf bytes.Buffer
+		if err := writeCDF(&buf, want); err != nil {
+			t.Fatal(err)
+		}
+		got, err := ReadCDF(&buf, "cdf.csv")
+		if err != nil || !equalRunCDF(got, want) {
+			t.Fatalf("round trip of %d+%d points (header curve %v): %v, %v", len(want.Adoption), len(want.Header), want.HasHeader, got, err)
+		}
 	}
 }
 
@@ -208,9 +348,12 @@ func FuzzReadCDF(f *testing.F) {
 	f.Add("adoption_ms,fraction\n")
 	f.Add("adoption_ms,fraction\r\n1.5,0.5\r\n2,1e-3\n")
 	f.Add("adoption_ms,fraction\n1,0.5\n1,0.6\n")
+	f.Add("adoption_ms,fraction,header_ms,header_fraction\n0.150,0.25,0.1,0.5\n412.345,1,,\n")
+	f.Add("adoption_ms,fraction,header_ms,header_fraction\n,,1,1\n")
+	f.Add("adoption_ms,fraction,header_ms,header_fraction\n1,1,,\n,,2,1\n")
 	f.Add("")
 	f.Fuzz(func(t *testing.T, in string) {
-		pts, err := ReadCDF(strings.NewReader(in), "fuzz.csv")
+		cdf, err := ReadCDF(strings.NewReader(in), "fuzz.csv")
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "fuzz.csv: ") {
 				t.Fatalf("error does not name the file: %v", err)
@@ -218,12 +361,12 @@ func FuzzReadCDF(f *testing.F) {
 			return
 		}
 		var buf bytes.Buffer
-		if err := writeCDF(&buf, pts); err != nil {
+		if err := writeCDF(&buf, cdf); err != nil {
 			t.Fatal(err)
 		}
 		again, err := ReadCDF(&buf, "again.csv")
-		if err != nil || !slices.Equal(again, pts) {
-			t.Fatalf("round trip: %v, %v; want %v", again, err, pts)
+		if err != nil || !equalRunCDF(again, cdf) {
+			t.Fatalf("round trip: %v, %v; want %v", again, err, cdf)
 		}
 	})
 }

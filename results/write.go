@@ -44,8 +44,8 @@ type Meta struct {
 
 // Options selects optional outputs of WriteRun.
 type Options struct {
-	// Arrivals writes arrivals.csv, one row per adoption. It is large:
-	// about 15 bytes per (block, node) adoption.
+	// Arrivals writes arrivals.csv, one row per (block, node) pair with an
+	// adoption or a header arrival. It is large: about 22 bytes per row.
 	Arrivals bool
 }
 
@@ -70,7 +70,7 @@ func WriteRun(dir string, c *Collector, meta Meta, opt Options) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("results: %w", err)
 	}
-	cdf := c.CDF()
+	cdf := RunCDF{Adoption: c.CDF(), Header: c.HeaderCDF(), HasHeader: true}
 	files := []struct {
 		name  string
 		write func(io.Writer) error
@@ -150,8 +150,8 @@ func msOrNull(us int64, ok bool) any {
 }
 
 func writeSummary(w io.Writer, c *Collector) error {
-	s := c.Pooled()
-	ok := s.Reached > 0
+	s, h := c.Pooled(), c.HeaderPooled()
+	ok, hok := s.Reached > 0, h.Reached > 0
 	counters := make(map[string]int64, len(c.names))
 	for _, ct := range c.Counters() {
 		counters[ct.Name] = ct.Value
@@ -168,11 +168,19 @@ func writeSummary(w io.Writer, c *Collector) error {
 		"p95_ms":    msOrNull(s.P95, ok),
 		"p99_ms":    msOrNull(s.P99, ok),
 		"max_ms":    msOrNull(s.Max, ok),
+
+		"header_arrivals":  c.headers,
+		"header_saturated": c.headerSat,
+		"header_p50_ms":    msOrNull(h.P50, hok),
+		"header_p90_ms":    msOrNull(h.P90, hok),
+		"header_p95_ms":    msOrNull(h.P95, hok),
+		"header_p99_ms":    msOrNull(h.P99, hok),
 	}
 	if c.warmup > 0 {
 		// The percentiles leave the warm-up's blocks out.
 		obj["warmup_s"] = float64(c.warmup) / 1e9
 		obj["measured_adoptions"] = s.Reached
+		obj["measured_header_arrivals"] = h.Reached
 	}
 	b, err := marshalSorted(obj)
 	if err != nil {
@@ -182,8 +190,14 @@ func writeSummary(w io.Writer, c *Collector) error {
 	return err
 }
 
+// blocksHeader is the header line of blocks.csv: the header arrival
+// columns come after the adoption ones, so that the older columns keep
+// their positions.
+const blocksHeader = "block,slot,producer,reached,p50_ms,p90_ms,p95_ms,p99_ms,max_ms," +
+	"header_reached,header_p50_ms,header_p90_ms,header_p95_ms,header_p99_ms"
+
 func writeBlocks(w io.Writer, c *Collector) error {
-	if _, err := io.WriteString(w, "block,slot,producer,reached,p50_ms,p90_ms,p95_ms,p99_ms,max_ms\n"); err != nil {
+	if _, err := io.WriteString(w, blocksHeader+"\n"); err != nil {
 		return err
 	}
 	var scratch []int64
@@ -198,6 +212,9 @@ func writeBlocks(w io.Writer, c *Collector) error {
 		line = append(line, ',')
 		line = strconv.AppendInt(line, s.Reached, 10)
 		line = appendPercentiles(line, s.Stats)
+		line = append(line, ',')
+		line = strconv.AppendInt(line, s.Header.Reached, 10)
+		line = appendHeaderPercentiles(line, s.Header)
 		line = append(line, '\n')
 		if _, err := w.Write(line); err != nil {
 			return err
@@ -206,37 +223,78 @@ func writeBlocks(w io.Writer, c *Collector) error {
 	return nil
 }
 
-// cdfHeader is the header line of cdf.csv.
-const cdfHeader = "adoption_ms,fraction"
+// cdfHeader is the header line of cdf.csv; cdfHeaderV1 that of the files
+// written before header arrivals were recorded, which ReadCDF still reads.
+const (
+	cdfHeader   = "adoption_ms,fraction,header_ms,header_fraction"
+	cdfHeaderV1 = "adoption_ms,fraction"
+)
 
-func writeCDF(w io.Writer, cdf []CDFPoint) error {
-	if _, err := io.WriteString(w, cdfHeader+"\n"); err != nil {
+// writeCDF writes cdf.csv: row k holds the k-th point of the adoption CDF
+// and the k-th point of the header arrival CDF, the shorter curve's fields
+// empty past its end. Without cdf.HasHeader it writes the older
+// two-column format (FuzzReadCDF round-trips old files through it).
+func writeCDF(w io.Writer, cdf RunCDF) error {
+	header := cdfHeader
+	if !cdf.HasHeader {
+		header = cdfHeaderV1
+	}
+	if _, err := io.WriteString(w, header+"\n"); err != nil {
 		return err
 	}
-	for _, p := range cdf {
-		line := FormatMS(p.US) + "," + strconv.FormatFloat(p.Fraction, 'g', -1, 64) + "\n"
-		if _, err := io.WriteString(w, line); err != nil {
+	var line []byte
+	for k := range max(len(cdf.Adoption), len(cdf.Header)) {
+		line = appendCDFPoint(line[:0], cdf.Adoption, k)
+		if cdf.HasHeader {
+			line = append(line, ',')
+			line = appendCDFPoint(line, cdf.Header, k)
+		}
+		line = append(line, '\n')
+		if _, err := w.Write(line); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// appendCDFPoint appends "ms,fraction" of pts[k], or "," past pts' end.
+func appendCDFPoint(line []byte, pts []CDFPoint, k int) []byte {
+	if k >= len(pts) {
+		return append(line, ',')
+	}
+	line = append(line, FormatMS(pts[k].US)...)
+	line = append(line, ',')
+	return strconv.AppendFloat(line, pts[k].Fraction, 'g', -1, 64)
+}
+
+// arrivalsHeader is the header line of arrivals.csv.
+const arrivalsHeader = "block,node,adopted_us,header_us"
+
+// writeArrivals writes arrivals.csv: one row per (block, node) pair with an
+// adoption or a header arrival, by block then node, an absent time empty.
 func writeArrivals(w io.Writer, c *Collector) error {
-	if _, err := io.WriteString(w, "block,node,adopted_us\n"); err != nil {
+	if _, err := io.WriteString(w, arrivalsHeader+"\n"); err != nil {
 		return err
 	}
 	var line []byte
 	for b := range c.blocks {
-		for n, v := range c.blocks[b].offsetUS {
-			if v == never {
+		r := &c.blocks[b]
+		for n, v := range r.offsetUS {
+			h := r.headerUS[n]
+			if v == never && h == never {
 				continue
 			}
 			line = strconv.AppendInt(line[:0], int64(b), 10)
 			line = append(line, ',')
 			line = strconv.AppendInt(line, int64(n), 10)
 			line = append(line, ',')
-			line = strconv.AppendInt(line, int64(v), 10)
+			if v != never {
+				line = strconv.AppendInt(line, int64(v), 10)
+			}
+			line = append(line, ',')
+			if h != never {
+				line = strconv.AppendInt(line, int64(h), 10)
+			}
 			line = append(line, '\n')
 			if _, err := w.Write(line); err != nil {
 				return err

@@ -13,23 +13,36 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files")
 
 // tinyRun is a hand-built run whose outputs are checked by eye in
-// testdata/golden: block 0 has an unreached node, block 1 ties and a
-// repeated adoption, block 2 was never adopted.
+// testdata/golden: block 0 has an unreached node that had its header, block
+// 1 ties and a repeated adoption, block 2 was never adopted but its header
+// reached node 1 (a lost slot battle). Every header arrives before the
+// adoption; the producers have none.
 func tinyRun() (*Collector, Meta) {
 	c := NewCollector(5)
 	c.BlockMade(0, 3, 2, secs(3))
 	c.Adopted(0, 2, secs(3)+usT(150))
-	c.Adopted(0, 0, secs(3)+412_345_678) // truncates to 412345 µs
+	c.HeaderArrived(0, 2, secs(3)+usT(100))    // ignored: the producer
+	c.HeaderArrived(0, 0, secs(3)+300_500_999) // truncates to 300500 µs
+	c.Adopted(0, 0, secs(3)+412_345_678)       // truncates to 412345 µs
+	c.HeaderArrived(0, 1, secs(3).Add(700*time.Millisecond))
+	c.HeaderArrived(0, 1, secs(3).Add(800*time.Millisecond)) // ignored: later
 	c.Adopted(0, 1, secs(3).Add(900*time.Millisecond))
+	c.HeaderArrived(0, 3, secs(3).Add(1100*time.Millisecond))
 	c.Adopted(0, 3, secs(3).Add(1234500*time.Microsecond))
+	c.HeaderArrived(0, 4, secs(3).Add(2*time.Second)) // never adopted
 	c.BlockMade(1, 7, 0, secs(7))
 	c.Adopted(1, 0, secs(7)+usT(200))
+	c.HeaderArrived(1, 1, secs(7).Add(400*time.Millisecond))
+	c.HeaderArrived(1, 2, secs(7).Add(400*time.Millisecond))
 	c.Adopted(1, 1, secs(7).Add(500*time.Millisecond))
 	c.Adopted(1, 2, secs(7).Add(500*time.Millisecond))
 	c.Adopted(1, 1, secs(7).Add(100*time.Millisecond)) // ignored: node 1 already adopted
+	c.HeaderArrived(1, 3, secs(7).Add(1800*time.Millisecond))
 	c.Adopted(1, 3, secs(7).Add(2500*time.Millisecond))
+	c.HeaderArrived(1, 4, secs(7).Add(2900*time.Millisecond))
 	c.Adopted(1, 4, secs(7)+3_000_001_000)
 	c.BlockMade(2, 9, 4, secs(9))
+	c.HeaderArrived(2, 1, secs(9).Add(250*time.Millisecond))
 	c.Count("slot_battles", 1)
 	c.Count("events", 12345)
 	c.Count("messages_sent", 678)
@@ -154,7 +167,7 @@ func TestWriteRunFailureLeavesNoPartialFile(t *testing.T) {
 func TestWriteRunIsByteStable(t *testing.T) {
 	a, b := t.TempDir(), t.TempDir()
 	for _, dir := range []string{a, b} {
-		c := randomCollector(11, 300, 20)
+		c := withRandomHeaders(randomCollector(11, 300, 20), 11)
 		c.Count("events", 99)
 		if err := WriteRun(dir, c, Meta{Scenario: "random", GoVersion: "go-test"}, Options{Arrivals: true}); err != nil {
 			t.Fatal(err)
