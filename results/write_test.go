@@ -2,6 +2,7 @@ package results
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -178,6 +179,54 @@ func TestWriteRunIsByteStable(t *testing.T) {
 		y, _ := os.ReadFile(filepath.Join(b, name))
 		if len(x) == 0 || !bytes.Equal(x, y) {
 			t.Errorf("%s: %d and %d bytes, not identical", name, len(x), len(y))
+		}
+	}
+}
+
+// TestSummaryHeaderFigures checks summary.json's header keys: null
+// percentiles without header arrivals, and with a warm-up the percentiles
+// and measured_header_arrivals over the measured blocks only while
+// header_arrivals counts every block.
+func TestSummaryHeaderFigures(t *testing.T) {
+	decode := func(c *Collector) map[string]any {
+		t.Helper()
+		var buf bytes.Buffer
+		if err := writeSummary(&buf, c); err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(buf.Bytes(), &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	c := NewCollector(3)
+	c.BlockMade(0, 1, 0, secs(1))
+	c.Adopted(0, 0, secs(1))
+	m := decode(c)
+	for _, k := range []string{"header_p50_ms", "header_p90_ms", "header_p95_ms", "header_p99_ms"} {
+		if v, ok := m[k]; !ok || v != nil {
+			t.Errorf("%s = %v (present %v); want null", k, v, ok)
+		}
+	}
+	if m["header_arrivals"] != 0.0 || m["p50_ms"] != 0.0 {
+		t.Errorf("header_arrivals = %v, p50_ms = %v; want 0, 0", m["header_arrivals"], m["p50_ms"])
+	}
+	if _, ok := m["measured_header_arrivals"]; ok {
+		t.Error("measured_header_arrivals written without a warm-up")
+	}
+
+	c.HeaderArrived(0, 1, secs(1)+usT(9_000)) // warm-up block
+	c.BlockMade(1, 20, 1, secs(20))
+	c.HeaderArrived(1, 0, secs(20)+usT(100_000))
+	c.HeaderArrived(1, 2, secs(20)+usT(300_000))
+	c.SetWarmup(secs(10))
+	m = decode(c)
+	want := map[string]any{"header_arrivals": 3.0, "measured_header_arrivals": 2.0,
+		"header_p50_ms": 100.0, "header_p90_ms": 300.0, "header_p95_ms": 300.0, "header_p99_ms": 300.0}
+	for k, v := range want {
+		if m[k] != v {
+			t.Errorf("%s = %v, want %v", k, m[k], v)
 		}
 	}
 }
