@@ -267,15 +267,17 @@ func (v *validator) network() {
 	}
 	switch nw.Transport {
 	case netmodel.TransportTCP:
-		for _, p := range nw.TCP.Config().Check() {
-			v.add("network.tcp."+p.Field, p.Value, "accepted: "+p.Accepted)
-		}
 	case netmodel.TransportIdeal:
 		if v.given("network.tcp") {
 			v.add("network.tcp", "", "applies only with transport: tcp; accepted: remove it")
 		}
 	default:
 		v.add("network.transport", nw.Transport, "accepted: tcp, ideal")
+	}
+	if nw.Transport != netmodel.TransportIdeal {
+		for _, p := range nw.TCP.Config().Check() {
+			v.add("network.tcp."+p.Field, p.Value, "accepted: "+p.Accepted)
+		}
 	}
 }
 

@@ -86,6 +86,15 @@ func TestValidateRules(t *testing.T) {
 		{"forge delay", base + "blocks:\n  forge_delay: -1ms\n", 6, 16, "blocks.forge_delay", "-1ms", "0 … 1m"},
 		{"header validation", base + "blocks:\n  header_validation: 2m\n", 6, 22, "blocks.header_validation", "2m0s", "0 … 1m"},
 		{"body validation", base + "blocks:\n  body_validation: -1s\n", 6, 20, "blocks.body_validation", "-1s", "0 … 1m"},
+		{"body validation per KiB", base + "blocks:\n  body_validation_per_kib: 61s\n", 6, 28, "blocks.body_validation_per_kib", "1m1s", "0 … 1m"},
+		{"serve delay", base + "blocks:\n  serve_delay: -1ms\n", 6, 16, "blocks.serve_delay", "-1ms", "0 … 1m"},
+		{"transport", base + "network:\n  transport: quic\n", 6, 14, "network.transport", "quic", "accepted: tcp, ideal"},
+		{"tcp with ideal", base + "network:\n  transport: ideal\n  tcp:\n    initial_window: 4\n", 7, 3, "network.tcp", "", "applies only with transport: tcp"},
+		{"tcp segment", base + "network:\n  tcp:\n    segment_bytes: 0\n", 7, 20, "network.tcp.segment_bytes", "0", "1 to 9000 bytes"},
+		{"tcp initial window", base + "network:\n  tcp:\n    initial_window: 1001\n", 7, 21, "network.tcp.initial_window", "1001", "1 to 1000 segments"},
+		{"tcp receive window", base + "network:\n  tcp:\n    receive_window: 1000\n", 7, 21, "network.tcp.receive_window", "1000", "at least the initial window, 14600 bytes"},
+		{"tcp receive window negative", base + "network:\n  tcp:\n    receive_window: -1\n", 7, 21, "network.tcp.receive_window", "-1", "0 (the bandwidth-delay product)"},
+		{"tcp sdu", base + "network:\n  tcp:\n    sdu_bytes: 0\n", 7, 16, "network.tcp.sdu_bytes", "0", "1 to 1048576 bytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
