@@ -47,7 +47,7 @@ every file and column. The same scenario and seed give byte-identical files.`,
 	f := cmd.Flags()
 	f.StringVar(&o.out, "out", "", "output folder (required; created if missing)")
 	f.Uint64Var(&o.seed, "seed", 0, "master seed (default: the scenario's seed)")
-	f.BoolVar(&o.arrivals, "arrivals", false, "also write arrivals.csv with every adoption time")
+	f.BoolVar(&o.arrivals, "arrivals", false, "also write arrivals.csv with every adoption and header arrival time")
 	f.StringVar(&o.cpuprof, "cpuprofile", "", "write a Go CPU profile of the simulation to this file (for go tool pprof)")
 	cmd.MarkFlagRequired("out")
 	return cmd
