@@ -15,6 +15,10 @@ type Block struct {
 	Height   int32
 	Slot     int64
 	Producer int32
+	// Bytes is the body size in bytes (it sits in Producer's padding).
+	// Add leaves it 0; the engine sets it right after Add. Body validation
+	// may cost per byte (RelayConfig.BodyValidationPerKiB).
+	Bytes int32
 	// VRF is the leader's VRF output; among chains of equal length Praos
 	// prefers the tip with the lower value.
 	VRF uint64

@@ -16,7 +16,10 @@
 // the block would make a better chain, requests the body (with any missing
 // ancestors) from the first peer that announced it, validates the body and
 // adopts it, and announces it on. Chain selection is Praos's longest chain,
-// with equal-length ties broken by the lower leader VRF value.
+// with equal-length ties broken by the lower leader VRF value. Bodies
+// validate one at a time, each for BodyValidation +
+// ⌊BodyValidationPerKiB·Block.Bytes/1024⌋ (RelayConfig.BodyValidationOf):
+// bv(b) below.
 //
 // Per-hop cost without contention, from u's adoption to v's:
 //
@@ -25,7 +28,7 @@
 //	+ L(v,u)            request, one way
 //	+ queue + S(body)   body serialisation on u's uplink (a FIFO)
 //	+ L(u,v)            body, one way
-//	+ bodyValidation
+//	+ bv(b)
 //
 // Headers and requests are small (≤ 1,100 bytes: 0.09 ms at 100 Mbit/s) and
 // travel as latency only; bodies occupy the sender's uplink.

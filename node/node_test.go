@@ -277,8 +277,11 @@ func TestFetchingSkipArgument(t *testing.T) {
 // TestNodeFillsCacheLines keeps NewNodes' layout claim: a Node is a whole
 // number of 64-byte lines, so nodes in one array start at line boundaries.
 func TestNodeFillsCacheLines(t *testing.T) {
-	if size := unsafe.Sizeof(Node{}); size%64 != 0 {
-		t.Errorf("a Node is %d bytes, not a multiple of 64: adjust its padding", size)
+	if size := unsafe.Sizeof(Node{}); size%64 != 0 || size != 192 {
+		t.Errorf("a Node is %d bytes, not three lines (192): adjust its padding", size)
+	}
+	if size := unsafe.Sizeof(Block{}); size != 48 {
+		t.Errorf("a Block is %d bytes, want 48 (Bytes in Producer's padding)", size)
 	}
 	c := &Chain{}
 	ns := NewNodes(c, RelayConfig{}, [][]int32{{1}, {0}})
