@@ -201,6 +201,11 @@ func cloneNode(n *Node) *Node {
 	c := *n
 	c.work = slices.Clone(n.work)
 	c.Peers = slices.Clone(n.Peers)
+	if n.pipe != nil {
+		p := *n.pipe
+		p.early, p.kept = slices.Clone(p.early), slices.Clone(p.kept)
+		c.pipe = &p
+	}
 	return &c
 }
 

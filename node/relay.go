@@ -34,6 +34,10 @@ const (
 	// is the peer it came from (-1: forged), and Count is 1 for the block
 	// the node announces (the new tip), 0 for ancestors that joined with it.
 	Adopt
+	// WakeServe wakes the node at At (OnBodyServable): the body of Block,
+	// received at At-ServeDelay, may now be sent onward. Only with
+	// RelayConfig.Pipelining.
+	WakeServe
 )
 
 // Action is one thing a handler asks the engine to do.
@@ -56,7 +60,8 @@ func (o *Outbox) Reset() { o.Actions = o.Actions[:0] }
 func (o *Outbox) add(a Action) { o.Actions = append(o.Actions, a) }
 
 // RelayConfig holds the delays of the relay. With BodyValidationPerKiB 0
-// the relay is the one of before that field, action for action.
+// and Pipelining false (ServeDelay is read only with Pipelining) the relay
+// is the one of before those fields, action for action.
 type RelayConfig struct {
 	HeaderValidation time.Duration
 	// BodyValidation is the constant part of a body's validation time.
@@ -64,6 +69,14 @@ type RelayConfig struct {
 	// BodyValidationPerKiB is the part per KiB of body (Block.Bytes):
 	// see BodyValidationOf.
 	BodyValidationPerKiB time.Duration
+	// Pipelining is cardano-node's diffusion pipelining (≥ 8.x): a header
+	// that extends the tip is announced when its validation ends, and a
+	// body is served ServeDelay after it arrived, before its adoption.
+	Pipelining bool
+	// ServeDelay is how long after its arrival a body can be sent onward
+	// with Pipelining (measured on a 52-node cluster: 45.5 ms, against
+	// 84.6 ms from arrival to adoption).
+	ServeDelay time.Duration
 }
 
 // BodyValidationOf returns the validation time of a body of the given
@@ -91,6 +104,9 @@ type pending struct {
 	block BlockID
 	from  int32
 	state uint8
+	// servable: the body arrived at least ServeDelay ago (OnBodyServable),
+	// so the node sends it on request before adopting it.
+	servable bool
 }
 
 const (
@@ -121,7 +137,31 @@ type Node struct {
 	// bodyBusy is when the node's (sequential) body validation is free.
 	bodyBusy clock.Time
 	path     []BlockID // scratch of pathToChain
-	_        [16]byte  // to 192 bytes, three cache lines
+	// pipe holds the pipelining state, made when first needed.
+	pipe *pipeline
+	_    [8]byte // to 192 bytes, three cache lines
+}
+
+// pipeline is a node's diffusion-pipelining state: the blocks it announced
+// at header validation and the requests it keeps until it can serve them.
+type pipeline struct {
+	// early lists the blocks announced at header validation that may still
+	// be adopted (they beat the tip): adopt does not announce them again,
+	// nor does OnHeaderValidated after DropFrom made the node fetch one
+	// again. A block leaves when the tip beats it.
+	early []BlockID
+	// kept are the requests waiting for servable bodies, in arrival order.
+	kept []request
+	// abandoned counts kept requests dropped because a block of theirs can
+	// never be served (see Abandoned).
+	abandoned int
+}
+
+// request is a block-fetch request kept until its bodies are servable.
+type request struct {
+	from  int32
+	block BlockID
+	count int32
 }
 
 // NewNode returns a node at genesis.
@@ -153,20 +193,58 @@ func (n *Node) init(id int32, chain *Chain, cfg *RelayConfig, peers []int32) {
 }
 
 // Restart models a node restart: it keeps its chain (the database
-// survives) and forgets blocks in flight and its peers.
+// survives) and forgets blocks in flight, its peers, the requests it
+// kept and which blocks it announced early (its peers will be new
+// connections).
 func (n *Node) Restart() {
 	n.work = n.work[:0]
 	n.Peers = n.Peers[:0]
+	if p := n.pipe; p != nil {
+		p.kept, p.early = p.kept[:0], p.early[:0]
+	}
 }
 
 // DropFrom forgets the blocks the node is still waiting for from peer:
-// headers under validation and bodies requested but not received. The
-// engine calls it when the connection to peer is lost; the blocks are
-// fetched again, with any missing ancestors, from the next announcement.
+// headers under validation and bodies requested but not received, and
+// the requests from peer it keeps. The engine calls it when the
+// connection to peer is lost; the blocks are fetched again, with any
+// missing ancestors, from the next announcement.
 func (n *Node) DropFrom(peer int32) {
 	n.work = slices.DeleteFunc(n.work, func(p pending) bool {
 		return p.from == peer && (p.state == stHeader || p.state == stRequested)
 	})
+	if p := n.pipe; p != nil {
+		p.kept = slices.DeleteFunc(p.kept, func(r request) bool { return r.from == peer })
+	}
+}
+
+// Waiting returns the number of block-fetch requests the node keeps until
+// their bodies are servable (Pipelining).
+func (n *Node) Waiting() int {
+	if n.pipe == nil {
+		return 0
+	}
+	return len(n.pipe.kept)
+}
+
+// Abandoned returns the number of kept requests the node has dropped
+// because a block of theirs can never be served: it is neither on the
+// chain nor in the work list (its fetch was lost, or it was dropped
+// unvalidated) and the tip beats it, so no announcement brings it back.
+// Restart and DropFrom forget requests without counting them here.
+func (n *Node) Abandoned() int {
+	if n.pipe == nil {
+		return 0
+	}
+	return n.pipe.abandoned
+}
+
+// pipeline returns the pipelining state, making it at first use.
+func (n *Node) pipeline() *pipeline {
+	if n.pipe == nil {
+		n.pipe = &pipeline{}
+	}
+	return n.pipe
 }
 
 // Tip returns the tip of the node's selected chain (NoBlock at genesis).
@@ -198,6 +276,7 @@ func (n *Node) find(b BlockID) int {
 // this node's tip) the node's tip and announces it.
 func (n *Node) Forge(now clock.Time, b BlockID, out *Outbox) {
 	n.adopt(now, b, -1, out)
+	n.serveKept(out)
 }
 
 // OnHeader handles a header announcement of b from peer from. The first
@@ -214,7 +293,10 @@ func (n *Node) OnHeader(now clock.Time, from int32, b BlockID, out *Outbox) {
 // OnHeaderValidated requests the body of b, with any ancestors the node
 // lacks, from the peer that announced it first: one request per run of
 // consecutive missing blocks (a gap arises when an earlier fetch was lost
-// with its connection while later blocks arrived).
+// with its connection while later blocks arrived). With Pipelining, when
+// b extends the tip (its parent is the tip; at genesis, NoBlock), it then
+// announces b at once to every peer but that one, unless it already did
+// (announceEarly).
 func (n *Node) OnHeaderValidated(now clock.Time, b BlockID, out *Outbox) {
 	i := n.find(b)
 	if i < 0 || n.work[i].state != stHeader {
@@ -225,6 +307,7 @@ func (n *Node) OnHeaderValidated(now clock.Time, b BlockID, out *Outbox) {
 		return
 	}
 	from := n.work[i].from
+	early := n.cfg.Pipelining && n.chain.Get(b).Parent == n.tip
 	top, count := NoBlock, int32(0)
 	flush := func() {
 		if count > 0 {
@@ -249,11 +332,110 @@ func (n *Node) OnHeaderValidated(now clock.Time, b BlockID, out *Outbox) {
 		count++
 	}
 	flush()
+	if early {
+		n.announceEarly(b, from, out)
+	}
+}
+
+// announceEarly announces b, whose header is valid and which extends the
+// tip, to every peer but from, unless the node announced it before (its
+// fetch was lost and started again). With no peer to announce to it does
+// not record b, so that adopt announces it to the peers of that time.
+func (n *Node) announceEarly(b BlockID, from int32, out *Outbox) {
+	p := n.pipeline()
+	if slices.Contains(p.early, b) || !n.hasPeerBut(from) {
+		return
+	}
+	p.early = append(p.early, b)
+	out.add(Action{Kind: Announce, To: from, Block: b})
+}
+
+// hasPeerBut reports whether the node has a relay peer other than from.
+func (n *Node) hasPeerBut(from int32) bool {
+	return len(n.Peers) > 1 || len(n.Peers) == 1 && n.Peers[0] != from
 }
 
 // OnRequest serves a block-fetch request: the bodies of b's count-block
-// fragment, oldest first.
+// fragment, oldest first. With Pipelining, a request for a fragment with
+// a block in the work list whose body is not yet servable is kept, and
+// served (in arrival order among kept requests) by OnBodyServable or by
+// an adoption once every block of the fragment is on the chain or
+// servable. A fragment of blocks on the chain, servable or unknown to the
+// node is served at once, as without Pipelining.
 func (n *Node) OnRequest(now clock.Time, from int32, b BlockID, count int32, out *Outbox) {
+	if n.cfg.Pipelining && n.holdsBack(b, count) {
+		p := n.pipeline()
+		p.kept = append(p.kept, request{from: from, block: b, count: count})
+		return
+	}
+	n.serve(from, b, count, out)
+}
+
+// holdsBack reports whether a block of b's count-block fragment is in the
+// work list with its body not yet servable.
+func (n *Node) holdsBack(b BlockID, count int32) bool {
+	for x, k := b, int32(0); k < count && x != NoBlock; x, k = n.chain.Get(x).Parent, k+1 {
+		if j := n.find(x); j >= 0 && !n.work[j].servable {
+			return true
+		}
+	}
+	return false
+}
+
+// Fragment states for kept requests.
+const (
+	fragWait  = iota // a block may still become servable
+	fragReady        // every block is on the chain or servable
+	fragLost         // a block can never become servable
+)
+
+// fragment classifies b's count-block fragment for a kept request: each
+// block must be on the chain or servable; one neither on the chain nor in
+// the work list may still be fetched again while it beats the tip, and
+// never after (OnHeader ignores it for good).
+func (n *Node) fragment(b BlockID, count int32) int {
+	st := fragReady
+	for x, k := b, int32(0); k < count && x != NoBlock; x, k = n.chain.Get(x).Parent, k+1 {
+		switch j := n.find(x); {
+		case j >= 0:
+			if !n.work[j].servable {
+				st = fragWait
+			}
+		case n.OnChain(x):
+		case n.chain.Better(x, n.tip):
+			st = fragWait
+		default:
+			return fragLost
+		}
+	}
+	return st
+}
+
+// serveKept serves, in arrival order, the kept requests whose fragments
+// are now servable, and abandons those that never can be. It must not
+// run while the work list holds blocks on the chain (inside selectChain).
+func (n *Node) serveKept(out *Outbox) {
+	p := n.pipe
+	if p == nil || len(p.kept) == 0 {
+		return
+	}
+	kept := p.kept[:0]
+	for _, r := range p.kept {
+		switch n.fragment(r.block, r.count) {
+		case fragReady:
+			n.serve(r.from, r.block, r.count, out)
+		case fragLost:
+			p.abandoned++
+		default:
+			kept = append(kept, r)
+		}
+	}
+	p.kept = kept
+}
+
+// serve sends the bodies of b's count-block fragment to from, oldest
+// first (as far as the fragment goes before genesis).
+func (n *Node) serve(from int32, b BlockID, count int32, out *Outbox) {
 	start := len(out.Actions)
 	for x, k := b, int32(0); k < count && x != NoBlock; x, k = n.chain.Get(x).Parent, k+1 {
 		out.add(Action{Kind: SendBody, To: from, Block: x})
@@ -265,7 +447,8 @@ func (n *Node) OnRequest(now clock.Time, from int32, b BlockID, count int32, out
 }
 
 // OnBody queues the body of b for validation; bodies validate one at a
-// time, in arrival order, each for cfg.BodyValidationOf(its Bytes).
+// time, in arrival order, each for cfg.BodyValidationOf(its Bytes). With
+// Pipelining it also asks to be woken ServeDelay later (WakeServe).
 func (n *Node) OnBody(now clock.Time, from int32, b BlockID, out *Outbox) {
 	i := n.find(b)
 	if i < 0 || n.work[i].state != stRequested {
@@ -278,6 +461,22 @@ func (n *Node) OnBody(now clock.Time, from int32, b BlockID, out *Outbox) {
 	}
 	n.bodyBusy = clock.Max(now, n.bodyBusy).Add(d)
 	out.add(Action{Kind: WakeBody, Block: b, At: n.bodyBusy})
+	if n.cfg.Pipelining {
+		out.add(Action{Kind: WakeServe, Block: b, At: now.Add(n.cfg.ServeDelay)})
+	}
+}
+
+// OnBodyServable marks the body of b servable (WakeServe: it arrived
+// ServeDelay ago) and serves the kept requests that were waiting for it.
+// It ignores b if its body is no longer held: b joined the chain (and is
+// servable as such) or left the work list.
+func (n *Node) OnBodyServable(now clock.Time, b BlockID, out *Outbox) {
+	i := n.find(b)
+	if i < 0 || n.work[i].state < stBody {
+		return
+	}
+	n.work[i].servable = true
+	n.serveKept(out)
 }
 
 // OnBodyValidated marks b valid and switches to the best chain the node can
@@ -292,8 +491,10 @@ func (n *Node) OnBodyValidated(now clock.Time, b BlockID, out *Outbox) {
 }
 
 // selectChain adopts, repeatedly, any valid held block that extends the
-// tip and beats it; then drops held blocks that can no longer win.
+// tip and beats it; then drops held blocks that can no longer win, and
+// serves the kept requests an adoption made servable.
 func (n *Node) selectChain(now clock.Time, out *Outbox) {
+	adopted := false
 	for changed := true; changed; {
 		changed = false
 		for i := range n.work {
@@ -308,7 +509,7 @@ func (n *Node) selectChain(now clock.Time, out *Outbox) {
 					out.add(Action{Kind: Adopt, Block: n.path[k], To: -1})
 				}
 				n.adopt(now, p.block, p.from, out)
-				changed = true
+				changed, adopted = true, true
 				break
 			}
 		}
@@ -324,6 +525,9 @@ func (n *Node) selectChain(now clock.Time, out *Outbox) {
 		kept = append(kept, p)
 	}
 	n.work = kept
+	if adopted {
+		n.serveKept(out)
+	}
 }
 
 // pathToChain reports whether b connects to the selected chain through
@@ -353,13 +557,29 @@ func (n *Node) hasValidChild(b BlockID) bool {
 }
 
 // adopt makes b the tip, reports it and announces its header to every peer
-// but the one it came from.
+// but the one it came from, unless it announced b at header validation.
 func (n *Node) adopt(now clock.Time, b BlockID, from int32, out *Outbox) {
 	n.tip = b
 	out.add(Action{Kind: Adopt, Block: b, To: from, Count: 1})
-	if len(n.Peers) > 1 || len(n.Peers) == 1 && n.Peers[0] != from {
+	if n.pipe != nil && n.settleEarly(b) {
+		return
+	}
+	if n.hasPeerBut(from) {
 		out.add(Action{Kind: Announce, To: from, Block: b})
 	}
+}
+
+// settleEarly reports whether b, the new tip, was announced early, and
+// forgets the early announcements the tip now beats (b among them): none
+// of them can be announced again.
+func (n *Node) settleEarly(b BlockID) bool {
+	p := n.pipe
+	found := false
+	p.early = slices.DeleteFunc(p.early, func(x BlockID) bool {
+		found = found || x == b
+		return !n.chain.Better(x, b)
+	})
+	return found
 }
 
 // Fetching reports whether b is in the node's work list: its header under

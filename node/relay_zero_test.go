@@ -24,10 +24,10 @@ func drawChain(t *rapid.T, c *Chain) int {
 	return nb
 }
 
-// TestRelayZeroConfigUnchanged: with no cost per KiB (whatever the block
-// sizes), the relay emits exactly the actions of the relay before that
-// field (relay_legacy_test.go), and keeps the same tip and work list, for
-// any sequence of inputs.
+// TestRelayZeroConfigUnchanged: with Pipelining off and no cost per KiB
+// (whatever ServeDelay and the block sizes), the relay emits exactly the
+// actions of the relay before those fields (relay_legacy_test.go), and
+// keeps the same tip and work list, for any sequence of inputs.
 func TestRelayZeroConfigUnchanged(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		var c Chain
@@ -35,6 +35,7 @@ func TestRelayZeroConfigUnchanged(t *testing.T) {
 		cfg := RelayConfig{
 			HeaderValidation: time.Duration(rapid.IntRange(0, 3).Draw(t, "hv")) * time.Millisecond,
 			BodyValidation:   time.Duration(rapid.IntRange(0, 3).Draw(t, "bv")) * time.Millisecond,
+			ServeDelay:       time.Duration(rapid.IntRange(0, 3).Draw(t, "serve")) * time.Millisecond,
 		}
 		peers := []int32{1, 2, 3}
 		n := NewNode(0, &c, cfg, slices.Clone(peers))
@@ -65,6 +66,8 @@ func TestRelayZeroConfigUnchanged(t *testing.T) {
 				count := int32(rapid.IntRange(1, 3).Draw(t, "count"))
 				n.OnRequest(now, peer, b, count, &got)
 				old.OnRequest(now, peer, b, count, &want)
+			case 5:
+				n.OnBodyServable(now, b, &got) // never called without pipelining; harmless
 			case 6:
 				n.DropFrom(peer)
 				old.DropFrom(peer)
@@ -89,6 +92,9 @@ func TestRelayZeroConfigUnchanged(t *testing.T) {
 				if q := old.work[i]; p.block != q.block || p.from != q.from || p.state != q.state {
 					t.Fatalf("step %d: work %v, want %v", step, n.work, old.work)
 				}
+			}
+			if n.pipe != nil {
+				t.Fatalf("step %d: pipelining state made without pipelining", step)
 			}
 		}
 	})
