@@ -137,7 +137,29 @@ func cdfPlot(title string, axes axisLabels, series []Series) (*plot.Plot, error)
 	if !plotted {
 		p.X.Max = 1 // nothing to autoscale on
 	}
+	clipTail(p, series)
 	return p, nil
+}
+
+// clipTail cuts the x axis after the curves' p99.9 when a few far
+// outliers (a node restarting, a fork switch adopting an old block) would
+// otherwise squeeze every curve against the y axis, and says so in the
+// axis label.
+func clipTail(p *plot.Plot, series []Series) {
+	var tail, last int64
+	for _, s := range series {
+		if n := len(s.Points); n > 0 {
+			i := 0
+			for i < n-1 && s.Points[i].Fraction < 0.999 {
+				i++
+			}
+			tail, last = max(tail, s.Points[i].US), max(last, s.Points[n-1].US)
+		}
+	}
+	if tail > 0 && last > 2*tail {
+		p.X.Max = seconds(tail) * 1.25
+		p.X.Label.Text += fmt.Sprintf(" (cut after p99.9; max %.3g s)", seconds(last))
+	}
 }
 
 // addMark marks percentile m of s where the step curve crosses m/100: at

@@ -401,3 +401,28 @@ func ExampleCollector() {
 	// {Reached:2 P50:300 P90:850000 P95:850000 P99:850000 Max:850000}
 	// 0.300 ms
 }
+
+// TestCDFPlotCutsFarTail: one adoption 100 times later than the rest would
+// squeeze the curve against the y axis; the axis is cut after p99.9 and the
+// label says so, and without such an outlier it is not cut.
+func TestCDFPlotCutsFarTail(t *testing.T) {
+	pts := make([]int64, 0, 2001)
+	for i := range 2000 {
+		pts = append(pts, int64(100000+i*100))
+	}
+	for _, tc := range []struct {
+		outlier int64
+		cut     bool
+	}{{30_000_000, true}, {400_000, false}} {
+		p, err := cdfPlot("t", adoptionAxes, []Series{{Name: "adoption", Points: CDFOf(append(slices.Clone(pts), tc.outlier))}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(p.X.Label.Text, "cut after p99.9"); got != tc.cut {
+			t.Errorf("outlier %d µs: label %q, cut %v, want %v", tc.outlier, p.X.Label.Text, got, tc.cut)
+		}
+		if tc.cut && p.X.Max > 1 {
+			t.Errorf("outlier %d µs: x axis to %v s, want about 0.37 s", tc.outlier, p.X.Max)
+		}
+	}
+}

@@ -108,11 +108,12 @@ func Build(s *Scenario, seed uint64, obs sim.Observer) (*Run, error) {
 		BodyBytes:     int64(s.Blocks.BodyBytes),
 		TCP:           tcp,
 		BitsPerSecond: bps,
-		Relay:         node.RelayConfig{HeaderValidation: s.Blocks.HeaderValidation, BodyValidation: s.Blocks.BodyValidation},
-		Jitter:        netmodel.Jitter{Fraction: s.Network.Jitter},
-		Seed:          seed,
-		P2P:           p2p,
-		PolderCast:    overlay,
+		Relay: node.RelayConfig{HeaderValidation: s.Blocks.HeaderValidation, BodyValidation: s.Blocks.BodyValidation,
+			BodyValidationPerKiB: s.Blocks.BodyValidationPerKiB, Pipelining: s.Blocks.Pipelining, ServeDelay: s.Blocks.ServeDelay},
+		Jitter:     netmodel.Jitter{Fraction: s.Network.Jitter},
+		Seed:       seed,
+		P2P:        p2p,
+		PolderCast: overlay,
 	}, r.Latency, r.Peers, sched, obs)
 	if err != nil {
 		return nil, err

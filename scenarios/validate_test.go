@@ -124,7 +124,7 @@ func TestValidateGoBuilt(t *testing.T) {
 	var zero Scenario
 	ps := Validate(&zero)
 	want := []string{"version", "name", "duration", "nodes.count", "nodes.stake.distribution",
-		"network.latency.model", "network.transport", "topology.model", "blocks.slot", "blocks.active_slot_coeff", "blocks.header_bytes"}
+		"network.latency.model", "network.transport", "network.tcp.segment_bytes", "network.tcp.initial_window", "network.tcp.sdu_bytes", "topology.model", "blocks.slot", "blocks.active_slot_coeff", "blocks.header_bytes"}
 	var got []string
 	for _, p := range ps {
 		if p.Line != 0 {

@@ -70,7 +70,7 @@ type World struct {
 	out   node.Outbox
 	lead  []node.Leader
 
-	kSlot, kHeader, kRequest, kBody, kWakeHeader, kWakeBody Kind
+	kSlot, kHeader, kRequest, kBody, kWakeHeader, kWakeBody, kWakeServe Kind
 
 	p2p *p2p
 	// fwd, when set, adds per-block announcement targets (Forwarder).
@@ -201,6 +201,9 @@ func NewWorld(cfg WorldConfig, lat netmodel.Latency, peers [][]int32, sched *nod
 	w.kWakeBody = w.Eng.Register("relay.body-valid", w.nodeInput(func(n *node.Node, ev *Event, b node.BlockID, _ int32) {
 		n.OnBodyValidated(ev.At, b, &w.out)
 	}))
+	w.kWakeServe = w.Eng.Register("relay.body-serve", w.nodeInput(func(n *node.Node, ev *Event, b node.BlockID, _ int32) {
+		n.OnBodyServable(ev.At, b, &w.out)
+	}))
 	if s := sched.NextSlot(); s >= 0 {
 		w.Eng.At(w.slotStart(s).Add(cfg.ForgeDelay), w.kSlot, -1, -1, s)
 	}
@@ -230,6 +233,15 @@ func (w *World) Finish() {
 	w.obs.Count("bodies_sent", w.bodies)
 	w.obs.Count("unroutable_messages", w.unroutable)
 	w.obs.Count("slot_battles", w.battles)
+	if w.cfg.Relay.Pipelining {
+		var waiting, abandoned int64
+		for _, n := range w.Nodes {
+			waiting += int64(n.Waiting())
+			abandoned += int64(n.Abandoned())
+		}
+		w.obs.Count("requests_waiting_at_end", waiting)
+		w.obs.Count("requests_abandoned", abandoned)
+	}
 	if w.p2p != nil {
 		w.obs.Count("headers_not_hot", w.stale)
 		w.finishP2P()
@@ -249,6 +261,7 @@ func (w *World) onSlot(ev *Event) {
 		}
 		nd := w.Nodes[l.Node]
 		b := w.Chain.Add(nd.Tip(), slot, l.Node, l.VRF, ev.At)
+		b.Bytes = int32(w.cfg.BodyBytes)
 		w.obs.BlockMade(int(b.ID), slot, int(l.Node), w.slotStart(slot))
 		w.out.Reset()
 		nd.Forge(ev.At, b.ID, &w.out)
@@ -305,6 +318,8 @@ func (w *World) apply(now clock.Time, self int32) {
 			w.Eng.At(a.At, w.kWakeHeader, self, -1, pack(a.Block, 0))
 		case node.WakeBody:
 			w.Eng.At(a.At, w.kWakeBody, self, -1, pack(a.Block, 0))
+		case node.WakeServe:
+			w.Eng.At(a.At, w.kWakeServe, self, -1, pack(a.Block, 0))
 		case node.Adopt:
 			w.rx[self].tip = w.Nodes[self].Tip()
 			w.obs.Adopted(int(a.Block), int(self), now)
@@ -333,7 +348,7 @@ func (w *World) send(now clock.Time, from, to int32, k Kind, arg int64, bytes in
 
 // sendBody sends the body of b from→to.
 func (w *World) sendBody(now clock.Time, from, to int32, b node.BlockID) {
-	if at, ok := w.transfer(now, from, to, w.cfg.BodyBytes, true); ok {
+	if at, ok := w.transfer(now, from, to, int64(w.Chain.Get(b).Bytes), true); ok {
 		w.Eng.At(at, w.kBody, to, from, pack(b, 0))
 	}
 }
@@ -361,7 +376,8 @@ func (w *World) transfer(now clock.Time, from, to int32, bytes int64, body bool)
 	}
 	if w.flows != nil {
 		back, _ := w.lat.OneWay(int(to), int(from))
-		_, last := w.flows.Send(now, from, to, bytes, netmodel.Path{RTT: d + back, BitsPerSecond: w.cfg.BitsPerSecond})
+		// An empty body is still a message: a byte stands for its framing.
+		_, last := w.flows.Send(now, from, to, max(bytes, 1), netmodel.Path{RTT: d + back, BitsPerSecond: w.cfg.BitsPerSecond})
 		leave = clock.Max(last, w.up[from].Send(now, bytes))
 	}
 	if w.cfg.Jitter.Fraction > 0 {
