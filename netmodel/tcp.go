@@ -3,6 +3,7 @@ package netmodel
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"time"
 
 	"github.com/dpsim/dpsim/clock"
@@ -134,14 +135,22 @@ func (c *TCPConfig) rwnd(p Path) int64 {
 	if c.ReceiveWindow > 0 {
 		return c.ReceiveWindow
 	}
-	iw := c.SegmentBytes * c.InitialWindow
 	if p.BitsPerSecond == 0 {
 		return math.MaxUint32
 	}
-	// 2 × bandwidth × one-way latency = bandwidth × RTT, in bytes; in
-	// floating point, rounded down, as bps × ns overflows int64.
-	bdp := float64(p.BitsPerSecond) / 8 * p.RTT.Seconds()
-	return min(max(iw, int64(bdp)), math.MaxUint32)
+	return min(max(c.SegmentBytes*c.InitialWindow, bdp(p)), math.MaxUint32)
+}
+
+// bdp is 2 × bandwidth × one-way latency = bandwidth × RTT in bytes,
+// rounded down, computed at whole-microsecond RTT resolution in integers
+// (bytes/s < 2^34 and RTT µs < 2^29 within the scenario limits; larger
+// products saturate).
+func bdp(p Path) int64 {
+	hi, lo := bits.Mul64(uint64(p.BitsPerSecond/8), uint64(p.RTT/time.Microsecond))
+	if hi != 0 || lo > math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(lo / 1e6)
 }
 
 // Send hands bytes (> 0) to the flow at t and returns when its first and
@@ -325,4 +334,59 @@ func (t *Flows) dropIdle(now clock.Time, from int32) int {
 	t.n -= len(l) - k
 	t.per[from] = l[:k]
 	return k
+}
+
+// BodyAfterHeader returns how long a body of bodyBytes takes to leave
+// (first byte to last) on a connection that was idle, then carried a
+// header of headerBytes whose acknowledgement has returned: the relay's
+// usual case, a header announced and the body requested a round trip
+// later. It is nondecreasing in the round trip. The god's-view bound uses
+// it as the body's cost per hop.
+func (c *TCPConfig) BodyAfterHeader(headerBytes, bodyBytes int64, p Path) time.Duration {
+	var f TCPFlow
+	c.Send(&f, 0, max(headerBytes, 1), p)
+	first, last := c.Send(&f, clock.Max(f.end, clock.Time(p.RTT)), max(bodyBytes, 1), p)
+	return last.Sub(first)
+}
+
+// BodyAfterHeaderFunc returns BodyAfterHeader(headerBytes, bodyBytes,
+// Path{rtt, bps}) as a function of rtt, fast for the god's-view bound,
+// which asks it for every pair of nodes. The body's rounds (their sizes
+// and serialisation) do not depend on the round trip while the window
+// stays under the cap; then the time is Σ max(RTT, round) over all rounds
+// but the last, plus the last's serialisation. Otherwise it falls back to
+// BodyAfterHeader.
+func (c *TCPConfig) BodyAfterHeaderFunc(headerBytes, bodyBytes, bps int64) func(rtt time.Duration) time.Duration {
+	headerBytes, bodyBytes = max(headerBytes, 1), max(bodyBytes, 1)
+	full := SerialisationDelay(c.SegmentBytes, bps)
+	// Rounds of the body after a header on a fresh flow, without a cap
+	// (and without the fixed receive window, if any, which we check).
+	var rounds []time.Duration
+	// The header's round is acknowledged when the body starts, so the
+	// body's first window is the initial one plus the header.
+	w := c.SegmentBytes*c.InitialWindow + headerBytes
+	largest := w
+	for rem := bodyBytes; rem > 0; {
+		n := min(w, rem)
+		rounds = append(rounds, segCost(n, c.SegmentBytes, full, bps))
+		largest = max(largest, w)
+		rem -= n
+		w += n
+	}
+	slow := func(rtt time.Duration) time.Duration {
+		return c.BodyAfterHeader(headerBytes, bodyBytes, Path{RTT: rtt, BitsPerSecond: bps})
+	}
+	if headerBytes > c.SegmentBytes*c.InitialWindow || c.ReceiveWindow > 0 && c.ReceiveWindow < largest {
+		return slow
+	}
+	return func(rtt time.Duration) time.Duration {
+		if c.ReceiveWindow == 0 && bps > 0 && bdp(Path{RTT: rtt, BitsPerSecond: bps}) < largest {
+			return slow(rtt)
+		}
+		var t time.Duration
+		for _, d := range rounds[:len(rounds)-1] {
+			t += max(rtt, d)
+		}
+		return t + rounds[len(rounds)-1]
+	}
 }

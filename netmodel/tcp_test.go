@@ -23,7 +23,8 @@ func refSend(c TCPConfig, f *TCPFlow, t clock.Time, bytes int64, p Path) (first,
 	if c.ReceiveWindow > 0 {
 		limit = c.ReceiveWindow
 	} else if p.BitsPerSecond > 0 {
-		limit = min(max(iw, int64(float64(p.BitsPerSecond)/8*p.RTT.Seconds())), math.MaxUint32)
+		// bandwidth × RTT, in whole bytes from whole microseconds
+		limit = min(max(iw, int64(float64(p.BitsPerSecond/8)*float64(p.RTT/time.Microsecond)/1e6)), math.MaxUint32)
 	}
 	now := clock.Max(t, f.end)
 	cwnd, sent, ack := int64(f.cwnd), int64(f.sent), f.ack
@@ -284,6 +285,51 @@ func TestFlowsDropIdleExact(t *testing.T) {
 		}
 		if c.IdleRestart && tab.Len() > len(all) {
 			t.Fatalf("table holds %d flows, more than the %d pairs", tab.Len(), len(all))
+		}
+	})
+}
+
+// TestBodyAfterHeader: after a 1,100-byte header the window is 15,700
+// bytes, so a 90 kB body needs three rounds (15.7, 31.4, the rest) and
+// a 47 kB one two; a longer round trip never makes it faster.
+func TestBodyAfterHeader(t *testing.T) {
+	c := DefaultTCPConfig()
+	rtt := 100 * time.Millisecond
+	for _, tc := range []struct {
+		bytes  int64
+		rounds int64
+	}{{15700, 1}, {15701, 2}, {47100, 2}, {47101, 3}, {90112, 3}} {
+		if got, want := c.BodyAfterHeader(1100, tc.bytes, Path{RTT: rtt}), time.Duration(tc.rounds-1)*rtt; got != want {
+			t.Errorf("%d bytes: %v, want %d rounds: %v", tc.bytes, got, tc.rounds, want)
+		}
+	}
+	prev := time.Duration(0)
+	for r := time.Duration(0); r < 400*time.Millisecond; r += 7 * time.Millisecond {
+		d := c.BodyAfterHeader(1100, 90112, Path{RTT: r, BitsPerSecond: 100e6})
+		if d < prev {
+			t.Fatalf("RTT %v: %v, less than %v at a shorter RTT", r, d, prev)
+		}
+		prev = d
+	}
+}
+
+// TestBodyAfterHeaderFunc: the precomputed form equals BodyAfterHeader.
+func TestBodyAfterHeaderFunc(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		c := DefaultTCPConfig()
+		c.InitialWindow = rapid.Int64Range(1, 20).Draw(t, "iw")
+		if rapid.Bool().Draw(t, "fixedRwnd") {
+			c.ReceiveWindow = rapid.Int64Range(c.SegmentBytes*c.InitialWindow, 1<<20).Draw(t, "rwnd")
+		}
+		header := rapid.Int64Range(0, 40000).Draw(t, "header")
+		body := rapid.Int64Range(0, 4<<20).Draw(t, "body")
+		bps := rapid.SampledFrom([]int64{0, 1e6, 100e6, 10e9}).Draw(t, "bps")
+		f := c.BodyAfterHeaderFunc(header, body, bps)
+		for range 5 {
+			rtt := time.Duration(rapid.Int64Range(0, int64(time.Second)).Draw(t, "rttNs"))
+			if got, want := f(rtt), c.BodyAfterHeader(header, body, Path{RTT: rtt, BitsPerSecond: bps}); got != want {
+				t.Fatalf("rtt %v: func %v, BodyAfterHeader %v", rtt, got, want)
+			}
 		}
 	})
 }

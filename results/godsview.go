@@ -18,7 +18,13 @@ import (
 // every other node at once, with no degree limit, no uplink queueing, no
 // body-validation queue and no jitter. (Jitter can shorten a latency by
 // up to its Fraction, so for a run with jitter the bound holds only for a
-// latency model scaled by 1 − Fraction.)
+// latency model scaled by 1 − Fraction.) With the tcp transport a body's
+// cost per hop is its transfer over a connection that was idle before the
+// block's header (netmodel.TCPConfig.BodyAfterHeader): blocks 20 s apart
+// and a 1 s idle restart make that the usual case, but a block that shares
+// warm connections with another (a slot battle, blocks seconds apart) can
+// beat the bound. With pipelining the bound forwards headers at header
+// validation and bodies once servable, as the relay does.
 
 // Unreached is the GodsViewFrom distance of a node that no chain of
 // routable hops leads to from the source (or whose bound would exceed the
@@ -38,6 +44,25 @@ type HopCost struct {
 	// uplink, netmodel.SerialisationDelay(bodyBytes, bitsPerSecond); 0 for
 	// unlimited bandwidth.
 	BodyTransmit time.Duration
+	// HeaderTransmit is the header's serialisation delay (transport tcp,
+	// where headers ride the connection too; 0 for ideal).
+	HeaderTransmit time.Duration
+	// BodyTransfer, when set (transport tcp), replaces BodyTransmit: the
+	// time from the body's first byte sent to its last, over a path of
+	// round trip rtt (netmodel.TCPConfig.BodyAfterHeader). It must be
+	// nondecreasing in rtt.
+	BodyTransfer func(rtt time.Duration) time.Duration
+	// Pipelining: a node forwards the header after validating it and
+	// serves the body ServeDelay after receiving it (or on adoption, if
+	// sooner), as the relay does with RelayConfig.Pipelining.
+	Pipelining bool
+	ServeDelay time.Duration
+}
+
+// simple reports whether the hop cost is a constant plus latencies (the
+// fast path of GodsViewFrom).
+func (h HopCost) simple() bool {
+	return h.BodyTransfer == nil && !h.Pipelining && h.HeaderTransmit == 0
 }
 
 // fixed is the latency-independent part of a hop; it saturates at
@@ -50,7 +75,8 @@ func (h HopCost) validate() error {
 	for _, f := range []struct {
 		name string
 		d    time.Duration
-	}{{"HeaderValidation", h.HeaderValidation}, {"BodyValidation", h.BodyValidation}, {"BodyTransmit", h.BodyTransmit}} {
+	}{{"HeaderValidation", h.HeaderValidation}, {"BodyValidation", h.BodyValidation}, {"BodyTransmit", h.BodyTransmit},
+		{"HeaderTransmit", h.HeaderTransmit}, {"ServeDelay", h.ServeDelay}} {
 		if f.d < 0 {
 			return fmt.Errorf("results: gods view: hop cost %s = %v: accepted a duration ≥ 0", f.name, f.d)
 		}
@@ -113,6 +139,9 @@ func GodsViewFrom(lat netmodel.Latency, hop HopCost, source int, dist []time.Dur
 	dist = dist[:n]
 	for i := range dist {
 		dist[i] = Unreached
+	}
+	if !hop.simple() {
+		return godsViewGeneral(lat, hop, source, dist)
 	}
 	fixed := hop.fixed()
 	// A settled node v stores ^dist[v] (negative, since dist ≥ 0), so no
@@ -266,4 +295,130 @@ func GodsView(c *Collector, lat netmodel.Latency, hop HopCost, forgeDelay time.D
 	out.Count(GodsViewBlocksBound, int64(len(order)))
 	out.Count(GodsViewSources, int64(sources))
 	return out, nil
+}
+
+// godsViewGeneral is GodsViewFrom for a hop cost with a TCP body transfer
+// or pipelining. Without pipelining a hop u→v costs, after u adopts,
+// L(u,v) + HeaderTransmit (header) + HeaderValidation + L(v,u) (request)
+// + BodyTransfer(rtt) + L(u,v) (body) + BodyValidation. With pipelining
+// two label-setting passes run over the complete graph:
+//
+//   - header times: H(source) = 0 and a node forwards a header
+//     HeaderValidation after it arrives (the source at once), so
+//     H(v) = min over u of H(u) + hv(u) + HeaderTransmit + L(u,v);
+//   - body times: B(source) = 0; u can serve the body at
+//     S(u) = B(u) + min(ServeDelay, BodyValidation) (the source at once),
+//     and v's request for u's announcement reaches u at
+//     R(u,v) = H(u) + hv(u) + HeaderTransmit + L(u,v) + HeaderValidation +
+//     L(v,u), so B(v) = min over u of max(R(u,v), S(u)) + transfer + L(u,v);
+//
+// and v adopts at B(v) + BodyValidation. Each edge function is
+// nondecreasing in its tail's label and never below it, so settling the
+// nearest node first is exact (Dijkstra with time-dependent FIFO edges).
+// O(N²) latency look-ups per pass; the result depends only on the inputs.
+func godsViewGeneral(lat netmodel.Latency, hop HopCost, source int, dist []time.Duration) []time.Duration {
+	n := len(dist)
+	transfer := func(luv, lvu time.Duration) time.Duration {
+		if hop.BodyTransfer != nil {
+			return hop.BodyTransfer(luv + lvu)
+		}
+		return hop.BodyTransmit
+	}
+	oneWay := func(u, v int) (time.Duration, bool) {
+		d, ok := lat.OneWay(u, v)
+		if ok && d < 0 {
+			panic(fmt.Sprintf("results: GodsViewFrom: negative latency %v from %d to %d", d, u, v))
+		}
+		return d, ok
+	}
+	hvOf := func(u int) time.Duration {
+		if u == source {
+			return 0
+		}
+		return hop.HeaderValidation
+	}
+	if !hop.Pipelining {
+		floor := satAdd(satAdd(satAdd(hop.HeaderTransmit, hop.HeaderValidation), transfer(0, 0)), hop.BodyValidation)
+		settle(dist, source, func(u, v int, du, dv time.Duration) time.Duration {
+			if satAdd(du, floor) >= dv {
+				return Unreached // cannot improve: skip the look-ups
+			}
+			luv, ok1 := oneWay(u, v)
+			lvu, ok2 := oneWay(v, u)
+			if !ok1 || !ok2 {
+				return Unreached
+			}
+			c := satAdd(satAdd(du, luv), hop.HeaderTransmit)
+			c = satAdd(satAdd(c, hop.HeaderValidation), lvu)
+			c = satAdd(satAdd(c, transfer(luv, lvu)), luv)
+			return satAdd(c, hop.BodyValidation)
+		})
+		return dist
+	}
+	head := make([]time.Duration, n)
+	for i := range head {
+		head[i] = Unreached
+	}
+	settle(head, source, func(u, v int, hu, hv time.Duration) time.Duration {
+		if satAdd(hu, hvOf(u)) >= hv {
+			return Unreached
+		}
+		luv, ok := oneWay(u, v)
+		if !ok {
+			return Unreached
+		}
+		return satAdd(satAdd(satAdd(hu, hvOf(u)), hop.HeaderTransmit), luv)
+	})
+	serve := min(hop.ServeDelay, hop.BodyValidation)
+	minXfer := transfer(0, 0) // transfers are nondecreasing in the round trip
+	settle(dist, source, func(u, v int, bu, bv time.Duration) time.Duration {
+		s := bu
+		if u != source {
+			s = satAdd(bu, serve)
+		}
+		if satAdd(s, minXfer) >= bv || head[u] == Unreached {
+			return Unreached
+		}
+		luv, ok1 := oneWay(u, v)
+		lvu, ok2 := oneWay(v, u)
+		if !ok1 || !ok2 {
+			return Unreached
+		}
+		r := satAdd(satAdd(satAdd(head[u], hvOf(u)), hop.HeaderTransmit), luv)
+		r = satAdd(satAdd(r, hop.HeaderValidation), lvu)
+		return satAdd(satAdd(max(r, s), transfer(luv, lvu)), luv)
+	})
+	for v, b := range dist {
+		if v != source && b != Unreached {
+			dist[v] = satAdd(b, hop.BodyValidation)
+		}
+	}
+	return dist
+}
+
+// settle runs dense Dijkstra from source over the complete graph: label[v]
+// starts at Unreached (label[source] at 0), and edge(u, v, label[u],
+// label[v]) gives v's label through u (Unreached: no edge, or no better
+// than label[v]). Among equally near nodes the lowest id settles first.
+func settle(label []time.Duration, source int, edge func(u, v int, lu, lv time.Duration) time.Duration) {
+	label[source] = 0
+	done := make([]bool, len(label))
+	for u := source; u >= 0; {
+		done[u] = true
+		lu := label[u]
+		next, best := -1, Unreached
+		for v, lv := range label {
+			if done[v] {
+				continue
+			}
+			if c := edge(u, v, lu, lv); c < lv {
+				lv = c
+				label[v] = c
+			}
+			if lv < best {
+				next, best = v, lv
+			}
+		}
+		u = next
+	}
 }

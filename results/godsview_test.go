@@ -396,11 +396,43 @@ func simRun(t *testing.T, lat netmodel.Latency, peers [][]int32, cfg sim.WorldCo
 }
 
 func hopOf(cfg sim.WorldConfig) results.HopCost {
-	return results.HopCost{
+	h := results.HopCost{
 		HeaderValidation: cfg.Relay.HeaderValidation,
 		BodyValidation:   cfg.Relay.BodyValidation,
 		BodyTransmit:     netmodel.SerialisationDelay(cfg.BodyBytes, cfg.BitsPerSecond),
+		Pipelining:       cfg.Relay.Pipelining,
+		ServeDelay:       cfg.Relay.ServeDelay,
 	}
+	if cfg.TCP != nil {
+		tcp := *cfg.TCP
+		h.HeaderTransmit = netmodel.SerialisationDelay(cfg.HeaderBytes, cfg.BitsPerSecond)
+		h.BodyTransfer = tcp.BodyAfterHeaderFunc(cfg.HeaderBytes, cfg.BodyBytes, cfg.BitsPerSecond)
+	}
+	return h
+}
+
+// mode is a transport and relay variant the god's-view tests run under.
+type mode struct {
+	name       string
+	tcp        bool
+	pipelining bool
+}
+
+var modes = []mode{{"ideal", false, false}, {"ideal+pipelining", false, true}, {"tcp", true, false}, {"tcp+pipelining", true, true}}
+
+// with returns cfg in mode m (serve delay 20 ms, 1,100-byte headers).
+func (m mode) with(cfg sim.WorldConfig) sim.WorldConfig {
+	cfg.HeaderBytes = 1100
+	if m.tcp {
+		c := netmodel.DefaultTCPConfig()
+		cfg.TCP = &c
+	}
+	if m.pipelining {
+		r := cfg.Relay
+		r.Pipelining, r.ServeDelay = true, 20*ms
+		cfg.Relay = r
+	}
+	return cfg
 }
 
 func link(peers [][]int32, a, b int) {
@@ -410,58 +442,81 @@ func link(peers [][]int32, a, b int) {
 
 // TestGodsViewBoundsSimulation: on a random overlay with a finite uplink
 // (so queues form) and 1 s slots (so blocks overlap and slot battles
-// happen), no simulated adoption beats the god's-view bound, and the bound
+// happen; 8 s with tcp), no simulated adoption beats the god's-view bound, and the bound
 // is strictly lower for some nodes (the overlay is not the complete graph).
 func TestGodsViewBoundsSimulation(t *testing.T) {
-	for _, seed := range []uint64{1, 2} {
-		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
-			const n = 120
-			lat := geo(t, n)
-			rng := sim.Derive(seed, "overlay", 0)
-			peers := make([][]int32, n)
-			for v := 1; v < n; v++ {
-				link(peers, v, rng.IntN(v)) // a spanning tree keeps it connected
-				if u := rng.IntN(n); u != v && !slices.Contains(peers[v], int32(u)) {
-					link(peers, v, u)
+	for _, m := range modes {
+		for _, seed := range []uint64{1, 2} {
+			t.Run(fmt.Sprint(m.name, "/seed=", seed), func(t *testing.T) {
+				const n = 120
+				lat := geo(t, n)
+				rng := sim.Derive(seed, "overlay", 0)
+				peers := make([][]int32, n)
+				for v := 1; v < n; v++ {
+					link(peers, v, rng.IntN(v)) // a spanning tree keeps it connected
+					if u := rng.IntN(n); u != v && !slices.Contains(peers[v], int32(u)) {
+						link(peers, v, u)
+					}
 				}
-			}
-			for i := range peers {
-				slices.Sort(peers[i])
-			}
-			cfg := sim.WorldConfig{
-				Slot: time.Second, ForgeDelay: 120 * ms, BodyBytes: 90_112, BitsPerSecond: 20_000_000,
-				Relay: node.RelayConfig{HeaderValidation: 5 * ms, BodyValidation: 50 * ms}, Seed: seed,
-			}
-			producers := []int32{0, 7, 19, 33, 64, 101}
-			run := simRun(t, lat, peers, cfg, producers, 0.3, clock.FromSeconds(300))
-			bound, err := results.GodsView(run, lat, hopOf(cfg), cfg.ForgeDelay, results.GodsViewOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if run.Blocks() < 20 {
-				t.Fatalf("only %d blocks made", run.Blocks())
-			}
-			checked, lower := 0, 0
-			for b := range run.Blocks() {
-				for v := range n {
-					got, ok := run.AdoptionUS(b, v)
-					if !ok {
+				for i := range peers {
+					slices.Sort(peers[i])
+				}
+				// With tcp the bound assumes idle connections (blocks 20 s
+				// apart on mainnet, idle restart after 1 s): there, slots
+				// far enough apart that a block's transfers end before the
+				// next (battles still happen).
+				slot := time.Second
+				if m.tcp {
+					slot = 8 * time.Second
+				}
+				cfg := m.with(sim.WorldConfig{
+					Slot: slot, ForgeDelay: 120 * ms, BodyBytes: 90_112, BitsPerSecond: 20_000_000,
+					Relay: node.RelayConfig{HeaderValidation: 5 * ms, BodyValidation: 50 * ms}, Seed: seed,
+				})
+				producers := []int32{0, 7, 19, 33, 64, 101}
+				run := simRun(t, lat, peers, cfg, producers, 0.3, clock.Time(300*slot))
+				bound, err := results.GodsView(run, lat, hopOf(cfg), cfg.ForgeDelay, results.GodsViewOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if run.Blocks() < 20 {
+					t.Fatalf("only %d blocks made", run.Blocks())
+				}
+				// With tcp a slot battle's two blocks share warm
+				// connections, which the bound (idle connections) does
+				// not cover.
+				slots := map[int64]int{}
+				for b := range run.Blocks() {
+					slots[run.Block(b).Slot]++
+				}
+				checked, lower := 0, 0
+				for b := range run.Blocks() {
+					if m.tcp && slots[run.Block(b).Slot] > 1 {
 						continue
 					}
-					lb, ok := bound.AdoptionUS(b, v)
-					if !ok || got < lb {
-						t.Fatalf("seed %d block %d node %d: simulated %d µs beats the bound %d µs (reached %v)", seed, b, v, got, lb, ok)
-					}
-					checked++
-					if got > lb {
-						lower++
+					for v := range n {
+						got, ok := run.AdoptionUS(b, v)
+						if !ok {
+							continue
+						}
+						lb, ok := bound.AdoptionUS(b, v)
+						if !ok || got < lb {
+							for bb := max(0, b-2); bb < min(run.Blocks(), b+3); bb++ {
+								t.Logf("block %d slot %d producer %d", bb, run.Block(bb).Slot, run.Block(bb).Producer)
+							}
+							t.Fatalf("seed %d block %d node %d: simulated %d µs beats the bound %d µs (reached %v)", seed, b, v, got, lb, ok)
+						}
+						checked++
+						if got > lb {
+							lower++
+						}
 					}
 				}
-			}
-			if checked < 1000 || lower == 0 {
-				t.Fatalf("%d adoptions checked, %d strictly above the bound: the test is vacuous", checked, lower)
-			}
-		})
+				if checked < 1000 || lower == 0 {
+					t.Fatalf("%d adoptions checked, %d strictly above the bound: the test is vacuous", checked, lower)
+				}
+			})
+		}
 	}
 }
 
@@ -486,10 +541,17 @@ func TestGodsViewExactOnTree(t *testing.T) {
 	for i := range peers {
 		slices.Sort(peers[i])
 	}
-	cfg := sim.WorldConfig{
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) { exactOnTree(t, lat, peers, m) })
+	}
+}
+
+func exactOnTree(t *testing.T, lat netmodel.Latency, peers [][]int32, m mode) {
+	n := lat.N()
+	cfg := m.with(sim.WorldConfig{
 		Slot: 30 * time.Second, ForgeDelay: 150 * ms, BodyBytes: 90_112,
 		Relay: node.RelayConfig{HeaderValidation: 5 * ms, BodyValidation: 50 * ms}, Seed: 4,
-	}
+	})
 	end := clock.FromSeconds(4800)
 	run := simRun(t, lat, peers, cfg, []int32{0, 13, 42, 79}, 0.25, end)
 	bound, err := results.GodsView(run, lat, hopOf(cfg), cfg.ForgeDelay, results.GodsViewOptions{})
@@ -523,10 +585,18 @@ func TestGodsViewExactOnTree(t *testing.T) {
 }
 
 func BenchmarkGodsViewFrom(b *testing.B) {
-	for _, n := range []int{1000, 10_000} {
-		b.Run(fmt.Sprint("n=", n), func(b *testing.B) {
+	for _, c := range []struct {
+		n   int
+		tcp bool
+	}{{1000, false}, {10_000, false}, {1000, true}} {
+		n, tcp := c.n, c.tcp
+		b.Run(fmt.Sprint("n=", n, "/tcp+pipelining=", tcp), func(b *testing.B) {
 			lat := geo(b, n)
-			hop := results.HopCost{HeaderValidation: 5 * ms, BodyValidation: 50 * ms, BodyTransmit: netmodel.SerialisationDelay(90_112, 100_000_000)}
+			cfg := sim.WorldConfig{BodyBytes: 90_112, BitsPerSecond: 100_000_000, Relay: node.RelayConfig{HeaderValidation: 5 * ms, BodyValidation: 50 * ms}}
+			hop := hopOf(cfg)
+			if tcp {
+				hop = hopOf(modes[3].with(cfg))
+			}
 			dist := make([]time.Duration, n)
 			src := 0
 			b.ReportAllocs()

@@ -223,13 +223,7 @@ func godsView(s *scenarios.Scenario, tasks []*compareTask, seed uint64) (*result
 		if t.seed != seed {
 			continue
 		}
-		bps := int64(math.Round(s.Network.BandwidthMbps * 1e6))
-		hop := results.HopCost{
-			HeaderValidation: s.Blocks.HeaderValidation,
-			BodyValidation:   s.Blocks.BodyValidation,
-			BodyTransmit:     netmodel.SerialisationDelay(int64(s.Blocks.BodyBytes), bps),
-		}
-		return results.GodsView(t.col, t.run.Latency, hop, s.Blocks.ForgeDelay, results.GodsViewOptions{MaxSources: s.Compare.GodsViewSources})
+		return results.GodsView(t.col, t.run.Latency, hopCost(s), s.Blocks.ForgeDelay, results.GodsViewOptions{MaxSources: s.Compare.GodsViewSources})
 	}
 	return nil, errors.New("compare: god's view needs a run of seed " + strconv.FormatUint(seed, 10))
 }
@@ -262,4 +256,25 @@ func printComparison(w io.Writer, s *scenarios.Scenario, cmp *results.Comparison
 	}
 	fmt.Fprintf(w, "wrote %s (table: %s; plots: %s, %s)\n", dir, filepath.Join(dir, results.CompareMDFile),
 		filepath.Join(dir, "compare-cdf.png"), filepath.Join(dir, "compare-rounds.png"))
+}
+
+// hopCost is the relay's per-hop cost under the scenario's transport and
+// node timings, for the god's-view bound.
+func hopCost(s *scenarios.Scenario) results.HopCost {
+	bps := int64(math.Round(s.Network.BandwidthMbps * 1e6))
+	body := int64(s.Blocks.BodyBytes)
+	hop := results.HopCost{
+		HeaderValidation: s.Blocks.HeaderValidation,
+		BodyValidation:   s.Blocks.BodyValidation + s.Blocks.BodyValidationPerKiB*time.Duration(body)/1024,
+		BodyTransmit:     netmodel.SerialisationDelay(body, bps),
+		Pipelining:       s.Blocks.Pipelining,
+		ServeDelay:       s.Blocks.ServeDelay,
+	}
+	if s.Network.Transport == netmodel.TransportTCP {
+		tcp := s.Network.TCP.Config()
+		header := int64(s.Blocks.HeaderBytes)
+		hop.HeaderTransmit = netmodel.SerialisationDelay(header, bps)
+		hop.BodyTransfer = tcp.BodyAfterHeaderFunc(header, body, bps)
+	}
+	return hop
 }
