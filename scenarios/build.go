@@ -96,6 +96,11 @@ func Build(s *Scenario, seed uint64, obs sim.Observer) (*Run, error) {
 			return nil, err
 		}
 	}
+	var sizes []int64
+	var weights []float64
+	for _, e := range s.Blocks.BodySizes {
+		sizes, weights = append(sizes, int64(e.Bytes)), append(weights, e.Weight)
+	}
 	var tcp *netmodel.TCPConfig
 	if s.Network.Transport == netmodel.TransportTCP {
 		c := s.Network.TCP.Config()
@@ -106,6 +111,8 @@ func Build(s *Scenario, seed uint64, obs sim.Observer) (*Run, error) {
 		ForgeDelay:    s.Blocks.ForgeDelay,
 		HeaderBytes:   int64(s.Blocks.HeaderBytes),
 		BodyBytes:     int64(s.Blocks.BodyBytes),
+		BodySizes:     sizes,
+		BodyWeights:   weights,
 		TCP:           tcp,
 		BitsPerSecond: bps,
 		Relay: node.RelayConfig{HeaderValidation: s.Blocks.HeaderValidation, BodyValidation: s.Blocks.BodyValidation,

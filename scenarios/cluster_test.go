@@ -368,3 +368,37 @@ func TestBenchmarkCluster52(t *testing.T) {
 		t.Errorf("%d blocks (%d not reaching all 52 nodes), %d slot battles", col.Blocks(), partial, battles)
 	}
 }
+
+// TestBodySizesDrawn: with blocks.body_sizes every block's body size is
+// one of the listed values, drawn by weight, and the bodies sent carry
+// that size (a larger body takes longer to adopt over TCP).
+func TestBodySizesDrawn(t *testing.T) {
+	src := base + "duration: 3h\ntopology:\n  degree: 4\nblocks:\n  body_sizes:\n    - {bytes: 1000, weight: 1}\n    - {bytes: 400000, weight: 3}\n"
+	s, err := Parse([]byte(src), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, col := runScenario(t, s)
+	chain := &r.World.Chain
+	var small, large []int64
+	for b := range chain.Len() {
+		st := col.Block(b)
+		switch chain.Get(node.BlockID(b)).Bytes {
+		case 1000:
+			small = append(small, st.P50)
+		case 400000:
+			large = append(large, st.P50)
+		default:
+			t.Fatalf("block %d has %d bytes, not a listed size", b, chain.Get(node.BlockID(b)).Bytes)
+		}
+	}
+	share := float64(len(large)) / float64(chain.Len())
+	if chain.Len() < 300 || share < 0.65 || share > 0.85 {
+		t.Fatalf("%d blocks, %.2f of them large; want ≥ 300 and about 0.75", chain.Len(), share)
+	}
+	slices.Sort(small)
+	slices.Sort(large)
+	if small[len(small)/2] >= large[len(large)/2] {
+		t.Errorf("median per-block p50: 1 kB bodies %d µs, 400 kB bodies %d µs; want the small ones faster", small[len(small)/2], large[len(large)/2])
+	}
+}

@@ -183,7 +183,7 @@ func TestDefaults(t *testing.T) {
 		s.Nodes.Stake.ParetoAlpha != 1.16 || s.Network.Latency.Model != "geo" ||
 		s.Network.Jitter != 0 || s.Network.BandwidthMbps != 100 ||
 		s.Topology.Model != "random" || s.Topology.Degree != 10 ||
-		s.Blocks != (Blocks{time.Second, 0.05, 1100, 90112, 0, 5 * time.Millisecond, 50 * time.Millisecond, 0, true, 45500 * time.Microsecond}) ||
+		!reflect.DeepEqual(s.Blocks, Blocks{time.Second, 0.05, 1100, 90112, 0, 5 * time.Millisecond, 50 * time.Millisecond, 0, true, 45500 * time.Microsecond, nil}) ||
 		s.Network.Transport != "tcp" || s.Network.TCP != (TCPSpec{1460, 10, true, 0, 12288}) {
 		t.Errorf("defaults differ from the documented ones: %+v", s)
 	}

@@ -91,6 +91,8 @@
 //	  active_slot_coeff: 0.05  # f, (0, 1]; mainnet 0.05 (a block every 20 s on average)
 //	  header_bytes: 1100   # 1 … 1 MiB; mainnet maximum 1,100
 //	  body_bytes: 90112    # 0 … 100 MiB; mainnet maximum 90,112
+//	  body_sizes:          # instead of body_bytes: each block's size drawn from these values
+//	    - {bytes: 1600, weight: 2}   # bytes 0 … 100 MiB, weight > 0; at most 64 entries
 //	  forge_delay: 0s      # slot start → producer holds the block, 0 … 1m
 //	  header_validation: 5ms  # per-hop header check, 0 … 1m
 //	  body_validation: 50ms   # per-hop body check, 0 … 1m

@@ -243,7 +243,19 @@ type Blocks struct {
 	// body ServeDelay after receiving it (or on adoption, if sooner).
 	Pipelining bool          `yaml:"pipelining"`
 	ServeDelay time.Duration `yaml:"serve_delay"`
+	// BodySizes, when given, replaces BodyBytes: each block's body size is
+	// drawn from these values with their weights.
+	BodySizes []BodySize `yaml:"body_sizes"`
 }
+
+// BodySize is one value of a body-size distribution.
+type BodySize struct {
+	Bytes  int     `yaml:"bytes"`
+	Weight float64 `yaml:"weight"`
+}
+
+// MaxBodySizes bounds the entries of blocks.body_sizes.
+const MaxBodySizes = 64
 
 // P2P configures Dynamic P2P (topology.model p2p).
 type P2P struct {

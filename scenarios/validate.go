@@ -320,6 +320,21 @@ func (v *validator) blocks() {
 	if b.BodyBytes < 0 || b.BodyBytes > MaxBody {
 		v.add("blocks.body_bytes", fmtInt(b.BodyBytes), fmt.Sprintf("accepted: an integer 0 … %d", MaxBody))
 	}
+	if len(b.BodySizes) > 0 && v.given("blocks.body_bytes") {
+		v.add("blocks.body_bytes", fmtInt(b.BodyBytes), "conflicts with blocks.body_sizes; accepted: one of the two")
+	}
+	if len(b.BodySizes) > MaxBodySizes {
+		v.add("blocks.body_sizes", fmtInt(len(b.BodySizes))+" entries", fmt.Sprintf("accepted: at most %d", MaxBodySizes))
+	}
+	for i, e := range b.BodySizes {
+		f := fmt.Sprintf("blocks.body_sizes[%d]", i)
+		if e.Bytes < 0 || e.Bytes > MaxBody {
+			v.add(f+".bytes", fmtInt(e.Bytes), fmt.Sprintf("accepted: an integer 0 … %d", MaxBody))
+		}
+		if !(e.Weight > 0 && e.Weight <= 1e9) {
+			v.add(f+".weight", fmtFloat(e.Weight), "accepted: a number > 0 and ≤ 1e9")
+		}
+	}
 	for _, d := range []struct {
 		field string
 		val   time.Duration

@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/dpsim/dpsim/clock"
@@ -24,10 +25,14 @@ type Observer interface {
 
 // WorldConfig is everything a World needs besides its nodes and network.
 type WorldConfig struct {
-	Slot          time.Duration
-	ForgeDelay    time.Duration
-	HeaderBytes   int64
-	BodyBytes     int64
+	Slot        time.Duration
+	ForgeDelay  time.Duration
+	HeaderBytes int64
+	BodyBytes   int64
+	// BodySizes, when not empty, replaces BodyBytes: each block's body
+	// size is drawn from these values, weighted by BodyWeights.
+	BodySizes     []int64
+	BodyWeights   []float64
 	BitsPerSecond int64 // per-node uplink; 0 = unlimited
 	// TCP, when set, sends every message over the TCP transfer model
 	// (transport tcp); nil is the ideal transport: latency only, and
@@ -67,6 +72,8 @@ type World struct {
 	sched *node.LeaderSchedule
 	obs   Observer
 	jrng  *rand.Rand
+	srng  *rand.Rand // body sizes (WorldConfig.BodySizes)
+	scum  []float64  // cumulative BodyWeights
 	out   node.Outbox
 	lead  []node.Leader
 
@@ -151,6 +158,17 @@ func NewWorld(cfg WorldConfig, lat netmodel.Latency, peers [][]int32, sched *nod
 		rx:   make([]receiver, n),
 		jrng: Derive(cfg.Seed, "jitter", 0),
 	}
+	if len(cfg.BodySizes) > 0 {
+		if len(cfg.BodyWeights) != len(cfg.BodySizes) {
+			return nil, fmt.Errorf("world: %d body sizes, %d weights", len(cfg.BodySizes), len(cfg.BodyWeights))
+		}
+		w.srng = Derive(cfg.Seed, "body-size", 0)
+		sum := 0.0
+		for _, x := range cfg.BodyWeights {
+			sum += x
+			w.scum = append(w.scum, sum)
+		}
+	}
 	w.Nodes = node.NewNodes(&w.Chain, cfg.Relay, peers)
 	if cfg.TCP != nil {
 		if err := cfg.TCP.Err(); err != nil {
@@ -191,7 +209,8 @@ func NewWorld(cfg WorldConfig, lat netmodel.Latency, peers [][]int32, sched *nod
 	}))
 	w.kBody = w.Eng.Register("relay.body", w.nodeInput(func(n *node.Node, ev *Event, b node.BlockID, _ int32) {
 		if w.p2p != nil {
-			w.reports().BodyArrived(ev.Node, w.rx[ev.Node].metrics, w.Chain.Get(b).Slot, ev.From, w.cfg.BodyBytes, ev.At)
+			blk := w.Chain.Get(b)
+			w.reports().BodyArrived(ev.Node, w.rx[ev.Node].metrics, blk.Slot, ev.From, int64(blk.Bytes), ev.At)
 		}
 		n.OnBody(ev.At, ev.From, b, &w.out)
 	}))
@@ -218,6 +237,16 @@ func NewWorld(cfg WorldConfig, lat netmodel.Latency, peers [][]int32, sched *nod
 		}
 	}
 	return w, nil
+}
+
+// bodySize returns the next block's body size.
+func (w *World) bodySize() int64 {
+	if w.srng == nil {
+		return w.cfg.BodyBytes
+	}
+	u := w.srng.Float64() * w.scum[len(w.scum)-1]
+	i, _ := slices.BinarySearch(w.scum, u)
+	return w.cfg.BodySizes[min(i, len(w.scum)-1)]
 }
 
 func (w *World) slotStart(slot int64) clock.Time { return clock.Time(slot) * clock.Time(w.cfg.Slot) }
@@ -261,7 +290,7 @@ func (w *World) onSlot(ev *Event) {
 		}
 		nd := w.Nodes[l.Node]
 		b := w.Chain.Add(nd.Tip(), slot, l.Node, l.VRF, ev.At)
-		b.Bytes = int32(w.cfg.BodyBytes)
+		b.Bytes = int32(w.bodySize())
 		w.obs.BlockMade(int(b.ID), slot, int(l.Node), w.slotStart(slot))
 		w.out.Reset()
 		nd.Forge(ev.At, b.ID, &w.out)

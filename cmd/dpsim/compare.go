@@ -263,6 +263,13 @@ func printComparison(w io.Writer, s *scenarios.Scenario, cmp *results.Comparison
 func hopCost(s *scenarios.Scenario) results.HopCost {
 	bps := int64(math.Round(s.Network.BandwidthMbps * 1e6))
 	body := int64(s.Blocks.BodyBytes)
+	if len(s.Blocks.BodySizes) > 0 {
+		// Drawn sizes: the smallest keeps the bound a lower bound.
+		body = math.MaxInt64
+		for _, e := range s.Blocks.BodySizes {
+			body = min(body, int64(e.Bytes))
+		}
+	}
 	hop := results.HopCost{
 		HeaderValidation: s.Blocks.HeaderValidation,
 		BodyValidation:   s.Blocks.BodyValidation + s.Blocks.BodyValidationPerKiB*time.Duration(body)/1024,
