@@ -132,6 +132,7 @@ type Geo struct {
 type geoNode struct {
 	accessUs int32  // one-way access delay, µs
 	city     uint16 // index into places
+	site     uint16 // data centre (NewGeoAt); 0: none
 }
 
 // MaxGeoNodes bounds n in NewGeo; the model itself costs 8 bytes per node,
@@ -193,6 +194,104 @@ func (g *Geo) place(rng *rand.Rand) {
 	rng.Shuffle(len(g.nodes), func(i, j int) { g.nodes[i].city, g.nodes[j].city = g.nodes[j].city, g.nodes[i].city })
 }
 
+// GeoSpot pins a node of NewGeoAt: Country is an ISO 3166-1 alpha-2 code
+// ("" places the node anywhere, by pool population) and Site, when > 0,
+// names a data centre: nodes of one site share a city and reach each other
+// by their access delays alone, without the Base of paths between sites.
+type GeoSpot struct {
+	Country string
+	Site    int
+}
+
+// MaxGeoSites bounds the sites of NewGeoAt.
+const MaxGeoSites = 65535
+
+// NewGeoAt places node i as spots[i] says, with the latency formula of
+// NewGeo. A node with a country goes to one of that country's cities of
+// the table, drawn by the cities' pool weights; a node without one to any
+// city, drawn by pool weight; the first node of a site draws, and the
+// others of that site take its city. The draws from rng are, in node
+// order, one city draw per node that draws, then one access delay per
+// node. It returns an error naming the node for a country the table lacks,
+// a site outside [0, MaxGeoSites] or a site given two countries.
+func NewGeoAt(spots []GeoSpot, rng *rand.Rand, p GeoParams) (*Geo, error) {
+	n := len(spots)
+	if n < 1 || n > MaxGeoNodes {
+		return nil, fmt.Errorf("netmodel: geo: %d nodes: accepted: 1 to %d nodes", n, MaxGeoNodes)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if rng == nil {
+		panic("netmodel: NewGeoAt: nil rng")
+	}
+	g := &Geo{n: n, nCities: len(places), nodes: make([]geoNode, n), cityUs: cityTable(p)}
+	siteCity := map[int]int{}
+	siteCountry := map[int]string{}
+	for i, sp := range spots {
+		if sp.Site < 0 || sp.Site > MaxGeoSites {
+			return nil, fmt.Errorf("netmodel: geo: node %d: site %d: accepted 0 (none) to %d", i, sp.Site, MaxGeoSites)
+		}
+		if sp.Site > 0 {
+			if c, ok := siteCity[sp.Site]; ok {
+				if siteCountry[sp.Site] != sp.Country {
+					return nil, fmt.Errorf("netmodel: geo: node %d: site %d is in country %q and %q: accepted one country per site", i, sp.Site, siteCountry[sp.Site], sp.Country)
+				}
+				g.nodes[i].city, g.nodes[i].site = uint16(c), uint16(sp.Site)
+				continue
+			}
+		}
+		c, err := drawCity(sp.Country, rng)
+		if err != nil {
+			return nil, fmt.Errorf("netmodel: geo: node %d: %w", i, err)
+		}
+		g.nodes[i].city, g.nodes[i].site = uint16(c), uint16(sp.Site)
+		if sp.Site > 0 {
+			siteCity[sp.Site], siteCountry[sp.Site] = c, sp.Country
+		}
+	}
+	lo, hi := p.AccessMin.Microseconds(), p.AccessMax.Microseconds()
+	for i := range g.nodes {
+		g.nodes[i].accessUs = int32(lo + rng.Int64N(hi-lo+1))
+	}
+	return g, nil
+}
+
+// drawCity draws a city of country ("": any) by pool weight.
+func drawCity(country string, rng *rand.Rand) (int, error) {
+	total := 0
+	for _, pw := range places {
+		if country == "" || pw.Country == country {
+			total += pw.pools
+		}
+	}
+	if total == 0 {
+		return 0, fmt.Errorf("country %q has no city in the model's table; accepted: one of the %d countries of netmodel.Places, or none", country, countries())
+	}
+	u := rng.IntN(total)
+	for c, pw := range places {
+		if country == "" || pw.Country == country {
+			if u < pw.pools {
+				return c, nil
+			}
+			u -= pw.pools
+		}
+	}
+	panic("unreachable")
+}
+
+// countries counts the distinct countries of the city table.
+func countries() int {
+	seen := map[string]bool{}
+	for _, pw := range places {
+		seen[pw.Country] = true
+	}
+	return len(seen)
+}
+
+// Site returns node i's data centre (0: none).
+func (g *Geo) Site(i int) int { return int(g.nodes[i].site) }
+
 // cityTable precomputes Base + propagation for every city pair, in µs, so
 // OneWay does no trigonometry. The float results may differ in the last
 // bit between GOARCHes (fused multiply-add); rounding to the µs hides that
@@ -225,6 +324,10 @@ func (g *Geo) OneWay(a, b int) (time.Duration, bool) {
 		return 0, true
 	}
 	na, nb := &g.nodes[a], &g.nodes[b]
+	if na.site != 0 && na.site == nb.site {
+		// One data centre: the access delays alone.
+		return time.Duration(na.accessUs+nb.accessUs) * time.Microsecond, true
+	}
 	us := g.cityUs[int(na.city)*g.nCities+int(nb.city)] + na.accessUs + nb.accessUs
 	return time.Duration(us) * time.Microsecond, true
 }

@@ -322,3 +322,34 @@ func BenchmarkNewGeo(b *testing.B) {
 		}
 	}
 }
+
+// TestNewGeoAt: pinned nodes land in their country; nodes of one site
+// share a city and reach each other by their access delays alone; an
+// unknown country or a site in two countries is an error naming the node.
+func TestNewGeoAt(t *testing.T) {
+	spots := []GeoSpot{{"JP", 1}, {"JP", 1}, {"DE", 0}, {"", 2}, {"", 2}, {"US", 0}}
+	g, err := NewGeoAt(spots, rand.New(rand.NewPCG(1, 2)), DefaultGeoParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, sp := range spots {
+		if sp.Country != "" && g.Place(i).Country != sp.Country {
+			t.Errorf("node %d in %v, want country %s", i, g.Place(i), sp.Country)
+		}
+	}
+	for _, pair := range [][2]int{{0, 1}, {3, 4}} {
+		a, b := pair[0], pair[1]
+		d, _ := g.OneWay(a, b)
+		if g.Place(a) != g.Place(b) || d != g.Access(a)+g.Access(b) {
+			t.Errorf("site pair %d,%d: %v and %v, %v apart; want one city and %v", a, b, g.Place(a), g.Place(b), d, g.Access(a)+g.Access(b))
+		}
+	}
+	if d, _ := g.OneWay(0, 2); d < DefaultGeoParams().Base {
+		t.Errorf("JP–DE %v, below the base delay", d)
+	}
+	for _, bad := range [][]GeoSpot{{{"XX", 0}}, {{"JP", 3}, {"DE", 3}}, {{"", -1}}} {
+		if _, err := NewGeoAt(bad, rand.New(rand.NewPCG(1, 2)), DefaultGeoParams()); err == nil || !strings.Contains(err.Error(), "node ") {
+			t.Errorf("%v: error %v, want one naming the node", bad, err)
+		}
+	}
+}

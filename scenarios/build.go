@@ -161,6 +161,9 @@ func buildLatency(s *Scenario, seed uint64, names []string) (netmodel.Latency, e
 	l := s.Network.Latency
 	switch l.Model {
 	case LatencyGeo:
+		if !s.Nodes.Pools.File.IsZero() {
+			return buildPoolsGeo(s, sim.Derive(seed, "geo", 0))
+		}
 		g, err := netmodel.NewGeo(n, sim.Derive(seed, "geo", 0), netmodel.DefaultGeoParams())
 		if err != nil {
 			return nil, s.errorAt("network.latency", err)

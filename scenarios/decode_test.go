@@ -48,7 +48,7 @@ func TestThreeProblemsAllReported(t *testing.T) {
 	}
 	for i, prefix := range []string{
 		path + `:4:10: nodes.count: value "abc": accepted: an integer`,
-		path + `:5:3: nodes.colour: unknown field; accepted: count, classes, stake`,
+		path + `:5:3: nodes.colour: unknown field; accepted: count, classes, stake, pools`,
 		path + `:7:11: network.jitter: value "1.5": accepted: a fraction 0 … 1`,
 	} {
 		if lines[i] != prefix {

@@ -51,6 +51,16 @@
 //	                          # peer-sharing replies); peers demote and forget it at once
 //	      targets: {}      # p2p only: this class's seven targets (fields as in p2p.targets);
 //	                       # when any is set, all seven apply as written
+//	  pools:               # p2p only: each pool a block producer behind relays (pools.go)
+//	    producers: bp      # the producer class: node i of it is pool i's block producer,
+//	                       # its relays its only (local-root) peers, no ledger, no churn
+//	    relays: relay      # the relay class: relays_per_pool per pool, in pool order; they
+//	                       # have their producer and siblings as local roots, and the ledger
+//	                       # lists them (not the producer) as the pool's relays
+//	    relays_per_pool: 2 # 1 … 16; the relay class must have producers × this nodes
+//	    file: meta.json    # optional, geo only: ouroboros-leios' topology-v4 meta.json; pool
+//	                       # i's nodes go to entry i's country (cc) and data centre (its
+//	                       # provider region, else one of its own): one site = access delays only
 //	  stake:
 //	    distribution: pareto  # uniform | pareto | file
 //	    pareto_alpha: 1.16    # (0, 100], pareto only: the 80/20 law (mainnet is steeper)

@@ -73,6 +73,7 @@ func buildP2P(s *Scenario, seed uint64, r *Run) (*sim.P2PConfig, error) {
 			id++
 		}
 	}
+	s.applyPools(cfg)
 	if err := r.files.applyFiles(s, r, cfg); err != nil {
 		return nil, err
 	}

@@ -158,6 +158,8 @@ type Nodes struct {
 	Count   int     `yaml:"count"`   // total; equals the sum of Classes[i].Count
 	Classes []Class `yaml:"classes"` // default: one producer class named "pool"
 	Stake   Stake   `yaml:"stake"`
+	// Pools runs each pool as a block producer behind relays (pools.go).
+	Pools Pools `yaml:"pools"`
 }
 
 // Class is a group of nodes with the same role. Node IDs are assigned to
@@ -440,7 +442,7 @@ func ApplyDefaults(s *Scenario) {
 		s.Nodes.Count = sum
 	}
 	dir := filepath.Dir(s.Path)
-	for _, f := range append([]*FileRef{&s.Nodes.Stake.File, &s.Network.Latency.File, &s.Topology.File}, s.clusterFiles()...) {
+	for _, f := range append([]*FileRef{&s.Nodes.Stake.File, &s.Network.Latency.File, &s.Topology.File, &s.Nodes.Pools.File}, s.clusterFiles()...) {
 		if f.Raw == "" || f.Resolved != "" {
 			continue
 		}

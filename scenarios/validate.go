@@ -95,6 +95,7 @@ func Validate(s *Scenario) Problems {
 	v := &validator{s: s}
 	v.top()
 	v.nodes()
+	v.pools()
 	v.network()
 	v.topology()
 	v.blocks()

@@ -30,6 +30,10 @@ type P2PConfig struct {
 	// > 0, each its own relay: ledger peers are drawn by √stake, big
 	// ledger peers are the largest pools holding 90 % of stake.
 	Stake []float64
+	// LedgerRelays, when set, lists for each pool node the relays it
+	// registers in the ledger: ledger and big ledger peers are those
+	// relays, not the pool's own node (a block producer behind relays).
+	LedgerRelays [][]int32
 	// Adversarial nodes break the protocols: an invalid header to every
 	// node that makes them hot, and over-long peer-sharing replies.
 	Adversarial []bool
@@ -259,6 +263,27 @@ func draw(ids []int32, cum []float64, n int, self int32, rng *rand.Rand, dst []n
 	return dst
 }
 
+// relays replaces each drawn pool by one of the relays it registered
+// (P2PConfig.LedgerRelays), drawn from self's ledger stream, as a ledger
+// peer is a pool's relay address; duplicates and self are dropped. Without
+// LedgerRelays a pool is its own relay and ids come back unchanged.
+func (p *p2p) relays(ids []node.PeerID, self int32) []node.PeerID {
+	if p.cfg.LedgerRelays == nil {
+		return ids
+	}
+	out := ids[:0]
+	for _, id := range ids {
+		r := id
+		if rs := p.cfg.LedgerRelays[id]; len(rs) > 0 {
+			r = rs[p.lrng[self].IntN(len(rs))]
+		}
+		if r != self && !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // startNode creates node i's governor, churn and metrics and runs its
 // first step.
 func (w *World) startNode(i int32, now clock.Time) error {
@@ -449,7 +474,7 @@ func (w *World) applyGov(self int32, now clock.Time) {
 		case node.ActRequestRoots:
 			ids := p.scratch[:0]
 			if p.cfg.Governors[self].LedgerPeers {
-				ids = draw(p.pools, p.poolCum, int(a.Count), self, p.lrng[self], ids)
+				ids = p.relays(draw(p.pools, p.poolCum, int(a.Count), self, p.lrng[self], ids), self)
 			} else {
 				for _, r := range p.cfg.Governors[self].PublicRoots {
 					ids = append(ids, r.Peer)
@@ -458,7 +483,7 @@ func (w *World) applyGov(self int32, now clock.Time) {
 			p.scratch = ids
 			w.input(now, self, -1, node.InRoots, false, w.hold(ids))
 		case node.ActRequestBLP:
-			ids := draw(p.blps, p.blpCum, int(a.Count), self, p.lrng[self], p.scratch[:0])
+			ids := p.relays(draw(p.blps, p.blpCum, int(a.Count), self, p.lrng[self], p.scratch[:0]), self)
 			p.scratch = ids
 			w.input(now, self, -1, node.InBigLedger, false, w.hold(ids))
 		case node.NoteHot:
@@ -785,6 +810,15 @@ func (w *World) finishP2P() {
 	w.obs.Count("fault_drops", p.drops)
 	w.obs.Count("fault_crashes", p.crashes)
 	w.obs.Count("connections", int64(p.bearer.NumConns()))
+}
+
+// Bearer returns the connection table (nil in a static world); callers
+// must only read it.
+func (w *World) Bearer() *netmodel.Bearer {
+	if w.p2p == nil {
+		return nil
+	}
+	return w.p2p.bearer
 }
 
 // Governor returns node i's governor (nil in a static world).
