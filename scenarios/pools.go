@@ -50,7 +50,9 @@ const MaxRelaysPerPool = 16
 const MaxPoolsFileBytes = 64 << 20
 
 // on reports whether the section is used.
-func (p *Pools) on() bool { return p.Producers != "" || p.Relays != "" || p.RelaysPerPool != 0 || !p.File.IsZero() }
+func (p *Pools) on() bool {
+	return p.Producers != "" || p.Relays != "" || p.RelaysPerPool != 0 || !p.File.IsZero()
+}
 
 // pools checks nodes.pools.
 func (v *validator) pools() {
