@@ -164,11 +164,16 @@ func NewGeo(n int, rng *rand.Rand, p GeoParams) (*Geo, error) {
 		cityUs:  cityTable(p),
 	}
 	g.place(rng)
+	g.drawAccess(rng, p)
+	return g, nil
+}
+
+// drawAccess draws every node's access delay, in node order.
+func (g *Geo) drawAccess(rng *rand.Rand, p GeoParams) {
 	lo, hi := p.AccessMin.Microseconds(), p.AccessMax.Microseconds()
 	for i := range g.nodes {
 		g.nodes[i].accessUs = int32(lo + rng.Int64N(hi-lo+1))
 	}
-	return g, nil
 }
 
 // place assigns cities by systematic sampling in integer arithmetic: on a
@@ -250,10 +255,7 @@ func NewGeoAt(spots []GeoSpot, rng *rand.Rand, p GeoParams) (*Geo, error) {
 			siteCity[sp.Site], siteCountry[sp.Site] = c, sp.Country
 		}
 	}
-	lo, hi := p.AccessMin.Microseconds(), p.AccessMax.Microseconds()
-	for i := range g.nodes {
-		g.nodes[i].accessUs = int32(lo + rng.Int64N(hi-lo+1))
-	}
+	g.drawAccess(rng, p)
 	return g, nil
 }
 
