@@ -334,6 +334,9 @@ func (g *Geo) OneWay(a, b int) (time.Duration, bool) {
 	return time.Duration(us) * time.Microsecond, true
 }
 
+// Symmetric reports that Geo's latencies are the same both ways.
+func (g *Geo) Symmetric() bool { return true }
+
 // Place returns the location node i was placed in. It panics if i is
 // outside [0, N()).
 func (g *Geo) Place(i int) Place { return places[g.nodes[i].city].Place }

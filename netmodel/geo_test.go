@@ -353,3 +353,20 @@ func TestNewGeoAt(t *testing.T) {
 		}
 	}
 }
+
+// TestGeoSymmetric: Geo says it is symmetric, and is.
+func TestGeoSymmetric(t *testing.T) {
+	g, err := NewGeo(300, rand.New(rand.NewPCG(3, 4)), DefaultGeoParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for a := range 300 {
+		for b := range 300 {
+			x, _ := g.OneWay(a, b)
+			y, _ := g.OneWay(b, a)
+			if x != y || !g.Symmetric() {
+				t.Fatalf("OneWay(%d,%d) = %v, OneWay(%d,%d) = %v", a, b, x, b, a, y)
+			}
+		}
+	}
+}

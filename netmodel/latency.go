@@ -16,6 +16,12 @@ type Latency interface {
 	OneWay(a, b int) (time.Duration, bool)
 }
 
+// Symmetric is implemented by latency sources whose OneWay(a, b) always
+// equals OneWay(b, a), so a round trip needs one look-up.
+type Symmetric interface {
+	Symmetric() bool
+}
+
 // Matrix is a dense one-way latency matrix in whole microseconds. Int32
 // microseconds keep a 10,000-node matrix at 400 MB and cover 35 minutes,
 // far beyond any real latency. A negative entry means "no path".

@@ -255,6 +255,11 @@ type Flows struct {
 	cfg TCPConfig
 	per [][]flowEntry
 	n   int
+	// hintFrom, hintAt: where the last lookup found its flow. A node
+	// announcing a block asks for its flows in ascending receiver order,
+	// so the next one is usually just after.
+	hintFrom int32
+	hintAt   int
 	rtt func(from, to int32) time.Duration
 	// bps and full cache the serialisation of a full segment at the
 	// last rate seen (one rate per network, usually).
@@ -274,7 +279,7 @@ func NewFlows(cfg TCPConfig, nodes int, rtt func(from, to int32) time.Duration) 
 	if err := cfg.Err(); err != nil {
 		panic(err)
 	}
-	return &Flows{cfg: cfg, per: make([][]flowEntry, nodes), rtt: rtt}
+	return &Flows{cfg: cfg, per: make([][]flowEntry, nodes), rtt: rtt, hintFrom: -1}
 }
 
 // Config returns the model's parameters.
@@ -296,6 +301,19 @@ func (t *Flows) Send(now clock.Time, from, to int32, bytes int64, p Path) (first
 func (t *Flows) flow(now clock.Time, from, to int32) *TCPFlow {
 	l := t.per[from]
 	lo, hi := 0, len(l)
+	if from == t.hintFrom {
+		// A few steps forward from the last hit, then a binary search of
+		// what is left on the side where to must be.
+		for i := t.hintAt + 1; i < min(t.hintAt+4, len(l)); i++ {
+			if l[i].to == to {
+				t.hintAt = i
+				return &l[i].f
+			}
+			if l[i].to > to {
+				break
+			}
+		}
+	}
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
 		if l[m].to < to {
@@ -304,11 +322,13 @@ func (t *Flows) flow(now clock.Time, from, to int32) *TCPFlow {
 			hi = m
 		}
 	}
+	t.hintFrom, t.hintAt = from, lo
 	if lo < len(l) && l[lo].to == to {
 		return &l[lo].f
 	}
 	if len(l) == cap(l) && t.cfg.IdleRestart {
 		if k := t.dropIdle(now, from); k < len(l) {
+			t.hintFrom = -1
 			return t.flow(now, from, to) // positions moved
 		}
 	}

@@ -267,9 +267,15 @@ func TestFlowsDropIdleExact(t *testing.T) {
 		tab := NewFlows(c, int(n), rtt)
 		all := map[[2]int32]*TCPFlow{}
 		now := clock.Time(0)
+		var prevFrom, prevTo int32
 		for i, k := 0, rapid.IntRange(1, 600).Draw(t, "messages"); i < k; i++ {
 			now = now.Add(time.Duration(rapid.Int64Range(0, int64(400*time.Millisecond)).Draw(t, "gapNs")))
 			a, b := rapid.Int32Range(0, n-1).Draw(t, "from"), rapid.Int32Range(0, n-1).Draw(t, "to")
+			if i > 0 && rapid.Bool().Draw(t, "announce") {
+				// A node announcing walks its peers in ascending order.
+				a, b = prevFrom, min(prevTo+rapid.Int32Range(0, 3).Draw(t, "step"), n-1)
+			}
+			prevFrom, prevTo = a, b
 			bytes := rapid.SampledFrom([]int64{100, 1100, 90112, 1 << 20}).Draw(t, "bytes")
 			p := Path{RTT: rtt(a, b), BitsPerSecond: 100e6}
 			f := all[[2]int32{a, b}]

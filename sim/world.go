@@ -69,6 +69,7 @@ type World struct {
 	lat   netmodel.Latency
 	up    []netmodel.Uplink
 	flows *netmodel.Flows // transport tcp; nil: ideal
+	sym   bool            // lat is netmodel.Symmetric: a round trip is twice one way
 	sched *node.LeaderSchedule
 	obs   Observer
 	jrng  *rand.Rand
@@ -170,6 +171,9 @@ func NewWorld(cfg WorldConfig, lat netmodel.Latency, peers [][]int32, sched *nod
 		}
 	}
 	w.Nodes = node.NewNodes(&w.Chain, cfg.Relay, peers)
+	if s, ok := lat.(netmodel.Symmetric); ok {
+		w.sym = s.Symmetric()
+	}
 	if cfg.TCP != nil {
 		if err := cfg.TCP.Err(); err != nil {
 			return nil, err
@@ -404,7 +408,10 @@ func (w *World) transfer(now clock.Time, from, to int32, bytes int64, body bool)
 		return 0, false
 	}
 	if w.flows != nil {
-		back, _ := w.lat.OneWay(int(to), int(from))
+		back := d
+		if !w.sym {
+			back, _ = w.lat.OneWay(int(to), int(from))
+		}
 		// An empty body is still a message: a byte stands for its framing.
 		_, last := w.flows.Send(now, from, to, max(bytes, 1), netmodel.Path{RTT: d + back, BitsPerSecond: w.cfg.BitsPerSecond})
 		leave = clock.Max(last, w.up[from].Send(now, bytes))
