@@ -260,7 +260,7 @@ type Flows struct {
 	// so the next one is usually just after.
 	hintFrom int32
 	hintAt   int
-	rtt func(from, to int32) time.Duration
+	rtt      func(from, to int32) time.Duration
 	// bps and full cache the serialisation of a full segment at the
 	// last rate seen (one rate per network, usually).
 	bps  int64
