@@ -3,6 +3,7 @@ package netmodel
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -338,4 +339,32 @@ func TestBodyAfterHeaderFunc(t *testing.T) {
 			}
 		}
 	})
+}
+
+// BenchmarkFlowsAnnounce: 10,000 nodes, each announcing a header to its 25
+// peers in ascending order, with bodies to some: the world's pattern (one
+// op is one announcement to one peer).
+func BenchmarkFlowsAnnounce(b *testing.B) {
+	const n, k = 10_000, 25
+	c := DefaultTCPConfig()
+	rtt := func(a, b int32) time.Duration { return time.Duration(20+(a+b)%200) * time.Millisecond }
+	tab := NewFlows(c, n, rtt)
+	peers := make([][]int32, n)
+	for i := range peers {
+		for j := range k {
+			peers[i] = append(peers[i], int32((i*7919+j*(n/k))%n))
+		}
+		slices.Sort(peers[i])
+	}
+	now := clock.Time(0)
+	from := 0
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if i%k == 0 {
+			from = (from + 7) % n
+			now = now.Add(time.Millisecond)
+		}
+		to := peers[from][i%k]
+		tab.Send(now, int32(from), to, 1100, Path{RTT: rtt(int32(from), to), BitsPerSecond: 100e6})
+	}
 }
