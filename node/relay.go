@@ -38,6 +38,11 @@ const (
 	// received at At-ServeDelay, may now be sent onward. Only with
 	// RelayConfig.Pipelining.
 	WakeServe
+	// SendNoBlocks answers peer To's request for Block's Count-block
+	// fragment with block-fetch's MsgNoBlocks: the node announced Block
+	// early (Pipelining) but no longer has it and never will, so the
+	// requester must fetch it elsewhere (OnNoBlocks).
+	SendNoBlocks
 )
 
 // Action is one thing a handler asks the engine to do.
@@ -215,6 +220,21 @@ func (n *Node) DropFrom(peer int32) {
 	})
 	if p := n.pipe; p != nil {
 		p.kept = slices.DeleteFunc(p.kept, func(r request) bool { return r.from == peer })
+	}
+}
+
+// OnNoBlocks handles peer from's MsgNoBlocks for the count-block fragment
+// ending at b: the blocks of it still requested from that peer leave the
+// work list, so that the next announcement of any of them fetches it
+// elsewhere (as DropFrom does for a lost connection). Without it a node
+// would wait for ever for a body its upstream announced early and then
+// dropped (it lost a fork there), and hold every later block that builds
+// on it.
+func (n *Node) OnNoBlocks(now clock.Time, from int32, b BlockID, count int32, out *Outbox) {
+	for x, k := b, int32(0); k < count && x != NoBlock; x, k = n.chain.Get(x).Parent, k+1 {
+		if i := n.find(x); i >= 0 && n.work[i].from == from && n.work[i].state == stRequested {
+			n.work = slices.Delete(n.work, i, i+1)
+		}
 	}
 }
 
@@ -426,6 +446,7 @@ func (n *Node) serveKept(out *Outbox) {
 			n.serve(r.from, r.block, r.count, out)
 		case fragLost:
 			p.abandoned++
+			out.add(Action{Kind: SendNoBlocks, To: r.from, Block: r.block, Count: r.count})
 		default:
 			kept = append(kept, r)
 		}

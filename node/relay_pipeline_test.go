@@ -288,11 +288,42 @@ func TestPipelinedForgetting(t *testing.T) {
 		if n.Waiting() != 1 || n.Abandoned() != 0 {
 			t.Fatalf("waiting %d abandoned %d with b as good as the tip, want 1 and 0", n.Waiting(), n.Abandoned())
 		}
-		n.Forge(50*ms, f2, &Outbox{})
+		acts := run(func(out *Outbox) { n.Forge(50*ms, f2, out) })
 		if n.Waiting() != 0 || n.Abandoned() != 1 {
 			t.Fatalf("waiting %d abandoned %d with the tip past b, want 0 and 1", n.Waiting(), n.Abandoned())
 		}
+		// The requester is told (MsgNoBlocks) so that it fetches b elsewhere.
+		if !slices.Contains(acts, Action{Kind: SendNoBlocks, To: 2, Block: b, Count: 1}) {
+			t.Errorf("forging past b: actions %v, want MsgNoBlocks to 2 for b", acts)
+		}
 	})
+}
+
+// TestNoBlocksRefetchElsewhere: a node waiting for b's body from peer 1
+// hears MsgNoBlocks (peer 1 lost b's fork); when the chain then builds on
+// b after all, the child's announcement by peer 2 fetches b with it from
+// peer 2, where without the answer b stayed "requested from 1" for ever.
+func TestNoBlocksRefetchElsewhere(t *testing.T) {
+	var c Chain
+	a := c.Add(NoBlock, 1, 9, 50, 0).ID
+	b := c.Add(a, 2, 9, 50, 0).ID
+	d := c.Add(b, 3, 9, 50, 0).ID
+	n := NewNode(0, &c, pipeCfg(), []int32{1, 2})
+	n.tip = a
+	n.OnHeader(0, 1, b, &Outbox{})
+	n.OnHeaderValidated(5*ms, b, &Outbox{})
+	// Another peer's MsgNoBlocks changes nothing: b is requested from 1.
+	n.OnNoBlocks(20*ms, 2, b, 1, &Outbox{})
+	if !n.Fetching(b) {
+		t.Fatal("MsgNoBlocks from a peer b was not requested from dropped it")
+	}
+	n.OnNoBlocks(30*ms, 1, b, 1, &Outbox{})
+	if n.Fetching(b) {
+		t.Fatal("b still in work after MsgNoBlocks from the peer it was requested from")
+	}
+	n.OnHeader(40*ms, 2, d, &Outbox{})
+	sameActions(t, "child validated", run(func(out *Outbox) { n.OnHeaderValidated(45*ms, d, out) }),
+		[]Action{{Kind: SendRequest, To: 2, Block: d, Count: 2}})
 }
 
 // TestPipelinedUnknownBlock: with pipelining, a request for blocks the

@@ -78,7 +78,7 @@ type World struct {
 	out   node.Outbox
 	lead  []node.Leader
 
-	kSlot, kHeader, kRequest, kBody, kWakeHeader, kWakeBody, kWakeServe Kind
+	kSlot, kHeader, kRequest, kBody, kWakeHeader, kWakeBody, kWakeServe, kNoBlocks Kind
 
 	p2p *p2p
 	// fwd, when set, adds per-block announcement targets (Forwarder).
@@ -86,7 +86,7 @@ type World struct {
 	fwdDst []int32
 
 	// Counters, flushed to the observer by Finish.
-	headers, requests, bodies, unroutable, battles, stale int64
+	headers, requests, bodies, unroutable, battles, stale, noBlocks int64
 
 	// everyHeader turns off the skipping of redundant header events
 	// (sendHeader); tests set it to compare.
@@ -227,6 +227,11 @@ func NewWorld(cfg WorldConfig, lat netmodel.Latency, peers [][]int32, sched *nod
 	w.kWakeServe = w.Eng.Register("relay.body-serve", w.nodeInput(func(n *node.Node, ev *Event, b node.BlockID, _ int32) {
 		n.OnBodyServable(ev.At, b, &w.out)
 	}))
+	w.kNoBlocks = w.Eng.Register("relay.no-blocks", w.nodeInput(func(n *node.Node, ev *Event, b node.BlockID, count int32) {
+		n.OnNoBlocks(ev.At, ev.From, b, count, &w.out)
+		w.brief(ev.Node)
+		w.replaySkipped(ev.At, ev.Node) // announcements skipped while it waited
+	}))
 	if s := sched.NextSlot(); s >= 0 {
 		w.Eng.At(w.slotStart(s).Add(cfg.ForgeDelay), w.kSlot, -1, -1, s)
 	}
@@ -274,6 +279,7 @@ func (w *World) Finish() {
 		}
 		w.obs.Count("requests_waiting_at_end", waiting)
 		w.obs.Count("requests_abandoned", abandoned)
+		w.obs.Count("no_blocks_sent", w.noBlocks)
 	}
 	if w.p2p != nil {
 		w.obs.Count("headers_not_hot", w.stale)
@@ -353,6 +359,9 @@ func (w *World) apply(now clock.Time, self int32) {
 			w.Eng.At(a.At, w.kWakeBody, self, -1, pack(a.Block, 0))
 		case node.WakeServe:
 			w.Eng.At(a.At, w.kWakeServe, self, -1, pack(a.Block, 0))
+		case node.SendNoBlocks:
+			w.noBlocks++
+			w.send(now, self, a.To, w.kNoBlocks, pack(a.Block, a.Count), noBlocksBytes)
 		case node.Adopt:
 			w.rx[self].tip = w.Nodes[self].Tip()
 			w.obs.Adopted(int(a.Block), int(self), now)
@@ -370,6 +379,9 @@ func (w *World) apply(now clock.Time, self int32) {
 // requestBytes is the size of a block-fetch request (MsgRequestRange: two
 // points, each a slot and a 32-byte hash, in CBOR), for the TCP transport.
 const requestBytes = 90
+
+// noBlocksBytes is the size of block-fetch's MsgNoBlocks.
+const noBlocksBytes = 10
 
 // send delivers a control message of bytes from→to handed over at now
 // (see transfer).
