@@ -97,9 +97,9 @@ func FuzzPoolsFile(f *testing.F) {
 // before it has it; when it then loses that block's fork it answers the
 // requests it kept with MsgNoBlocks, so requesters fetch the block
 // elsewhere should the chain build on it after all. Without that answer a
-// requester waited for ever and held every later block (a 1,000-node
-// two-hour run slowed tenfold and left nodes behind). Every block that
-// misses a node must have lost a fork.
+// requester waited for ever and held every later block: in this run a
+// node ended with 352 blocks in its work list. Every block that misses a
+// node must have lost a fork.
 func TestPipeliningNoStuckNodes(t *testing.T) {
 	src := "version: 1\nname: t\nduration: 2h\nnodes:\n  count: 1000\n  stake: {distribution: uniform}\ntopology:\n  model: p2p\n" +
 		"p2p:\n  targets: {root: 100, known: 100, established: 10, active: 10, known_big_ledger: 0, established_big_ledger: 0, active_big_ledger: 0}\n" +
