@@ -25,6 +25,27 @@ type p2pSetup struct {
 	connErr float64
 	log     bool // keep the churn log
 	jitter  float64
+	// tcp and pipelining switch on the TCP transport and diffusion
+	// pipelining (serve delay 20 ms, 1,100-byte headers).
+	tcp, pipelining bool
+}
+
+// config returns the world configuration of the setup (without P2P).
+func (s p2pSetup) config() WorldConfig {
+	c := WorldConfig{
+		Slot: time.Second, HeaderBytes: 1100, BodyBytes: testBody, BitsPerSecond: 100e6,
+		Relay:  node.RelayConfig{HeaderValidation: testHV, BodyValidation: testBV},
+		Jitter: netmodel.Jitter{Fraction: s.jitter},
+		Seed:   s.seed, Limits: Limits{MaxPerInstant: 100000},
+	}
+	if s.tcp {
+		tc := netmodel.DefaultTCPConfig()
+		c.TCP = &tc
+	}
+	if s.pipelining {
+		c.Relay.Pipelining, c.Relay.ServeDelay = true, 20*time.Millisecond
+	}
+	return c
 }
 
 // smallTargets suit networks of a hundred or so nodes.
@@ -74,12 +95,9 @@ func (s p2pSetup) build(t testing.TB) (*World, *recorder) {
 		cfg.Adversarial[a] = true
 	}
 	rec := &recorder{adopted: map[[2]int]clock.Time{}}
-	w, err := NewWorld(WorldConfig{
-		Slot: time.Second, BodyBytes: testBody, BitsPerSecond: 100e6,
-		Relay:  node.RelayConfig{HeaderValidation: testHV, BodyValidation: testBV},
-		Jitter: netmodel.Jitter{Fraction: s.jitter},
-		Seed:   s.seed, P2P: cfg, Limits: Limits{MaxPerInstant: 100000},
-	}, geo, nil, sched, rec)
+	wc := s.config()
+	wc.P2P = cfg
+	w, err := NewWorld(wc, geo, nil, sched, rec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -397,48 +415,51 @@ func TestFetchingHeadersSkippedP2P(t *testing.T) {
 				{Node: 40, At: clock.FromSeconds(300), Down: 200 * time.Millisecond},
 			}}}, 1200},
 	} {
-		s := c.s
-		t.Run(fmt.Sprint(s.seed), func(t *testing.T) {
-			hint := s.replay("TestFetchingHeadersSkippedP2P")
-			run := func(every bool) (*World, *recorder) {
-				w, rec := s.build(t)
-				w.everyHeader = every
-				w.checkMarks = true
-				if err := w.RunUntil(clock.FromSeconds(c.end)); err != nil {
-					t.Fatalf("%v (%s)", err, hint)
+		for _, mode := range []struct{ tcp, pipelining bool }{{false, false}, {true, true}, {false, true}} {
+			s := c.s
+			s.tcp, s.pipelining = mode.tcp, mode.pipelining
+			t.Run(fmt.Sprint(s.seed, "/tcp=", s.tcp, "/pipelining=", s.pipelining), func(t *testing.T) {
+				hint := s.replay("TestFetchingHeadersSkippedP2P")
+				run := func(every bool) (*World, *recorder) {
+					w, rec := s.build(t)
+					w.everyHeader = every
+					w.checkMarks = true
+					if err := w.RunUntil(clock.FromSeconds(c.end)); err != nil {
+						t.Fatalf("%v (%s)", err, hint)
+					}
+					return w, rec
 				}
-				return w, rec
-			}
-			wAll, all := run(true)
-			wSkip, skip := run(false)
-			if len(all.made) < 100 || len(all.adopted) < 100*s.n/2 {
-				t.Fatalf("only %d blocks, %d adoptions (%s)", len(all.made), len(all.adopted), hint)
-			}
-			if wSkip.replayed < 10 || wSkip.p2p.crashes == 0 {
-				t.Fatalf("%d replays, %d crashes: the run does not exercise lost fetches (%s)", wSkip.replayed, wSkip.p2p.crashes, hint)
-			}
-			if !slices.Equal(all.made, skip.made) {
-				t.Fatalf("blocks made differ: %d vs %d (%s)", len(all.made), len(skip.made), hint)
-			}
-			bad := 0
-			for k, v := range all.adopted {
-				if got, ok := skip.adopted[k]; !ok || got != v {
-					if bad++; bad <= 5 {
-						t.Errorf("block %d node %d adopted at %v delivering every header, %v (%v) skipping", k[0], k[1], v, got, ok)
+				wAll, all := run(true)
+				wSkip, skip := run(false)
+				if len(all.made) < 100 || len(all.adopted) < 100*s.n/2 {
+					t.Fatalf("only %d blocks, %d adoptions (%s)", len(all.made), len(all.adopted), hint)
+				}
+				if wSkip.replayed < 10 || wSkip.p2p.crashes == 0 {
+					t.Fatalf("%d replays, %d crashes: the run does not exercise lost fetches (%s)", wSkip.replayed, wSkip.p2p.crashes, hint)
+				}
+				if !slices.Equal(all.made, skip.made) {
+					t.Fatalf("blocks made differ: %d vs %d (%s)", len(all.made), len(skip.made), hint)
+				}
+				bad := 0
+				for k, v := range all.adopted {
+					if got, ok := skip.adopted[k]; !ok || got != v {
+						if bad++; bad <= 5 {
+							t.Errorf("block %d node %d adopted at %v delivering every header, %v (%v) skipping", k[0], k[1], v, got, ok)
+						}
 					}
 				}
-			}
-			if bad > 0 || len(all.adopted) != len(skip.adopted) {
-				t.Fatalf("%d adoption times differ, %d vs %d adoptions (%s)", bad, len(all.adopted), len(skip.adopted), hint)
-			}
-			if digest(wAll, all) != digest(wSkip, skip) {
-				t.Errorf("governor counts or stats differ (%s)", hint)
-			}
-			eAll, eSkip := wAll.Eng.Executed(), wSkip.Eng.Executed()
-			t.Logf("%d events delivering every header, %d skipping, %d replayed", eAll, eSkip, wSkip.replayed)
-			if eSkip > eAll/2 {
-				t.Errorf("%d events skipping, %d delivering every header: want at most half (%s)", eSkip, eAll, hint)
-			}
-		})
+				if bad > 0 || len(all.adopted) != len(skip.adopted) {
+					t.Fatalf("%d adoption times differ, %d vs %d adoptions (%s)", bad, len(all.adopted), len(skip.adopted), hint)
+				}
+				if digest(wAll, all) != digest(wSkip, skip) {
+					t.Errorf("governor counts or stats differ (%s)", hint)
+				}
+				eAll, eSkip := wAll.Eng.Executed(), wSkip.Eng.Executed()
+				t.Logf("%d events delivering every header, %d skipping, %d replayed", eAll, eSkip, wSkip.replayed)
+				if eSkip > eAll/2 {
+					t.Errorf("%d events skipping, %d delivering every header: want at most half (%s)", eSkip, eAll, hint)
+				}
+			})
+		}
 	}
 }
