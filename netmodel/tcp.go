@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 	"time"
 
 	"github.com/dpsim/dpsim/clock"
@@ -163,11 +164,14 @@ func bdp(p Path) int64 {
 // Cost: a loop over the rounds of slow start (about log₂ of the message
 // over the initial window) and O(1) for the rounds at the window cap.
 func (c *TCPConfig) Send(f *TCPFlow, t clock.Time, bytes int64, p Path) (first, last clock.Time) {
-	return c.send(f, t, bytes, p, SerialisationDelay(c.SegmentBytes, p.BitsPerSecond))
+	full := SerialisationDelay(c.SegmentBytes, p.BitsPerSecond)
+	return c.send(f, t, bytes, p, full, segCost(bytes, c.SegmentBytes, full, p.BitsPerSecond))
 }
 
-// send is Send with full, the serialisation time of one full segment.
-func (c *TCPConfig) send(f *TCPFlow, t clock.Time, bytes int64, p Path, full time.Duration) (first, last clock.Time) {
+// send is Send with full, the serialisation time of one full segment,
+// and whole, that of the message (segCost of bytes): the callers that
+// repeat a size compute them once.
+func (c *TCPConfig) send(f *TCPFlow, t clock.Time, bytes int64, p Path, full, whole time.Duration) (first, last clock.Time) {
 	if bytes <= 0 {
 		panic(fmt.Sprintf("netmodel: TCP Send of %d bytes", bytes))
 	}
@@ -175,20 +179,35 @@ func (c *TCPConfig) send(f *TCPFlow, t clock.Time, bytes int64, p Path, full tim
 	if t < f.end && bytes <= c.SDUBytes && f.cwnd != 0 {
 		// Interleaved by the mux behind the SDU now leaving.
 		at := t.Add(SerialisationDelay(min(c.SDUBytes, f.sentAfter(t, p)), p.BitsPerSecond))
-		return at, at.Add(segCost(bytes, mss, full, p.BitsPerSecond))
+		return at, at.Add(whole)
 	}
 	iw := mss * c.InitialWindow
-	cap := c.rwnd(p)
+	// The cap costs a multiplication and a division, and most messages
+	// (headers into a window with room) never reach it: -1 until needed.
+	cap := int64(-1)
+	capOf := func() int64 {
+		if cap < 0 {
+			cap = c.rwnd(p)
+		}
+		return cap
+	}
 	now := clock.Max(t, f.end)
 	cwnd, sent := int64(f.cwnd), int64(f.sent)
 	switch {
 	case cwnd == 0:
-		cwnd, sent, f.ack = min(iw, cap), 0, now.Add(p.RTT)
+		cwnd, sent, f.ack = iw, 0, now.Add(p.RTT)
+		if c.ReceiveWindow > 0 { // otherwise the cap is at least iw
+			cwnd = min(iw, capOf())
+		}
 	case now >= f.ack:
 		// The current round is acknowledged: grow, then maybe restart.
-		cwnd = min(cwnd+sent, cap)
 		if c.IdleRestart && now.Sub(f.end) >= max(MinIdleRestart, p.RTT) {
-			cwnd = min(cwnd, iw)
+			cwnd = min(cwnd+sent, iw) // min(min(cwnd+sent, cap), iw)
+			if c.ReceiveWindow > 0 {
+				cwnd = min(cwnd, capOf())
+			}
+		} else {
+			cwnd = min(cwnd+sent, capOf())
 		}
 		sent, f.ack = 0, now.Add(p.RTT)
 	}
@@ -197,7 +216,11 @@ func (c *TCPConfig) send(f *TCPFlow, t clock.Time, bytes int64, p Path, full tim
 	for {
 		n := min(cwnd-sent, rem)
 		if n > 0 {
-			now = now.Add(segCost(n, mss, full, p.BitsPerSecond))
+			if n == bytes {
+				now = now.Add(whole)
+			} else {
+				now = now.Add(segCost(n, mss, full, p.BitsPerSecond))
+			}
 			sent += n
 			rem -= n
 		}
@@ -207,6 +230,7 @@ func (c *TCPConfig) send(f *TCPFlow, t clock.Time, bytes int64, p Path, full tim
 		// Window used up: the next round starts when the acknowledgement
 		// returns, or when the link is free if that is later.
 		start := clock.Max(f.ack, now)
+		cap := capOf()
 		cwnd, sent = min(cwnd+sent, cap), 0
 		now = start
 		f.ack = start.Add(p.RTT)
@@ -245,19 +269,21 @@ func (c *TCPConfig) Idle(f *TCPFlow, now clock.Time, maxRTT time.Duration) bool 
 
 // Flows holds the TCP flows of a network: per sending node, its flows
 // sorted by receiver. A node announcing a block walks its peers in id
-// order, so its lookups stay within its own short list (one or two cache
-// lines' worth of searching) instead of missing the cache in a table of
-// every pair. With idle restart on, a flow idle for max(MinIdleRestart,
-// its RTT) is the same as a fresh one, so such flows are dropped whenever
-// a node's list is full: the lists hold the flows active in the last
-// second or so, not every pair that ever exchanged a message.
+// order, so its lookups stay within its own short list instead of missing
+// the cache in a table of every pair. The receivers are kept apart from
+// the flows (16 to a cache line), so a search reads a line or two of keys
+// and then the one flow it wants. With idle restart on, a flow idle for
+// max(MinIdleRestart, its RTT) is the same as a fresh one, so such flows
+// are dropped whenever a node's list is full: the lists hold the flows
+// active in the last second or so, not every pair that ever exchanged a
+// message.
 type Flows struct {
 	cfg TCPConfig
-	per [][]flowEntry
+	per []senderFlows
 	n   int
 	// hintFrom, hintAt: where the last lookup found its flow. A node
 	// announcing a block asks for its flows in ascending receiver order,
-	// so the next one is usually just after.
+	// so the next one is usually a little further on.
 	hintFrom int32
 	hintAt   int
 	rtt      func(from, to int32) time.Duration
@@ -265,11 +291,19 @@ type Flows struct {
 	// last rate seen (one rate per network, usually).
 	bps  int64
 	full time.Duration
+	memo [2]wireMemo // Flows.whole's; bytes 0 is never asked
 }
 
-type flowEntry struct {
-	to int32
-	f  TCPFlow
+// wireMemo is a message size and its segCost.
+type wireMemo struct {
+	bytes int64
+	cost  time.Duration
+}
+
+// senderFlows is one sender's flows: to[i] receives flows[i], to ascending.
+type senderFlows struct {
+	to    []int32
+	flows []TCPFlow
 }
 
 // NewFlows returns empty flows for nodes senders; rtt gives a pair's round
@@ -279,7 +313,7 @@ func NewFlows(cfg TCPConfig, nodes int, rtt func(from, to int32) time.Duration) 
 	if err := cfg.Err(); err != nil {
 		panic(err)
 	}
-	return &Flows{cfg: cfg, per: make([][]flowEntry, nodes), rtt: rtt, hintFrom: -1}
+	return &Flows{cfg: cfg, per: make([]senderFlows, nodes), rtt: rtt, hintFrom: -1}
 }
 
 // Config returns the model's parameters.
@@ -293,66 +327,85 @@ func (t *Flows) Len() int { return t.n }
 func (t *Flows) Send(now clock.Time, from, to int32, bytes int64, p Path) (first, last clock.Time) {
 	if p.BitsPerSecond != t.bps {
 		t.bps, t.full = p.BitsPerSecond, SerialisationDelay(t.cfg.SegmentBytes, p.BitsPerSecond)
+		t.memo = [2]wireMemo{}
 	}
-	return t.cfg.send(t.flow(now, from, to), now, bytes, p, t.full)
+	return t.cfg.send(t.flow(now, from, to), now, bytes, p, t.full, t.whole(bytes))
 }
+
+// whole returns segCost of a message of bytes at the current rate,
+// remembering the last two sizes asked: a network repeats its header and
+// request sizes.
+func (t *Flows) whole(bytes int64) time.Duration {
+	switch bytes {
+	case t.memo[0].bytes:
+		return t.memo[0].cost
+	case t.memo[1].bytes:
+		t.memo[0], t.memo[1] = t.memo[1], t.memo[0]
+		return t.memo[0].cost
+	}
+	d := segCost(bytes, t.cfg.SegmentBytes, t.full, t.bps)
+	t.memo[1], t.memo[0] = t.memo[0], wireMemo{bytes, d}
+	return d
+}
+
+// hintScan is how far past the last hit a lookup scans before it falls
+// back to a binary search: the gap between a node's consecutive hot peers
+// in its list of receivers is usually a few entries.
+const hintScan = 16
 
 // flow returns the flow from→to, inserting a fresh one.
 func (t *Flows) flow(now clock.Time, from, to int32) *TCPFlow {
-	l := t.per[from]
-	lo, hi := 0, len(l)
-	if from == t.hintFrom {
-		// A few steps forward from the last hit, then a binary search of
-		// what is left on the side where to must be.
-		for i := t.hintAt + 1; i < min(t.hintAt+4, len(l)); i++ {
-			if l[i].to == to {
-				t.hintAt = i
-				return &l[i].f
-			}
-			if l[i].to > to {
+	s := &t.per[from]
+	keys := s.to
+	lo, hi := 0, len(keys)
+	if from == t.hintFrom && t.hintAt < len(keys) && keys[t.hintAt] < to {
+		// Forward from the last hit, then a binary search of what is left.
+		lo = t.hintAt + 1
+		for i := lo; i < min(lo+hintScan, hi); i++ {
+			if keys[i] >= to {
+				hi = i + 1
 				break
 			}
+			lo = i + 1
 		}
 	}
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if l[m].to < to {
+		if keys[m] < to {
 			lo = m + 1
 		} else {
 			hi = m
 		}
 	}
 	t.hintFrom, t.hintAt = from, lo
-	if lo < len(l) && l[lo].to == to {
-		return &l[lo].f
+	if lo < len(keys) && keys[lo] == to {
+		return &s.flows[lo]
 	}
-	if len(l) == cap(l) && t.cfg.IdleRestart {
-		if k := t.dropIdle(now, from); k < len(l) {
+	if len(keys) == cap(keys) && t.cfg.IdleRestart {
+		if k := t.dropIdle(now, from); k < len(keys) {
 			t.hintFrom = -1
 			return t.flow(now, from, to) // positions moved
 		}
 	}
-	t.per[from] = append(l, flowEntry{})
-	l = t.per[from]
-	copy(l[lo+1:], l[lo:])
-	l[lo] = flowEntry{to: to}
+	s.to = slices.Insert(keys, lo, to)
+	s.flows = slices.Insert(s.flows, lo, TCPFlow{})
 	t.n++
-	return &l[lo].f
+	return &s.flows[lo]
 }
 
 // dropIdle removes from's flows idle at now, keeping the order, and
 // returns how many are left.
 func (t *Flows) dropIdle(now clock.Time, from int32) int {
-	l := t.per[from]
+	s := &t.per[from]
 	k := 0
-	for _, e := range l {
-		if !t.cfg.Idle(&e.f, now, t.rtt(from, e.to)) {
-			l[k] = e
+	for i, to := range s.to {
+		if !t.cfg.Idle(&s.flows[i], now, t.rtt(from, to)) {
+			s.to[k], s.flows[k] = to, s.flows[i]
 			k++
 		}
 	}
-	t.n -= len(l) - k
-	t.per[from] = l[:k]
+	t.n -= len(s.to) - k
+	s.to, s.flows = s.to[:k], s.flows[:k]
 	return k
 }
 

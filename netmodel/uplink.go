@@ -81,8 +81,13 @@ func (u *Uplink) BitsPerSecond() int64 { return u.bitsPerSecond }
 // saturate at clock.Never instead of overflowing. It panics on negative
 // bytes.
 func (u *Uplink) Send(now clock.Time, bytes int64) (done clock.Time) {
+	return u.Occupy(now, SerialisationDelay(bytes, u.bitsPerSecond))
+}
+
+// Occupy is Send for a copy whose serialisation d the caller has computed
+// (SerialisationDelay at BitsPerSecond): a network repeats a few sizes.
+func (u *Uplink) Occupy(now clock.Time, d time.Duration) (done clock.Time) {
 	start := clock.Max(now, u.busyUntil)
-	d := SerialisationDelay(bytes, u.bitsPerSecond)
 	if start > clock.Never-clock.Time(d) {
 		done = clock.Never
 	} else {

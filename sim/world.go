@@ -69,14 +69,16 @@ type World struct {
 	lat   netmodel.Latency
 	up    []netmodel.Uplink
 	flows *netmodel.Flows // transport tcp; nil: ideal
-	sym   bool            // lat is netmodel.Symmetric: a round trip is twice one way
-	sched *node.LeaderSchedule
-	obs   Observer
-	jrng  *rand.Rand
-	srng  *rand.Rand // body sizes (WorldConfig.BodySizes)
-	scum  []float64  // cumulative BodyWeights
-	out   node.Outbox
-	lead  []node.Leader
+	// hdrWire is a header's serialisation, asked for every announcement.
+	hdrWire time.Duration
+	sym     bool // lat is netmodel.Symmetric: a round trip is twice one way
+	sched   *node.LeaderSchedule
+	obs     Observer
+	jrng    *rand.Rand
+	srng    *rand.Rand // body sizes (WorldConfig.BodySizes)
+	scum    []float64  // cumulative BodyWeights
+	out     node.Outbox
+	lead    []node.Leader
 
 	kSlot, kHeader, kRequest, kBody, kWakeHeader, kWakeBody, kWakeServe, kNoBlocks Kind
 
@@ -183,6 +185,7 @@ func NewWorld(cfg WorldConfig, lat netmodel.Latency, peers [][]int32, sched *nod
 			return nil, err
 		}
 		w.flows = netmodel.NewFlows(*cfg.TCP, n, func(a, b int32) time.Duration { d, _ := w.rtt(a, b); return d })
+		w.hdrWire = netmodel.SerialisationDelay(cfg.HeaderBytes, cfg.BitsPerSecond)
 	}
 	for i := 0; i < n; i++ {
 		w.up[i] = netmodel.NewUplink(cfg.BitsPerSecond)
@@ -432,7 +435,11 @@ func (w *World) transfer(now clock.Time, from, to int32, bytes int64, body bool)
 		}
 		// An empty body is still a message: a byte stands for its framing.
 		_, last := w.flows.Send(now, from, to, max(bytes, 1), netmodel.Path{RTT: d + back, BitsPerSecond: w.cfg.BitsPerSecond})
-		leave = clock.Max(last, w.up[from].Send(now, bytes))
+		wire := w.hdrWire
+		if bytes != w.cfg.HeaderBytes {
+			wire = netmodel.SerialisationDelay(bytes, w.cfg.BitsPerSecond)
+		}
+		leave = clock.Max(last, w.up[from].Occupy(now, wire))
 	}
 	if w.cfg.Jitter.Fraction > 0 {
 		d = w.cfg.Jitter.Apply(d, w.jrng)
