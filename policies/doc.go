@@ -17,7 +17,7 @@
 //     Cardano's Incentivized Testnet (package poldercast), in mode paper
 //     (ring neighbours plus Fanout random shortcuts) or itn (Jörmungandr
 //     0.8: announcements to the whole merged view); Build returns
-//     Plan.Overlay and the world runs sim.PolderCastConfig instead of the
+//     Plan.Overlay and the world runs world.PolderCastConfig instead of the
 //     governors;
 //   - gods-view: not runnable; compare computes it as a lower bound
 //     (results.GodsView).

@@ -270,7 +270,7 @@ type Plan struct {
 	MetricsSlots int
 	// Overlay, when set, says the policy is an overlay with these
 	// parameters (poldercast): it runs instead of the governor
-	// (sim.PolderCastConfig), and the other fields are unused.
+	// (world.PolderCastConfig), and the other fields are unused.
 	Overlay *poldercast.Params
 }
 

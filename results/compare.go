@@ -15,6 +15,7 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/dpsim/dpsim/clock"
+	"github.com/dpsim/dpsim/internal/atomicfile"
 )
 
 // Policy comparison: several policies (and a god's-view lower bound) run
@@ -447,7 +448,7 @@ func WriteCompare(dir string, cmp *Comparison) error {
 		return fmt.Errorf("results: %w", err)
 	}
 	for _, f := range compareTextFiles(cmp) {
-		if err := WriteFileAtomic(filepath.Join(dir, f.name), f.write); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, f.name), f.write); err != nil {
 			return fmt.Errorf("results: %w", err)
 		}
 	}

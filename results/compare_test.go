@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"pgregory.net/rapid"
+
+	"github.com/dpsim/dpsim/internal/sharedtest"
 )
 
 // t975df2 is the 0.975 quantile of Student's t with 2 degrees of freedom
@@ -403,7 +405,7 @@ func TestWriteCompareShuffled(t *testing.T) {
 		}
 	}
 	names := []string{CompareCDFFile, CompareCDFPNGFile, CompareOverheadFile, CompareRoundsFile, CompareRoundsPNGFile, CompareSeedsFile, CompareFile, CompareMDFile}
-	assertOnly(t, dirs[0], names...)
+	sharedtest.AssertOnly(t, dirs[0], names...)
 	for _, name := range names {
 		a, err := os.ReadFile(filepath.Join(dirs[0], name))
 		if err != nil {

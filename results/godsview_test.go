@@ -15,6 +15,7 @@ import (
 	"github.com/dpsim/dpsim/node"
 	"github.com/dpsim/dpsim/results"
 	"github.com/dpsim/dpsim/sim"
+	"github.com/dpsim/dpsim/sim/world"
 )
 
 const ms = time.Millisecond
@@ -373,7 +374,7 @@ func geo(tb testing.TB, n int) *netmodel.Geo {
 
 // simRun runs a static-topology world with jitter 0 in which the nodes in
 // producers share the stake equally, and returns its collector.
-func simRun(t *testing.T, lat netmodel.Latency, peers [][]int32, cfg sim.WorldConfig, producers []int32, f float64, end clock.Time) *results.Collector {
+func simRun(t *testing.T, lat netmodel.Latency, peers [][]int32, cfg world.Config, producers []int32, f float64, end clock.Time) *results.Collector {
 	t.Helper()
 	stake := make([]float64, len(producers))
 	rngs := make([]*rand.Rand, len(producers))
@@ -385,7 +386,7 @@ func simRun(t *testing.T, lat netmodel.Latency, peers [][]int32, cfg sim.WorldCo
 		t.Fatal(err)
 	}
 	c := results.NewCollector(lat.N())
-	w, err := sim.NewWorld(cfg, lat, peers, sched, c)
+	w, err := world.New(cfg, lat, peers, sched, c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,7 +396,7 @@ func simRun(t *testing.T, lat netmodel.Latency, peers [][]int32, cfg sim.WorldCo
 	return c
 }
 
-func hopOf(cfg sim.WorldConfig) results.HopCost {
+func hopOf(cfg world.Config) results.HopCost {
 	h := results.HopCost{
 		HeaderValidation: cfg.Relay.HeaderValidation,
 		BodyValidation:   cfg.Relay.BodyValidation,
@@ -421,7 +422,7 @@ type mode struct {
 var modes = []mode{{"ideal", false, false}, {"ideal+pipelining", false, true}, {"tcp", true, false}, {"tcp+pipelining", true, true}}
 
 // with returns cfg in mode m (serve delay 20 ms, 1,100-byte headers).
-func (m mode) with(cfg sim.WorldConfig) sim.WorldConfig {
+func (m mode) with(cfg world.Config) world.Config {
 	cfg.HeaderBytes = 1100
 	if m.tcp {
 		c := netmodel.DefaultTCPConfig()
@@ -469,7 +470,7 @@ func TestGodsViewBoundsSimulation(t *testing.T) {
 				if m.tcp {
 					slot = 8 * time.Second
 				}
-				cfg := m.with(sim.WorldConfig{
+				cfg := m.with(world.Config{
 					Slot: slot, ForgeDelay: 120 * ms, BodyBytes: 90_112, BitsPerSecond: 20_000_000,
 					Relay: node.RelayConfig{HeaderValidation: 5 * ms, BodyValidation: 50 * ms}, Seed: seed,
 				})
@@ -548,7 +549,7 @@ func TestGodsViewExactOnTree(t *testing.T) {
 
 func exactOnTree(t *testing.T, lat netmodel.Latency, peers [][]int32, m mode) {
 	n := lat.N()
-	cfg := m.with(sim.WorldConfig{
+	cfg := m.with(world.Config{
 		Slot: 30 * time.Second, ForgeDelay: 150 * ms, BodyBytes: 90_112,
 		Relay: node.RelayConfig{HeaderValidation: 5 * ms, BodyValidation: 50 * ms}, Seed: 4,
 	})
@@ -592,7 +593,7 @@ func BenchmarkGodsViewFrom(b *testing.B) {
 		n, tcp := c.n, c.tcp
 		b.Run(fmt.Sprint("n=", n, "/tcp+pipelining=", tcp), func(b *testing.B) {
 			lat := geo(b, n)
-			cfg := sim.WorldConfig{BodyBytes: 90_112, BitsPerSecond: 100_000_000, Relay: node.RelayConfig{HeaderValidation: 5 * ms, BodyValidation: 50 * ms}}
+			cfg := world.Config{BodyBytes: 90_112, BitsPerSecond: 100_000_000, Relay: node.RelayConfig{HeaderValidation: 5 * ms, BodyValidation: 50 * ms}}
 			hop := hopOf(cfg)
 			if tcp {
 				hop = hopOf(modes[3].with(cfg))

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/dpsim/dpsim/clock"
+	"github.com/dpsim/dpsim/internal/atomicfile"
 )
 
 // The files WritePeers writes into a run's output folder.
@@ -242,7 +243,7 @@ func WritePeers(dir string, s *PeerSeries) error {
 		return fmt.Errorf("results: %w", err)
 	}
 	rows := s.Rows()
-	err := WriteFileAtomic(filepath.Join(dir, PeersFile), func(w io.Writer) error { return WritePeersCSV(w, rows) })
+	err := atomicfile.Write(filepath.Join(dir, PeersFile), func(w io.Writer) error { return WritePeersCSV(w, rows) })
 	if err != nil {
 		return fmt.Errorf("results: %w", err)
 	}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/dpsim/dpsim/clock"
+
+	"github.com/dpsim/dpsim/internal/sharedtest"
 )
 
 // tinyPeers is a hand-checked series (testdata/golden/peers.csv): nodes 0,
@@ -65,7 +67,7 @@ func TestPeersGolden(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s differs from %s:\n--- got\n%s--- want\n%s", PeersFile, golden, got, want)
 	}
-	assertOnly(t, dir, PeersFile, PeersPNGFile, PeersSVGFile)
+	sharedtest.AssertOnly(t, dir, PeersFile, PeersPNGFile, PeersSVGFile)
 }
 
 func TestPeerSeriesRows(t *testing.T) {
@@ -404,7 +406,7 @@ func TestPlotPeersErrorsAndEmpty(t *testing.T) {
 	if err := PlotPeers(filepath.Join(dir, "p.png"), "t", []PeerRow{{1, "c", "m", 2, 9, 3}}); err == nil || !strings.Contains(err.Error(), "peers row 0: mean 9") {
 		t.Errorf("bad row: err = %v", err)
 	}
-	assertOnly(t, dir)
+	sharedtest.AssertOnly(t, dir)
 	_, svg := renderPeers(t, dir, nil)
 	if !bytes.Contains(svg, []byte("no samples")) {
 		t.Error("empty figure lacks the text \"no samples\"")
@@ -440,7 +442,7 @@ func TestPlotPeersDirReproducesRun(t *testing.T) {
 	if !bytes.Contains(orig[1], []byte("two-classes")) {
 		t.Error("title lacks the scenario name from meta.json")
 	}
-	assertOnly(t, dir, MetaFile, PeersFile, PeersPNGFile, PeersSVGFile)
+	sharedtest.AssertOnly(t, dir, MetaFile, PeersFile, PeersPNGFile, PeersSVGFile)
 }
 
 func TestPlotPeersDirErrors(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/dpsim/dpsim/internal/atomicfile"
 	"github.com/dpsim/dpsim/internal/input"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -59,7 +60,7 @@ func PlotPeers(path, title string, rows []PeerRow) error {
 		return fmt.Errorf("results: plot %s: unknown extension %q; want .png or .svg", path, filepath.Ext(path))
 	}
 	drawPeerFigure(draw.New(c), title, plots)
-	if err := WriteFileAtomic(path, func(w io.Writer) error { _, err := c.WriteTo(w); return err }); err != nil {
+	if err := atomicfile.Write(path, func(w io.Writer) error { _, err := c.WriteTo(w); return err }); err != nil {
 		return fmt.Errorf("results: %w", err)
 	}
 	return nil

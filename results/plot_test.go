@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/dpsim/dpsim/internal/sharedtest"
 )
 
 // renderBoth draws a three-series overlay to PNG and SVG and returns the
@@ -87,7 +89,7 @@ func TestPlotCDFsErrors(t *testing.T) {
 			}
 		})
 	}
-	assertOnly(t, dir)
+	sharedtest.AssertOnly(t, dir)
 }
 
 // TestPlotDirReproducesRun deletes a run's images and redraws them from
@@ -249,7 +251,7 @@ func TestPlotDirWithoutMetaOrAdoptions(t *testing.T) {
 	if err := PlotDir(dir); err != nil {
 		t.Fatal(err)
 	}
-	assertOnly(t, dir, CDFFile, CDFPNGFile, CDFSVGFile)
+	sharedtest.AssertOnly(t, dir, CDFFile, CDFPNGFile, CDFSVGFile)
 }
 
 func TestReadCDF(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dpsim/dpsim/clock"
+	"github.com/dpsim/dpsim/internal/atomicfile"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -391,7 +392,7 @@ func writeRoundsPlot(path, title string, lines []roundLine) error {
 	dc.Fill(dc.Rectangle.Path())
 	p.Draw(draw.Crop(dc, 0, -roundsLegendWidth, 0, 0))
 	leg.Draw(draw.Crop(dc, plotWidth+vg.Points(6), 0, 0, -vg.Points(24)))
-	if err := WriteFileAtomic(path, func(w io.Writer) error { _, err := c.WriteTo(w); return err }); err != nil {
+	if err := atomicfile.Write(path, func(w io.Writer) error { _, err := c.WriteTo(w); return err }); err != nil {
 		return fmt.Errorf("results: %w", err)
 	}
 	return nil

@@ -12,6 +12,8 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+
+	"github.com/dpsim/dpsim/internal/atomicfile"
 )
 
 // The files WriteRun writes into a run's output folder.
@@ -85,7 +87,7 @@ func WriteRun(dir string, c *Collector, meta Meta, opt Options) error {
 		if f.name == ArrivalsFile && !opt.Arrivals {
 			continue
 		}
-		if err := WriteFileAtomic(filepath.Join(dir, f.name), f.write); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, f.name), f.write); err != nil {
 			return fmt.Errorf("results: %w", err)
 		}
 	}

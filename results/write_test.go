@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dpsim/dpsim/internal/sharedtest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -85,7 +87,7 @@ func TestGolden(t *testing.T) {
 			t.Errorf("%s differs from %s:\n--- got\n%s--- want\n%s", name, golden, got, want)
 		}
 	}
-	assertOnly(t, dir, ArrivalsFile, BlocksFile, CDFFile, CDFPNGFile, CDFSVGFile, MetaFile, SummaryFile)
+	sharedtest.AssertOnly(t, dir, ArrivalsFile, BlocksFile, CDFFile, CDFPNGFile, CDFSVGFile, MetaFile, SummaryFile)
 }
 
 func TestWriteRunWithoutArrivals(t *testing.T) {
@@ -94,7 +96,7 @@ func TestWriteRunWithoutArrivals(t *testing.T) {
 	if err := WriteRun(dir, c, meta, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	assertOnly(t, dir, BlocksFile, CDFFile, CDFPNGFile, CDFSVGFile, MetaFile, SummaryFile)
+	sharedtest.AssertOnly(t, dir, BlocksFile, CDFFile, CDFPNGFile, CDFSVGFile, MetaFile, SummaryFile)
 }
 
 func TestWriteRunDefaultsMeta(t *testing.T) {
@@ -157,7 +159,7 @@ func TestWriteRunFailureLeavesNoPartialFile(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), CDFFile) {
 		t.Fatalf("err = %v, want a failure naming %s", err, CDFFile)
 	}
-	assertOnly(t, dir, BlocksFile, CDFFile, MetaFile, SummaryFile)
+	sharedtest.AssertOnly(t, dir, BlocksFile, CDFFile, MetaFile, SummaryFile)
 	got, _ := os.ReadFile(filepath.Join(dir, BlocksFile))
 	want, _ := os.ReadFile(filepath.Join("testdata", "golden", BlocksFile))
 	if !bytes.Equal(got, want) {

@@ -17,6 +17,7 @@ import (
 	"github.com/dpsim/dpsim/netmodel"
 	"github.com/dpsim/dpsim/node"
 	"github.com/dpsim/dpsim/sim"
+	"github.com/dpsim/dpsim/sim/world"
 )
 
 // Run is a built, runnable simulation: the one place where a scenario, a
@@ -24,7 +25,7 @@ import (
 type Run struct {
 	Scenario *Scenario
 	Seed     uint64
-	World    *sim.World
+	World    *world.World
 	Latency  netmodel.Latency
 	Peers    [][]int32
 	Class    []string  // class name per node
@@ -37,7 +38,7 @@ type Run struct {
 // observations to obs. Nodes are numbered class by class in the order the
 // scenario lists the classes. Every random choice comes from a stream
 // derived from seed, one per purpose and node.
-func Build(s *Scenario, seed uint64, obs sim.Observer) (*Run, error) {
+func Build(s *Scenario, seed uint64, obs world.Observer) (*Run, error) {
 	if probs := Validate(s); len(probs) > 0 {
 		return nil, probs
 	}
@@ -83,8 +84,8 @@ func Build(s *Scenario, seed uint64, obs sim.Observer) (*Run, error) {
 		return nil, s.errorAt("nodes.stake", err)
 	}
 	bps := int64(math.Round(s.Network.BandwidthMbps * 1e6))
-	var p2p *sim.P2PConfig
-	var overlay *sim.PolderCastConfig
+	var p2p *world.P2PConfig
+	var overlay *world.PolderCastConfig
 	switch {
 	case s.Overlay():
 		if overlay, err = buildOverlay(s, seed); err != nil {
@@ -106,7 +107,7 @@ func Build(s *Scenario, seed uint64, obs sim.Observer) (*Run, error) {
 		c := s.Network.TCP.Config()
 		tcp = &c
 	}
-	r.World, err = sim.NewWorld(sim.WorldConfig{
+	r.World, err = world.New(world.Config{
 		Slot:          s.Blocks.Slot,
 		ForgeDelay:    s.Blocks.ForgeDelay,
 		HeaderBytes:   int64(s.Blocks.HeaderBytes),

@@ -8,7 +8,7 @@ import (
 
 	"github.com/dpsim/dpsim/netmodel"
 	"github.com/dpsim/dpsim/node"
-	"github.com/dpsim/dpsim/sim"
+	"github.com/dpsim/dpsim/sim/world"
 )
 
 // nodeFiles are the operators' files of a run's nodes (operators.folder and
@@ -176,7 +176,7 @@ func (r *Run) Upstreams() [][]int32 {
 // applyFiles gives the nodes with their own files (operators.folder with
 // topology.model p2p, or operators.nodes) their roots, targets and peer
 // sharing, and the cardano policy with production churn.
-func (f *nodeFiles) applyFiles(s *Scenario, r *Run, cfg *sim.P2PConfig) error {
+func (f *nodeFiles) applyFiles(s *Scenario, r *Run, cfg *world.P2PConfig) error {
 	for i, t := range f.topo {
 		if t == nil {
 			continue

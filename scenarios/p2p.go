@@ -10,12 +10,13 @@ import (
 	"github.com/dpsim/dpsim/node"
 	"github.com/dpsim/dpsim/policies"
 	"github.com/dpsim/dpsim/sim"
+	"github.com/dpsim/dpsim/sim/world"
 )
 
 // buildP2P turns the p2p and faults sections into the world's Dynamic P2P
 // configuration: per node a governor (the class's targets, peer sharing,
 // ledger peers, no configured roots), production churn, and the faults.
-func buildP2P(s *Scenario, seed uint64, r *Run) (*sim.P2PConfig, error) {
+func buildP2P(s *Scenario, seed uint64, r *Run) (*world.P2PConfig, error) {
 	n := s.Nodes.Count
 	p := &s.P2P
 	timing := node.DefaultTiming()
@@ -23,14 +24,14 @@ func buildP2P(s *Scenario, seed uint64, r *Run) (*sim.P2PConfig, error) {
 	bearer := netmodel.DefaultBearerConfig()
 	bearer.HandshakeRTTs = p.HandshakeRTTs
 	bearer.FailureProb = s.Faults.ConnectionFailure
-	cfg := &sim.P2PConfig{
+	cfg := &world.P2PConfig{
 		Governors:     make([]node.GovernorConfig, n),
 		Churn:         make([]*node.ChurnConfig, n),
 		Bearer:        bearer,
 		Stake:         r.Stake,
 		Adversarial:   make([]bool, n),
 		Metrics:       node.DefaultMetricsConfig(),
-		Faults:        sim.Faults{DropEvery: s.Faults.DropEvery},
+		Faults:        world.Faults{DropEvery: s.Faults.DropEvery},
 		SampleEvery:   p.SampleEvery,
 		Bidirectional: p.RelayLinks == RelayBidirectional,
 	}
@@ -87,8 +88,8 @@ func buildP2P(s *Scenario, seed uint64, r *Run) (*sim.P2PConfig, error) {
 
 // crashNodes picks the nodes of faults.crashes at random within their
 // class, one stream per entry.
-func crashNodes(s *Scenario, seed uint64) ([]sim.Crash, error) {
-	var out []sim.Crash
+func crashNodes(s *Scenario, seed uint64) ([]world.Crash, error) {
+	var out []world.Crash
 	for ci, c := range s.Faults.Crashes {
 		first := 0
 		j := slices.IndexFunc(s.Nodes.Classes, func(k Class) bool { return k.Name == c.Class })
@@ -100,7 +101,7 @@ func crashNodes(s *Scenario, seed uint64) ([]sim.Crash, error) {
 		}
 		perm := sim.Derive(seed, "crash", uint64(ci)).Perm(s.Nodes.Classes[j].Count)
 		for _, x := range perm[:c.Count] {
-			out = append(out, sim.Crash{Node: int32(first + x), At: clock.Time(c.At), Down: c.Down})
+			out = append(out, world.Crash{Node: int32(first + x), At: clock.Time(c.At), Down: c.Down})
 		}
 	}
 	return out, nil

@@ -11,7 +11,7 @@ import (
 	"github.com/dpsim/dpsim/internal/input"
 	"github.com/dpsim/dpsim/netmodel"
 	"github.com/dpsim/dpsim/node"
-	"github.com/dpsim/dpsim/sim"
+	"github.com/dpsim/dpsim/sim/world"
 )
 
 // Pools runs every stake pool as operators do: a block producer behind its
@@ -105,7 +105,7 @@ func (s *Scenario) poolNodes() (bp0, relay0, pools int) {
 }
 
 // applyPools wires producers and relays (see Pools) into the p2p config.
-func (s *Scenario) applyPools(cfg *sim.P2PConfig) {
+func (s *Scenario) applyPools(cfg *world.P2PConfig) {
 	p := &s.Nodes.Pools
 	if !p.on() {
 		return

@@ -7,8 +7,11 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -41,13 +44,21 @@ func checkDir(t *testing.T, dir string) []string {
 		return nil
 	})
 	for _, d := range dirs {
-		problems = append(problems, checkPackage(t, d)...)
+		found, err := checkPackage(t, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		problems = append(problems, found...)
 	}
 	sort.Strings(problems)
 	return problems
 }
 
-func checkPackage(t *testing.T, dir string) []string {
+// checkPackage returns one line per violation in dir's non-test files, or
+// an error when the package does not type-check: a type error leaves holes
+// in the type information (a map whose type is unknown is not seen as a
+// map), so the checker refuses to judge such a package.
+func checkPackage(t *testing.T, dir string) ([]string, error) {
 	fset := token.NewFileSet()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -66,11 +77,15 @@ func checkPackage(t *testing.T, dir string) []string {
 		files = append(files, f)
 	}
 	if len(files) == 0 {
-		return nil
+		return nil, nil
 	}
 	info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}, Uses: map[*ast.Ident]types.Object{}}
-	conf := types.Config{Importer: importer.ForCompiler(fset, "source", nil), Error: func(error) {}}
-	conf.Check(dir, fset, files, info) // partial info is enough; type errors are the compiler's job
+	var typeErrs []string
+	conf := types.Config{Importer: importer.ForCompiler(fset, "source", nil), Error: func(err error) { typeErrs = append(typeErrs, err.Error()) }}
+	conf.Check(dir, fset, files, info)
+	if len(typeErrs) > 0 {
+		return nil, fmt.Errorf("%s does not type-check, so the determinism checker cannot judge it:\n%s", dir, strings.Join(typeErrs, "\n"))
+	}
 
 	var out []string
 	report := func(n ast.Node, format string, args ...any) {
@@ -115,7 +130,7 @@ func checkPackage(t *testing.T, dir string) []string {
 			return true
 		})
 	}
-	return out
+	return out, nil
 }
 
 func importedPackage(info *types.Info, sel *ast.SelectorExpr) string {
@@ -178,7 +193,11 @@ func TestCoreIsDeterministic(t *testing.T) {
 // TestCheckerCatchesViolations proves the checker above can fail: the
 // testdata package breaks each rule once.
 func TestCheckerCatchesViolations(t *testing.T) {
-	got := strings.Join(checkPackage(t, "testdata/archbad"), "\n")
+	found, err := checkPackage(t, "testdata/archbad")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(found, "\n")
 	for _, want := range []string{
 		"starts a goroutine", "calls time.Now", "calls time.Sleep", "imports math/rand",
 		"calls the global rand.IntN", "ranges over a map", "iterates maps.Keys",
@@ -192,5 +211,77 @@ func TestCheckerCatchesViolations(t *testing.T) {
 	}
 	if strings.Contains(got, "rand.New") || strings.Contains(got, "NewPCG") {
 		t.Errorf("checker flagged an allowed call:\n%s", got)
+	}
+}
+
+// layering says which of the project's packages each package must not
+// depend on, even indirectly (DESIGN.md's dependency direction: the engine
+// below everything, node testable without an engine, results only
+// observing).
+var layering = []struct {
+	pkg       string
+	forbidden []string
+}{
+	{"clock", []string{"sim", "sim/world", "netmodel", "node", "policies", "results", "scenarios"}},
+	{"sim", []string{"sim/world", "netmodel", "node", "policies", "policies/poldercast", "results", "scenarios", "internal/input"}},
+	{"node", []string{"sim", "sim/world", "netmodel", "policies", "results", "scenarios"}},
+	{"netmodel", []string{"sim", "sim/world", "node", "policies", "results", "scenarios"}},
+	{"policies", []string{"sim", "sim/world", "netmodel", "results", "scenarios"}},
+	{"sim/world", []string{"results", "scenarios", "policies"}},
+	{"sim/flood", []string{"results", "scenarios", "sim/world"}},
+	{"results", []string{"sim", "sim/world", "scenarios", "policies"}},
+	{"scenarios", []string{"results"}},
+}
+
+// TestEngineLayering checks the import graph with go list: the engine
+// depends on clock alone among the project's packages, and no package
+// reaches one it must not.
+func TestEngineLayering(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed to list the import graph: %v", err)
+	}
+	const mod = "github.com/dpsim/dpsim/"
+	for _, l := range layering {
+		cmd := exec.Command(goTool, "list", "-deps", "-f", "{{.ImportPath}}", "./"+l.pkg)
+		cmd.Dir = repoRoot(t)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list -deps ./%s: %v", l.pkg, err)
+		}
+		deps := map[string]bool{}
+		for _, d := range strings.Fields(string(out)) {
+			own, ok := strings.CutPrefix(d, mod)
+			switch {
+			case ok:
+				deps[own] = true
+			case l.pkg == "sim" && strings.Contains(strings.Split(d, "/")[0], "."):
+				t.Errorf("the engine depends on %s; it may depend on clock and the standard library only", d)
+			}
+		}
+		if !deps[l.pkg] {
+			t.Fatalf("go list -deps ./%s did not list the package itself: %s", l.pkg, out)
+		}
+		for _, f := range l.forbidden {
+			if deps[f] {
+				t.Errorf("%s depends on %s; the layering forbids it", l.pkg, f)
+			}
+		}
+		if l.pkg == "sim" {
+			for _, d := range slices.Sorted(maps.Keys(deps)) {
+				if d != "sim" && d != "clock" {
+					t.Errorf("the engine depends on %s; it may depend on clock and the standard library only", d)
+				}
+			}
+		}
+	}
+}
+
+// TestCheckerRefusesTypeErrors: a package that does not type-check is
+// an error, not a pass with holes.
+func TestCheckerRefusesTypeErrors(t *testing.T) {
+	_, err := checkPackage(t, "testdata/archbroken")
+	if err == nil || !strings.Contains(err.Error(), "does not type-check") {
+		t.Fatalf("checkPackage(archbroken) = %v, want a type-check error", err)
 	}
 }

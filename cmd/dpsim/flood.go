@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/dpsim/dpsim/results"
+	"github.com/dpsim/dpsim/internal/atomicfile"
 	"github.com/dpsim/dpsim/sim/flood"
 	"github.com/spf13/cobra"
 )
@@ -73,7 +73,7 @@ func (o *floodOptions) run(stdout io.Writer) error {
 		return err
 	}
 	sum := &flood.Summary{}
-	err = results.WriteFileAtomic(o.out, func(w io.Writer) error { return flood.WriteArrivalRows(w, rows, sum) })
+	err = atomicfile.Write(o.out, func(w io.Writer) error { return flood.WriteArrivalRows(w, rows, sum) })
 	if err != nil {
 		return err
 	}

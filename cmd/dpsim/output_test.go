@@ -13,7 +13,7 @@ import (
 	"github.com/dpsim/dpsim/sim"
 )
 
-// tempLeftovers lists WriteFileAtomic's temporary files under dir.
+// tempLeftovers lists atomicfile.Write's temporary files under dir.
 func tempLeftovers(t *testing.T, dir string) []string {
 	t.Helper()
 	var left []string

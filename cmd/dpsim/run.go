@@ -11,9 +11,11 @@ import (
 	"time"
 
 	"github.com/dpsim/dpsim/clock"
+	"github.com/dpsim/dpsim/internal/atomicfile"
 	"github.com/dpsim/dpsim/results"
 	"github.com/dpsim/dpsim/scenarios"
 	"github.com/dpsim/dpsim/sim"
+	"github.com/dpsim/dpsim/sim/world"
 	"github.com/spf13/cobra"
 )
 
@@ -153,7 +155,7 @@ func limitHint(err error) error {
 // after the warm-up.
 func writeRounds(dir string, s *scenarios.Scenario, col *results.Collector) error {
 	ws := results.Windows(col, clock.Time(s.Warmup), s.CompareWindow())
-	if err := results.WriteFileAtomic(filepath.Join(dir, results.RoundsFile), func(w io.Writer) error {
+	if err := atomicfile.Write(filepath.Join(dir, results.RoundsFile), func(w io.Writer) error {
 		return results.WriteRoundsCSV(w, ws)
 	}); err != nil {
 		return fmt.Errorf("results: %w", err)
@@ -168,7 +170,7 @@ func writeStake(dir string, r *scenarios.Run, col *results.Collector) ([]results
 	if err != nil {
 		return nil, err
 	}
-	if err := results.WriteFileAtomic(filepath.Join(dir, results.StakeFile), func(w io.Writer) error {
+	if err := atomicfile.Write(filepath.Join(dir, results.StakeFile), func(w io.Writer) error {
 		return results.WriteStakeCSV(w, rows)
 	}); err != nil {
 		return nil, fmt.Errorf("results: %w", err)
@@ -187,7 +189,7 @@ func peerSeries(s *scenarios.Scenario, r *scenarios.Run) (*results.PeerSeries, e
 	for i, name := range r.Class {
 		classOf[i] = slices.Index(classes, name)
 	}
-	ps, err := results.NewPeerSeries(classes, classOf, sim.PeerMetricNames)
+	ps, err := results.NewPeerSeries(classes, classOf, world.PeerMetricNames)
 	if err != nil {
 		return nil, err
 	}

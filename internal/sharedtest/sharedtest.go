@@ -2,7 +2,7 @@
 // the repository: the flood benchmark, the specs and the real data) for
 // tests. Tests skip with a clear message when it is absent, as CI on a
 // machine without it would; nothing from it is copied into the repository.
-// It also holds small helpers several packages' tests share (Gzip).
+// It also holds small helpers several packages' tests share (Gzip, AssertOnly).
 package sharedtest
 
 import (

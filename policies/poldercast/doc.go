@@ -48,8 +48,8 @@
 //
 // The package is pure: methods take the acting node and its random
 // source, keep no random state, iterate no map, and break every tie by
-// profile id or node index, so a run depends only on its seed. Package sim
-// drives it (sim.PolderCastConfig): it schedules the gossip rounds and
+// profile id or node index, so a run depends only on its seed. Package sim/world
+// drives it (world.PolderCastConfig): it schedules the gossip rounds and
 // messages over the latency model and turns the dissemination targets
 // into header announcements.
 package poldercast

@@ -10,8 +10,8 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/dpsim/dpsim/internal/atomicfile"
 	"github.com/dpsim/dpsim/netmodel"
-	"github.com/dpsim/dpsim/results"
 	"github.com/dpsim/dpsim/sim"
 )
 
@@ -230,7 +230,7 @@ func (g *Generated) Write(dir string) error {
 	}
 	for _, f := range files {
 		fill := f.fill
-		err := results.WriteFileAtomic(filepath.Join(dir, f.name), func(w io.Writer) error {
+		err := atomicfile.Write(filepath.Join(dir, f.name), func(w io.Writer) error {
 			bw := bufio.NewWriterSize(w, 1<<16)
 			fill(bw)
 			return bw.Flush()

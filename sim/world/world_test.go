@@ -1,4 +1,4 @@
-package sim
+package world
 
 import (
 	"maps"
@@ -10,6 +10,7 @@ import (
 	"github.com/dpsim/dpsim/clock"
 	"github.com/dpsim/dpsim/netmodel"
 	"github.com/dpsim/dpsim/node"
+	"github.com/dpsim/dpsim/sim"
 	"gonum.org/v1/gonum/graph/path"
 	"gonum.org/v1/gonum/graph/simple"
 )
@@ -48,14 +49,14 @@ func oracleWorld(t *testing.T, lat netmodel.Latency, peers [][]int32, bps int64)
 	nodes := make([]int32, n)
 	rngs := make([]*rand.Rand, n)
 	for i := range nodes {
-		nodes[i], rngs[i] = int32(i), Derive(9, "praos", uint64(i))
+		nodes[i], rngs[i] = int32(i), sim.Derive(9, "praos", uint64(i))
 	}
 	sched, err := node.NewLeaderSchedule(nodes, stake, 0.5, rngs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := &recorder{adopted: map[[2]int]clock.Time{}}
-	w, err := NewWorld(WorldConfig{
+	w, err := New(Config{
 		Slot: 30 * time.Second, BodyBytes: testBody, BitsPerSecond: bps,
 		Relay: node.RelayConfig{HeaderValidation: testHV, BodyValidation: testBV}, Seed: 9,
 	}, lat, peers, sched, rec)
@@ -110,7 +111,7 @@ func dijkstraCheck(t *testing.T, lat netmodel.Latency, peers [][]int32, bps int6
 }
 
 func geo(t *testing.T, n int) netmodel.Latency {
-	g, err := netmodel.NewGeo(n, Derive(5, "geo", 0), netmodel.DefaultGeoParams())
+	g, err := netmodel.NewGeo(n, sim.Derive(5, "geo", 0), netmodel.DefaultGeoParams())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +121,7 @@ func geo(t *testing.T, n int) netmodel.Latency {
 // randomTree links node i to a random earlier node: each node's only path
 // from node 0 is unique, so its first announcer is its tree parent.
 func randomTree(n int, seed uint64) [][]int32 {
-	rng := Derive(seed, "tree", 0)
+	rng := sim.Derive(seed, "tree", 0)
 	peers := make([][]int32, n)
 	for i := 1; i < n; i++ {
 		p := rng.IntN(i)
@@ -158,7 +159,7 @@ func TestRelayMatchesDijkstraLine(t *testing.T) {
 func TestRelayFirstAnnouncerOracle(t *testing.T) {
 	const n = 400
 	lat := geo(t, n)
-	rng := Derive(3, "graph", 0)
+	rng := sim.Derive(3, "graph", 0)
 	peers := make([][]int32, n)
 	linked := map[[2]int]bool{}
 	for i := 0; i < n; i++ {
@@ -245,7 +246,7 @@ func (r *countingRecorder) Count(name string, d int64) { r.counts[name] += d }
 func TestRedundantHeadersSkipped(t *testing.T) {
 	const n = 300
 	lat := geo(t, n)
-	rng := Derive(4, "graph", 0)
+	rng := sim.Derive(4, "graph", 0)
 	peers := make([][]int32, n)
 	for i := range n {
 		for range 4 {
@@ -261,14 +262,14 @@ func TestRedundantHeadersSkipped(t *testing.T) {
 		stake := make([]float64, n)
 		rngs := make([]*rand.Rand, n)
 		for i := range nodes {
-			nodes[i], stake[i], rngs[i] = int32(i), 1, Derive(4, "praos", uint64(i))
+			nodes[i], stake[i], rngs[i] = int32(i), 1, sim.Derive(4, "praos", uint64(i))
 		}
 		sched, err := node.NewLeaderSchedule(nodes, stake, 0.5, rngs)
 		if err != nil {
 			t.Fatal(err)
 		}
 		rec := &countingRecorder{recorder{adopted: map[[2]int]clock.Time{}}, map[string]int64{}}
-		w, err := NewWorld(WorldConfig{
+		w, err := New(Config{
 			Slot: 4 * time.Second, BodyBytes: testBody, BitsPerSecond: 20_000_000,
 			Relay:  node.RelayConfig{HeaderValidation: testHV, BodyValidation: testBV},
 			Jitter: netmodel.Jitter{Fraction: 0.2}, Seed: 4,

@@ -1,4 +1,4 @@
-package results
+package atomicfile
 
 import (
 	"bufio"
@@ -8,12 +8,12 @@ import (
 	"path/filepath"
 )
 
-// WriteFileAtomic writes path through write so that readers see either the
+// Write writes path through write so that readers see either the
 // old file or the complete new one, never a partial file: it writes into a
 // temporary file in the same folder (so the rename cannot cross file
 // systems), syncs it, and renames it over path. On any error the temporary
 // file is removed and path is left untouched. The new file has mode 0644.
-func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
+func Write(path string, write func(io.Writer) error) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."

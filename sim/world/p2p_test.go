@@ -1,4 +1,4 @@
-package sim
+package world
 
 import (
 	"fmt"
@@ -11,6 +11,7 @@ import (
 	"github.com/dpsim/dpsim/clock"
 	"github.com/dpsim/dpsim/netmodel"
 	"github.com/dpsim/dpsim/node"
+	"github.com/dpsim/dpsim/sim"
 )
 
 // p2pSetup describes a test network running Dynamic P2P.
@@ -31,12 +32,12 @@ type p2pSetup struct {
 }
 
 // config returns the world configuration of the setup (without P2P).
-func (s p2pSetup) config() WorldConfig {
-	c := WorldConfig{
+func (s p2pSetup) config() Config {
+	c := Config{
 		Slot: time.Second, HeaderBytes: 1100, BodyBytes: testBody, BitsPerSecond: 100e6,
 		Relay:  node.RelayConfig{HeaderValidation: testHV, BodyValidation: testBV},
 		Jitter: netmodel.Jitter{Fraction: s.jitter},
-		Seed:   s.seed, Limits: Limits{MaxPerInstant: 100000},
+		Seed:   s.seed, Limits: sim.Limits{MaxPerInstant: 100000},
 	}
 	if s.tcp {
 		tc := netmodel.DefaultTCPConfig()
@@ -55,16 +56,16 @@ var smallTargets = node.Targets{Root: 20, Known: 40, Established: 15, Active: 10
 // Pareto(1) stakes and leader schedule at active-slot coefficient f.
 func testNetwork(t testing.TB, n int, seed uint64, f float64) (*netmodel.Geo, []float64, *node.LeaderSchedule) {
 	t.Helper()
-	geo, err := netmodel.NewGeo(n, Derive(seed, "geo", 0), netmodel.DefaultGeoParams())
+	geo, err := netmodel.NewGeo(n, sim.Derive(seed, "geo", 0), netmodel.DefaultGeoParams())
 	if err != nil {
 		t.Fatal(err)
 	}
 	nodes := make([]int32, n)
 	stake := make([]float64, n)
 	rngs := make([]*rand.Rand, n)
-	srng := Derive(seed, "stake", 0)
+	srng := sim.Derive(seed, "stake", 0)
 	for i := range nodes {
-		nodes[i], rngs[i] = int32(i), Derive(seed, "praos", uint64(i))
+		nodes[i], rngs[i] = int32(i), sim.Derive(seed, "praos", uint64(i))
 		stake[i] = 1 / (1 - srng.Float64()) // Pareto(1)
 	}
 	sched, err := node.NewLeaderSchedule(nodes, stake, f, rngs)
@@ -97,7 +98,7 @@ func (s p2pSetup) build(t testing.TB) (*World, *recorder) {
 	rec := &recorder{adopted: map[[2]int]clock.Time{}}
 	wc := s.config()
 	wc.P2P = cfg
-	w, err := NewWorld(wc, geo, nil, sched, rec)
+	w, err := New(wc, geo, nil, sched, rec)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package sim
+package world
 
 import (
 	"cmp"
@@ -9,6 +9,7 @@ import (
 	"github.com/dpsim/dpsim/clock"
 	"github.com/dpsim/dpsim/node"
 	"github.com/dpsim/dpsim/policies/poldercast"
+	"github.com/dpsim/dpsim/sim"
 )
 
 // PolderCastConfig makes the PolderCast overlay the relay graph: nodes
@@ -74,7 +75,7 @@ type polderCast struct {
 	// recvAnn counts the announcements each node received.
 	recvAnn []int64
 
-	kTick, kCycReq, kCycRep, kVicReq, kVicRep, kRingReq, kRingRep, kGossip, kHeader, kChurn Kind
+	kTick, kCycReq, kCycRep, kVicReq, kVicRep, kRingReq, kRingRep, kGossip, kHeader, kChurn sim.Kind
 
 	gossipMsgs, gossipBytes, gossipLost, conns, announce, redundant, quarantined int64
 }
@@ -102,13 +103,13 @@ func (w *World) initPolderCast(cfg PolderCastConfig, seed uint64) error {
 		peers: make([]poldercast.PeerMap, n), trusted: make([][]int32, n), recvAnn: make([]int64, n)}
 	prof := make([]poldercast.Profile, n)
 	for i := range n {
-		prof[i] = poldercast.Profile{ID: Derive(seed, "poldercast-id", uint64(i)).Uint64(), Subs: poldercast.DefaultSubs}
+		prof[i] = poldercast.Profile{ID: sim.Derive(seed, "poldercast-id", uint64(i)).Uint64(), Subs: poldercast.DefaultSubs}
 		if cfg.Subs != nil {
 			prof[i].Subs = cfg.Subs[i]
 		}
-		d.grng = append(d.grng, Derive(seed, "poldercast-gossip", uint64(i)))
-		d.frng = append(d.frng, Derive(seed, "poldercast-fanout", uint64(i)))
-		d.prng = append(d.prng, Derive(seed, "poldercast-phase", uint64(i)))
+		d.grng = append(d.grng, sim.Derive(seed, "poldercast-gossip", uint64(i)))
+		d.frng = append(d.frng, sim.Derive(seed, "poldercast-fanout", uint64(i)))
+		d.prng = append(d.prng, sim.Derive(seed, "poldercast-phase", uint64(i)))
 		d.peers[i].Cap = cfg.Params.PeerMap
 		d.up[i] = true
 	}
@@ -131,7 +132,7 @@ func (w *World) initPolderCast(cfg PolderCastConfig, seed uint64) error {
 			d.trusted[i] = slices.Clone(cfg.Seeds[i])
 			continue
 		}
-		rng := Derive(seed, "poldercast-bootstrap", uint64(i))
+		rng := sim.Derive(seed, "poldercast-bootstrap", uint64(i))
 		for len(d.trusted[i]) < k {
 			if s := int32(rng.IntN(n)); int(s) != i && !slices.Contains(d.trusted[i], s) {
 				d.trusted[i] = append(d.trusted[i], s)
@@ -218,7 +219,7 @@ func (d *polderCast) connect(now clock.Time, from, to int32) (clock.Time, bool) 
 
 // msg sends a gossip message from→to at now: a request opens a connection
 // if needed, a reply rides the requester's.
-func (d *polderCast) msg(now clock.Time, from, to int32, k Kind, e []poldercast.Entry, request bool) {
+func (d *polderCast) msg(now clock.Time, from, to int32, k sim.Kind, e []poldercast.Entry, request bool) {
 	leave := now
 	if request {
 		var ok bool
@@ -239,7 +240,7 @@ func (d *polderCast) msg(now clock.Time, from, to int32, k Kind, e []poldercast.
 	d.w.Eng.At(at, k, to, from, d.payload.hold(e))
 }
 
-func (d *polderCast) onTick(ev *Event) {
+func (d *polderCast) onTick(ev *sim.Event) {
 	i := ev.Node
 	if !d.up[i] || ev.Arg != d.gen[i] {
 		return
@@ -272,7 +273,7 @@ func (d *polderCast) onTick(ev *Event) {
 }
 
 // exchange handles a paper-mode request: the receiver answers (if up).
-func (d *polderCast) exchange(ev *Event, reply Kind, answer func(q, p int32, recv []poldercast.Entry) []poldercast.Entry) {
+func (d *polderCast) exchange(ev *sim.Event, reply sim.Kind, answer func(q, p int32, recv []poldercast.Entry) []poldercast.Entry) {
 	recv := d.payload.get(ev.Arg)
 	if d.up[ev.Node] {
 		e := answer(ev.Node, ev.From, recv)
@@ -284,39 +285,39 @@ func (d *polderCast) exchange(ev *Event, reply Kind, answer func(q, p int32, rec
 }
 
 // finish handles a paper-mode reply.
-func (d *polderCast) finish(ev *Event, merge func(p int32, recv []poldercast.Entry)) {
+func (d *polderCast) finish(ev *sim.Event, merge func(p int32, recv []poldercast.Entry)) {
 	if d.up[ev.Node] {
 		merge(ev.Node, d.payload.get(ev.Arg))
 	}
 	d.payload.release(ev.Arg)
 }
 
-func (d *polderCast) onCyclonReq(ev *Event) {
+func (d *polderCast) onCyclonReq(ev *sim.Event) {
 	d.exchange(ev, d.kCycRep, func(q, p int32, recv []poldercast.Entry) []poldercast.Entry {
 		return d.o.CyclonReply(q, p, recv, d.grng[q], d.buf[:0])
 	})
 }
 
-func (d *polderCast) onCyclonRep(ev *Event) { d.finish(ev, d.o.CyclonFinish) }
+func (d *polderCast) onCyclonRep(ev *sim.Event) { d.finish(ev, d.o.CyclonFinish) }
 
-func (d *polderCast) onVicinityReq(ev *Event) {
+func (d *polderCast) onVicinityReq(ev *sim.Event) {
 	d.exchange(ev, d.kVicRep, func(q, p int32, recv []poldercast.Entry) []poldercast.Entry {
 		return d.o.VicinityReply(q, p, recv, d.buf[:0])
 	})
 }
 
-func (d *polderCast) onVicinityRep(ev *Event) { d.finish(ev, d.o.VicinityFinish) }
+func (d *polderCast) onVicinityRep(ev *sim.Event) { d.finish(ev, d.o.VicinityFinish) }
 
-func (d *polderCast) onRingsReq(ev *Event) {
+func (d *polderCast) onRingsReq(ev *sim.Event) {
 	d.exchange(ev, d.kRingRep, func(q, p int32, recv []poldercast.Entry) []poldercast.Entry {
 		return d.o.RingsReply(q, p, recv, d.grng[q], d.buf[:0])
 	})
 }
 
-func (d *polderCast) onRingsRep(ev *Event) { d.finish(ev, d.o.RingsFinish) }
+func (d *polderCast) onRingsRep(ev *sim.Event) { d.finish(ev, d.o.RingsFinish) }
 
 // onGossip is an ITN node accepting a pushed gossip.
-func (d *polderCast) onGossip(ev *Event) {
+func (d *polderCast) onGossip(ev *sim.Event) {
 	if d.up[ev.Node] {
 		d.ibuf = d.ibuf[:0]
 		for _, e := range d.payload.get(ev.Arg) {
@@ -361,7 +362,7 @@ func (d *polderCast) Forward(now clock.Time, self, from int32, b node.BlockID, d
 }
 
 // onHeader announces a block over a connection that has just opened.
-func (d *polderCast) onHeader(ev *Event) {
+func (d *polderCast) onHeader(ev *sim.Event) {
 	if !d.up[ev.From] {
 		return
 	}
@@ -369,7 +370,7 @@ func (d *polderCast) onHeader(ev *Event) {
 	d.w.sendHeader(ev.At, ev.From, ev.Node, node.BlockID(ev.Arg))
 }
 
-func (d *polderCast) onChurn(ev *Event) {
+func (d *polderCast) onChurn(ev *sim.Event) {
 	c := d.churn[ev.Arg]
 	i := c.Node
 	switch {

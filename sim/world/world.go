@@ -1,4 +1,4 @@
-package sim
+package world
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 	"github.com/dpsim/dpsim/clock"
 	"github.com/dpsim/dpsim/netmodel"
 	"github.com/dpsim/dpsim/node"
+	"github.com/dpsim/dpsim/sim"
 )
 
 // Observer receives what a run produces. results.Collector implements it;
@@ -23,8 +24,8 @@ type Observer interface {
 	Count(name string, delta int64)
 }
 
-// WorldConfig is everything a World needs besides its nodes and network.
-type WorldConfig struct {
+// Config is everything a World needs besides its nodes and network.
+type Config struct {
 	Slot        time.Duration
 	ForgeDelay  time.Duration
 	HeaderBytes int64
@@ -41,9 +42,9 @@ type WorldConfig struct {
 	Relay  node.RelayConfig
 	Jitter netmodel.Jitter
 	Seed   uint64
-	Limits Limits
+	Limits sim.Limits
 	// P2P, when set, runs Dynamic P2P: the relay graph comes from the
-	// governors' hot peers instead of NewWorld's peers argument.
+	// governors' hot peers instead of New's peers argument.
 	P2P *P2PConfig
 	// PolderCast, when set, makes the PolderCast overlay the relay graph
 	// (sim/poldercast.go); the peers argument must be all empty.
@@ -62,10 +63,10 @@ type Forwarder interface {
 // World wires nodes to the engine and the network model: it turns the
 // nodes' actions into events and events into node inputs.
 type World struct {
-	Eng   *Engine
+	Eng   *sim.Engine
 	Chain node.Chain
 	Nodes []*node.Node
-	cfg   WorldConfig
+	cfg   Config
 	lat   netmodel.Latency
 	up    []netmodel.Uplink
 	flows *netmodel.Flows // transport tcp; nil: ideal
@@ -75,12 +76,12 @@ type World struct {
 	sched   *node.LeaderSchedule
 	obs     Observer
 	jrng    *rand.Rand
-	srng    *rand.Rand // body sizes (WorldConfig.BodySizes)
+	srng    *rand.Rand // body sizes (Config.BodySizes)
 	scum    []float64  // cumulative BodyWeights
 	out     node.Outbox
 	lead    []node.Leader
 
-	kSlot, kHeader, kRequest, kBody, kWakeHeader, kWakeBody, kWakeServe, kNoBlocks Kind
+	kSlot, kHeader, kRequest, kBody, kWakeHeader, kWakeBody, kWakeServe, kNoBlocks sim.Kind
 
 	p2p *p2p
 	// fwd, when set, adds per-block announcement targets (Forwarder).
@@ -147,8 +148,8 @@ type skippedHeader struct {
 	to    int32
 }
 
-// NewWorld builds a world. peers[i] are node i's relay peers (sorted).
-func NewWorld(cfg WorldConfig, lat netmodel.Latency, peers [][]int32, sched *node.LeaderSchedule, obs Observer) (*World, error) {
+// New builds a world. peers[i] are node i's relay peers (sorted).
+func New(cfg Config, lat netmodel.Latency, peers [][]int32, sched *node.LeaderSchedule, obs Observer) (*World, error) {
 	n := lat.N()
 	if cfg.P2P != nil && peers == nil {
 		peers = make([][]int32, n)
@@ -160,16 +161,16 @@ func NewWorld(cfg WorldConfig, lat netmodel.Latency, peers [][]int32, sched *nod
 		return nil, fmt.Errorf("world: slot %v: accepted > 0", cfg.Slot)
 	}
 	w := &World{
-		Eng: NewEngine(cfg.Limits), cfg: cfg, lat: lat, sched: sched, obs: obs,
+		Eng: sim.NewEngine(cfg.Limits), cfg: cfg, lat: lat, sched: sched, obs: obs,
 		up:   make([]netmodel.Uplink, n),
 		rx:   make([]receiver, n),
-		jrng: Derive(cfg.Seed, "jitter", 0),
+		jrng: sim.Derive(cfg.Seed, "jitter", 0),
 	}
 	if len(cfg.BodySizes) > 0 {
 		if len(cfg.BodyWeights) != len(cfg.BodySizes) {
 			return nil, fmt.Errorf("world: %d body sizes, %d weights", len(cfg.BodySizes), len(cfg.BodyWeights))
 		}
-		w.srng = Derive(cfg.Seed, "body-size", 0)
+		w.srng = sim.Derive(cfg.Seed, "body-size", 0)
 		sum := 0.0
 		for _, x := range cfg.BodyWeights {
 			sum += x
@@ -192,7 +193,7 @@ func NewWorld(cfg WorldConfig, lat netmodel.Latency, peers [][]int32, sched *nod
 		w.rx[i].tip, w.rx[i].fetching, w.rx[i].pend = node.NoBlock, node.NoBlock, node.NoBlock
 	}
 	w.kSlot = w.Eng.Register("praos.slot", w.onSlot)
-	w.kHeader = w.Eng.Register("relay.header", w.nodeInput(func(n *node.Node, ev *Event, b node.BlockID, mark int32) {
+	w.kHeader = w.Eng.Register("relay.header", w.nodeInput(func(n *node.Node, ev *sim.Event, b node.BlockID, mark int32) {
 		replay := mark & 1
 		if w.p2p != nil {
 			// Headers come over chain-sync, which runs only with hot peers.
@@ -217,26 +218,26 @@ func NewWorld(cfg WorldConfig, lat netmodel.Latency, peers [][]int32, sched *nod
 			w.obs.HeaderArrived(int(b), int(ev.Node), ev.At)
 		}
 	}))
-	w.kRequest = w.Eng.Register("relay.request", w.nodeInput(func(n *node.Node, ev *Event, b node.BlockID, count int32) {
+	w.kRequest = w.Eng.Register("relay.request", w.nodeInput(func(n *node.Node, ev *sim.Event, b node.BlockID, count int32) {
 		n.OnRequest(ev.At, ev.From, b, count, &w.out)
 	}))
-	w.kBody = w.Eng.Register("relay.body", w.nodeInput(func(n *node.Node, ev *Event, b node.BlockID, _ int32) {
+	w.kBody = w.Eng.Register("relay.body", w.nodeInput(func(n *node.Node, ev *sim.Event, b node.BlockID, _ int32) {
 		if w.p2p != nil {
 			blk := w.Chain.Get(b)
 			w.reports().BodyArrived(ev.Node, w.rx[ev.Node].metrics, blk.Slot, ev.From, int64(blk.Bytes), ev.At)
 		}
 		n.OnBody(ev.At, ev.From, b, &w.out)
 	}))
-	w.kWakeHeader = w.Eng.Register("relay.header-valid", w.nodeInput(func(n *node.Node, ev *Event, b node.BlockID, _ int32) {
+	w.kWakeHeader = w.Eng.Register("relay.header-valid", w.nodeInput(func(n *node.Node, ev *sim.Event, b node.BlockID, _ int32) {
 		n.OnHeaderValidated(ev.At, b, &w.out)
 	}))
-	w.kWakeBody = w.Eng.Register("relay.body-valid", w.nodeInput(func(n *node.Node, ev *Event, b node.BlockID, _ int32) {
+	w.kWakeBody = w.Eng.Register("relay.body-valid", w.nodeInput(func(n *node.Node, ev *sim.Event, b node.BlockID, _ int32) {
 		n.OnBodyValidated(ev.At, b, &w.out)
 	}))
-	w.kWakeServe = w.Eng.Register("relay.body-serve", w.nodeInput(func(n *node.Node, ev *Event, b node.BlockID, _ int32) {
+	w.kWakeServe = w.Eng.Register("relay.body-serve", w.nodeInput(func(n *node.Node, ev *sim.Event, b node.BlockID, _ int32) {
 		n.OnBodyServable(ev.At, b, &w.out)
 	}))
-	w.kNoBlocks = w.Eng.Register("relay.no-blocks", w.nodeInput(func(n *node.Node, ev *Event, b node.BlockID, count int32) {
+	w.kNoBlocks = w.Eng.Register("relay.no-blocks", w.nodeInput(func(n *node.Node, ev *sim.Event, b node.BlockID, count int32) {
 		n.OnNoBlocks(ev.At, ev.From, b, count, &w.out)
 		w.brief(ev.Node)
 		w.replaySkipped(ev.At, ev.Node) // announcements skipped while it waited
@@ -297,7 +298,7 @@ func (w *World) Finish() {
 	w.finishPolderCast()
 }
 
-func (w *World) onSlot(ev *Event) {
+func (w *World) onSlot(ev *sim.Event) {
 	slot := ev.Arg
 	w.lead = w.sched.Leaders(slot, w.lead[:0])
 	if len(w.lead) > 1 {
@@ -326,8 +327,8 @@ func unpack(a int64) (node.BlockID, int32)   { return node.BlockID(int32(a)), in
 
 // nodeInput adapts a node handler to an engine handler: it unpacks the
 // event, resets the outbox, runs the node and carries out its actions.
-func (w *World) nodeInput(in func(n *node.Node, ev *Event, b node.BlockID, count int32)) Handler {
-	return func(ev *Event) {
+func (w *World) nodeInput(in func(n *node.Node, ev *sim.Event, b node.BlockID, count int32)) sim.Handler {
+	return func(ev *sim.Event) {
 		if w.Down(int(ev.Node)) {
 			return
 		}
@@ -394,7 +395,7 @@ const noBlocksBytes = 10
 
 // send delivers a control message of bytes from→to handed over at now
 // (see transfer).
-func (w *World) send(now clock.Time, from, to int32, k Kind, arg int64, bytes int64) {
+func (w *World) send(now clock.Time, from, to int32, k sim.Kind, arg int64, bytes int64) {
 	if at, ok := w.transfer(now, from, to, bytes, false); ok {
 		w.Eng.At(at, k, to, from, arg)
 	}

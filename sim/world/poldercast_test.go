@@ -1,4 +1,4 @@
-package sim
+package world
 
 import (
 	"cmp"
@@ -14,6 +14,7 @@ import (
 	"github.com/dpsim/dpsim/netmodel"
 	"github.com/dpsim/dpsim/node"
 	"github.com/dpsim/dpsim/policies/poldercast"
+	"github.com/dpsim/dpsim/sim"
 )
 
 // pcRecorder keeps slot starts, first adoptions and counters.
@@ -52,11 +53,11 @@ func (s pcSetup) replay(test string) string {
 	return fmt.Sprintf("seed %d; replay: go test ./sim -run '^%s$' -v", s.seed, test)
 }
 
-func (s pcSetup) config() WorldConfig {
-	cfg := WorldConfig{
+func (s pcSetup) config() Config {
+	cfg := Config{
 		Slot: time.Second, BodyBytes: 90112, BitsPerSecond: 100e6,
 		Relay: node.RelayConfig{HeaderValidation: 5 * time.Millisecond, BodyValidation: 50 * time.Millisecond},
-		Seed:  s.seed, Limits: Limits{MaxPerInstant: 100000},
+		Seed:  s.seed, Limits: sim.Limits{MaxPerInstant: 100000},
 		PolderCast: &PolderCastConfig{Params: s.params, Churn: s.churn},
 	}
 	if s.jitter {
@@ -69,7 +70,7 @@ func (s pcSetup) build(t testing.TB) (*World, *pcRecorder) {
 	t.Helper()
 	geo, _, sched := testNetwork(t, s.n, s.seed, s.f)
 	rec := &pcRecorder{adopted: map[[2]int]clock.Time{}, counts: map[string]int64{}}
-	w, err := NewWorld(s.config(), geo, make([][]int32, s.n), sched, rec)
+	w, err := New(s.config(), geo, make([][]int32, s.n), sched, rec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +251,7 @@ func reach(g [][]int32, src int32, reverse bool) int {
 func TestPolderCastChurnConnected(t *testing.T) {
 	const n = 200
 	var churn []OverlayChurn
-	r := Derive(4, "test-churn", 0)
+	r := sim.Derive(4, "test-churn", 0)
 	perm := r.Perm(n)
 	for _, i := range perm[:40] {
 		churn = append(churn, OverlayChurn{Node: int32(i), At: clock.FromSeconds(300)})
@@ -361,32 +362,32 @@ func TestPolderCastConfigErrors(t *testing.T) {
 	badParams.Fanout = 1
 	cases := []struct {
 		name string
-		mod  func(*WorldConfig)
+		mod  func(*Config)
 		want string
 	}{
-		{"params", func(c *WorldConfig) { c.PolderCast.Params = badParams }, "fanout 1: accepted"},
-		{"subs", func(c *WorldConfig) { c.PolderCast.Subs = make([]poldercast.Subs, 3) }, "subs for 3 nodes: accepted 20"},
-		{"seeds length", func(c *WorldConfig) { c.PolderCast.Seeds = make([][]int32, 2) }, "seeds for 2 nodes"},
-		{"seed self", func(c *WorldConfig) {
+		{"params", func(c *Config) { c.PolderCast.Params = badParams }, "fanout 1: accepted"},
+		{"subs", func(c *Config) { c.PolderCast.Subs = make([]poldercast.Subs, 3) }, "subs for 3 nodes: accepted 20"},
+		{"seeds length", func(c *Config) { c.PolderCast.Seeds = make([][]int32, 2) }, "seeds for 2 nodes"},
+		{"seed self", func(c *Config) {
 			c.PolderCast.Seeds = make([][]int32, 20)
 			c.PolderCast.Seeds[4] = []int32{4}
 		}, "seeds[4]: node 4: accepted another node"},
-		{"trusted", func(c *WorldConfig) { c.PolderCast.Trusted = 20 }, "trusted 20: accepted 0 to 19"},
-		{"churn node", func(c *WorldConfig) { c.PolderCast.Churn = []OverlayChurn{{Node: 20}} }, "accepted a node in [0, 20)"},
-		{"churn time", func(c *WorldConfig) { c.PolderCast.Churn = []OverlayChurn{{Node: 1, At: -1}} }, "a time ≥ 0"},
-		{"interest", func(c *WorldConfig) {
+		{"trusted", func(c *Config) { c.PolderCast.Trusted = 20 }, "trusted 20: accepted 0 to 19"},
+		{"churn node", func(c *Config) { c.PolderCast.Churn = []OverlayChurn{{Node: 20}} }, "accepted a node in [0, 20)"},
+		{"churn time", func(c *Config) { c.PolderCast.Churn = []OverlayChurn{{Node: 1, At: -1}} }, "a time ≥ 0"},
+		{"interest", func(c *Config) {
 			c.PolderCast.Subs = make([]poldercast.Subs, 20)
 			c.PolderCast.Subs[2] = poldercast.Subs{7, 1}
 		}, "node 2: interest 7"},
 	}
 	s := pcSetup{n: 20, params: poldercast.DefaultParams(poldercast.Paper), f: 0.05, seed: 1}
-	lat, err := netmodel.NewGeo(s.n, Derive(1, "geo", 0), netmodel.DefaultGeoParams())
+	lat, err := netmodel.NewGeo(s.n, sim.Derive(1, "geo", 0), netmodel.DefaultGeoParams())
 	if err != nil {
 		t.Fatal(err)
 	}
 	nodes, stake, rngs := make([]int32, s.n), make([]float64, s.n), make([]*rand.Rand, s.n)
 	for i := range nodes {
-		nodes[i], stake[i], rngs[i] = int32(i), 1, Derive(1, "praos", uint64(i))
+		nodes[i], stake[i], rngs[i] = int32(i), 1, sim.Derive(1, "praos", uint64(i))
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -396,7 +397,7 @@ func TestPolderCastConfigErrors(t *testing.T) {
 			}
 			cfg := s.config()
 			c.mod(&cfg)
-			_, err = NewWorld(cfg, lat, make([][]int32, s.n), sched, &pcRecorder{})
+			_, err = New(cfg, lat, make([][]int32, s.n), sched, &pcRecorder{})
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("error %v, want one containing %q", err, c.want)
 			}
@@ -405,7 +406,7 @@ func TestPolderCastConfigErrors(t *testing.T) {
 	sched, _ := node.NewLeaderSchedule(nodes, stake, 0.05, rngs)
 	peers := make([][]int32, s.n)
 	peers[0] = []int32{1}
-	if _, err := NewWorld(s.config(), lat, peers, sched, &pcRecorder{}); err == nil || !strings.Contains(err.Error(), "static peers") {
+	if _, err := New(s.config(), lat, peers, sched, &pcRecorder{}); err == nil || !strings.Contains(err.Error(), "static peers") {
 		t.Fatalf("static peers with the overlay: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package sim
+package world
 
 import (
 	"fmt"
@@ -10,6 +10,7 @@ import (
 	"github.com/dpsim/dpsim/clock"
 	"github.com/dpsim/dpsim/netmodel"
 	"github.com/dpsim/dpsim/node"
+	"github.com/dpsim/dpsim/sim"
 )
 
 // P2PConfig turns a World's relay graph into Dynamic P2P: every node runs
@@ -106,8 +107,8 @@ type p2p struct {
 	// up[i] lists node i's hot upstream peers (sorted): a short list that
 	// the header filter scans instead of searching the peer table.
 	up     [][]int32
-	gtimer []Timer
-	ctimer []Timer
+	gtimer []sim.Timer
+	ctimer []sim.Timer
 	out    node.GovOutbox
 	// Ledger: cumulative √stake over pools, and the big ledger peers with
 	// cumulative stake.
@@ -121,7 +122,7 @@ type p2p struct {
 	include []bool
 	last    []node.GovStats // stats at the previous sample
 
-	kGov, kGovWake, kChurnWake, kShareReq, kReady, kDrop, kCrash, kRestart, kSample Kind
+	kGov, kGovWake, kChurnWake, kShareReq, kReady, kDrop, kCrash, kRestart, kSample sim.Kind
 	drops, crashes                                                                  int64
 	churnSteps, churnTimeouts                                                       int64
 	calRounds, calTimeouts, calReplaced                                             int64
@@ -146,16 +147,16 @@ func (w *World) initP2P(cfg P2PConfig, seed uint64) error {
 	if err != nil {
 		return err
 	}
-	p := &p2p{cfg: cfg, bearer: b, brng: Derive(seed, "bearer", 0),
-		up: make([][]int32, n), gtimer: make([]Timer, n), ctimer: make([]Timer, n),
+	p := &p2p{cfg: cfg, bearer: b, brng: sim.Derive(seed, "bearer", 0),
+		up: make([][]int32, n), gtimer: make([]sim.Timer, n), ctimer: make([]sim.Timer, n),
 		gov: make([]*node.Governor, n), churn: make([]*node.Churn, n), cal: make([]*node.Calibration, n),
 		last: make([]node.GovStats, n), log: make([][]node.ChurnEvent, n),
 	}
 	for i := 0; i < n; i++ {
-		p.grng = append(p.grng, Derive(seed, "governor", uint64(i)))
-		p.crng = append(p.crng, Derive(seed, "churn", uint64(i)))
-		p.lrng = append(p.lrng, Derive(seed, "ledger", uint64(i)))
-		p.frng = append(p.frng, Derive(seed, "faults", uint64(i)))
+		p.grng = append(p.grng, sim.Derive(seed, "governor", uint64(i)))
+		p.crng = append(p.crng, sim.Derive(seed, "churn", uint64(i)))
+		p.lrng = append(p.lrng, sim.Derive(seed, "ledger", uint64(i)))
+		p.frng = append(p.frng, sim.Derive(seed, "faults", uint64(i)))
 		if cfg.Governors[i].Self != int32(i) {
 			return fmt.Errorf("world: governor %d has Self %d", i, cfg.Governors[i].Self)
 		}
@@ -370,7 +371,7 @@ func (p *p2p) calibration(i int) *node.CalibrationConfig {
 
 // arm sets a wake-up timer unless one at or before t is already armed (an
 // early wake-up is harmless and saves queue churn).
-func (w *World) arm(tm *Timer, t, now clock.Time, k Kind, i int32) {
+func (w *World) arm(tm *sim.Timer, t, now clock.Time, k sim.Kind, i int32) {
 	if t == clock.Never || t <= now {
 		return
 	}
@@ -380,7 +381,7 @@ func (w *World) arm(tm *Timer, t, now clock.Time, k Kind, i int32) {
 	w.Eng.Arm(tm, t, k, i, 0)
 }
 
-func (w *World) onGovWake(ev *Event) {
+func (w *World) onGovWake(ev *sim.Event) {
 	p := w.p2p
 	if !p.gtimer[ev.Node].Fire(ev) || w.rx[ev.Node].down {
 		return
@@ -388,7 +389,7 @@ func (w *World) onGovWake(ev *Event) {
 	w.stepNode(ev.Node, ev.At, node.Input{Kind: node.InTick})
 }
 
-func (w *World) onChurnWake(ev *Event) {
+func (w *World) onChurnWake(ev *sim.Event) {
 	p := w.p2p
 	if !p.ctimer[ev.Node].Fire(ev) || w.rx[ev.Node].down {
 		return
@@ -401,7 +402,7 @@ func (w *World) input(t clock.Time, to, peer int32, k node.InputKind, flag bool,
 	w.Eng.At(t, w.p2p.kGov, to, peer, govArg(k, flag, payload))
 }
 
-func (w *World) onGovInput(ev *Event) {
+func (w *World) onGovInput(ev *sim.Event) {
 	p := w.p2p
 	k := node.InputKind(ev.Arg & 0xff)
 	flag := ev.Arg&(1<<8) != 0
@@ -597,7 +598,7 @@ func (w *World) dial(self, peer int32, now clock.Time) {
 }
 
 // onReady completes a dial at the end of its handshake.
-func (w *World) onReady(ev *Event) {
+func (w *World) onReady(ev *sim.Event) {
 	p := w.p2p
 	id := netmodel.ConnID(int32(ev.Arg))
 	outcome := netmodel.DialOutcome(ev.Arg >> 32)
@@ -636,7 +637,7 @@ func (w *World) fail(now clock.Time, a, b int32) {
 }
 
 // onShareRequest answers a peer-sharing request at the responder.
-func (w *World) onShareRequest(ev *Event) {
+func (w *World) onShareRequest(ev *sim.Event) {
 	p := w.p2p
 	self, from := ev.Node, ev.From
 	d, ok := w.lat.OneWay(int(self), int(from))
@@ -660,7 +661,7 @@ func (w *World) expDelay(i int32) clock.Time {
 	return clock.Time(w.p2p.frng[i].ExpFloat64() * mean)
 }
 
-func (w *World) onDrop(ev *Event) {
+func (w *World) onDrop(ev *sim.Event) {
 	p := w.p2p
 	i := ev.Node
 	w.Eng.At(ev.At+w.expDelay(i), p.kDrop, i, -1, 0)
@@ -678,7 +679,7 @@ func (w *World) onDrop(ev *Event) {
 	}
 }
 
-func (w *World) onCrash(ev *Event) {
+func (w *World) onCrash(ev *sim.Event) {
 	p := w.p2p
 	i := ev.Node
 	if w.rx[i].down {
@@ -706,7 +707,7 @@ func (w *World) onCrash(ev *Event) {
 	w.Eng.At(ev.At.Add(c.Down), p.kRestart, i, -1, 0)
 }
 
-func (w *World) onRestart(ev *Event) {
+func (w *World) onRestart(ev *sim.Event) {
 	w.rx[ev.Node].down = false
 	w.Nodes[ev.Node].Restart()
 	w.brief(ev.Node)
@@ -719,7 +720,7 @@ func (w *World) onRestart(ev *Event) {
 }
 
 // onSample samples every node's peer metrics.
-func (w *World) onSample(ev *Event) {
+func (w *World) onSample(ev *sim.Event) {
 	p := w.p2p
 	w.Eng.At(ev.At.Add(p.cfg.SampleEvery), p.kSample, -1, -1, 0)
 	if p.cfg.Sampler == nil {

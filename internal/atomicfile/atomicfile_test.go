@@ -1,4 +1,4 @@
-package results
+package atomicfile
 
 import (
 	"errors"
@@ -6,12 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/dpsim/dpsim/internal/sharedtest"
 )
 
-func TestWriteFileAtomic(t *testing.T) {
+func TestWrite(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "out.txt")
-	if err := WriteFileAtomic(path, func(w io.Writer) error { _, err := io.WriteString(w, "hello\n"); return err }); err != nil {
+	if err := Write(path, func(w io.Writer) error { _, err := io.WriteString(w, "hello\n"); return err }); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(path)
@@ -22,10 +24,10 @@ func TestWriteFileAtomic(t *testing.T) {
 	if st.Mode().Perm() != 0o644 {
 		t.Errorf("mode %v, want 0644", st.Mode().Perm())
 	}
-	assertOnly(t, dir, "out.txt")
+	sharedtest.AssertOnly(t, dir, "out.txt")
 }
 
-func TestWriteFileAtomicFailure(t *testing.T) {
+func TestWriteFailure(t *testing.T) {
 	boom := errors.New("boom")
 	failing := func(w io.Writer) error {
 		io.WriteString(w, "partial")
@@ -47,7 +49,7 @@ func TestWriteFileAtomicFailure(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			err := WriteFileAtomic(path, failing)
+			err := Write(path, failing)
 			if !errors.Is(err, boom) {
 				t.Fatalf("err = %v, want boom", err)
 			}
@@ -56,43 +58,21 @@ func TestWriteFileAtomicFailure(t *testing.T) {
 				if !errors.Is(rerr, os.ErrNotExist) {
 					t.Errorf("target exists after a failed write: %q", b)
 				}
-				assertOnly(t, dir)
+				sharedtest.AssertOnly(t, dir)
 			} else {
 				if string(b) != tt.old {
 					t.Errorf("target = %q, want the old %q", b, tt.old)
 				}
-				assertOnly(t, dir, "out.csv")
+				sharedtest.AssertOnly(t, dir, "out.csv")
 			}
 		})
 	}
 }
 
-func TestWriteFileAtomicMissingDir(t *testing.T) {
+func TestWriteMissingDir(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "nope", "out.txt")
-	err := WriteFileAtomic(path, func(io.Writer) error { return nil })
+	err := Write(path, func(io.Writer) error { return nil })
 	if err == nil {
 		t.Fatal("want an error for a missing folder")
-	}
-}
-
-// assertOnly fails unless dir holds exactly the named entries (no leftover
-// temporary files).
-func assertOnly(t *testing.T, dir string, names ...string) {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, e := range entries {
-		got = append(got, e.Name())
-	}
-	if len(got) != len(names) {
-		t.Fatalf("%s holds %v, want %v", dir, got, names)
-	}
-	for i := range got {
-		if got[i] != names[i] {
-			t.Fatalf("%s holds %v, want %v", dir, got, names)
-		}
 	}
 }

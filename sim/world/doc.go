@@ -1,0 +1,24 @@
+// Package world wires nodes and networks onto the engine of package sim:
+// it turns the nodes' actions into events and events into node inputs.
+//
+// Its relay graph is static (New's peers), the governors' hot peers
+// (Config.P2P, p2p.go: Dynamic P2P with the bearer, ledger, DNS, faults
+// and peer sampling), or the PolderCast overlay (Config.PolderCast,
+// poldercast.go: gossip rounds, connect-on-demand, and a Forwarder that
+// picks each block's announcement targets).
+//
+// Messages cross the network model of package netmodel: the latency, then
+// either the ideal transport (a body waits for its sender's uplink) or the
+// TCP model (a flow per direction of a connection, bounded by the uplink).
+//
+// Header announcements the receiving relay would ignore are not scheduled;
+// those skipped while it was fetching the block are replayed if the fetch
+// is lost (sendHeader). What an announcement reads about its receiver is
+// kept in one struct per node (receiver), and a header event carries the
+// receiver's hot-link epoch so its arrival need not look the link up
+// (stillHot): a 10,000-node day makes about 1.1 G announcements.
+//
+// Every random draw comes from a stream sim.Derive makes from the run's
+// master seed. This package must not read the wall clock, start goroutines
+// or iterate a map in a decision (sim's architecture test checks it).
+package world
