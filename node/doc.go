@@ -88,14 +88,19 @@
 //   - churn.go: the churn governor (§3), a pure state machine that rewrites
 //     targets in the 12-step cycle every 3300 s + U(0, 600 s)
 //     (900 s + U(0, 60 s) in bulk sync); the governor applies only sane ones;
-//   - metrics.go: per node, which peer delivered each of the last 180 block
-//     slots' header and body first (§4), and the hot-demotion order:
-//     lowest score first, then no or earlier joined slot, then a random draw;
-//     for the research policies also the lead over the second deliverer
-//     (HeaderMargin, the SCRamble score); reports of many nodes can share
-//     one queue (MetricsLog) of 16-byte entries, applied by groups of
-//     nodes when full and per node before any read, with the same state
-//     as applying each at once;
+//   - metrics.go, metrics_table.go: per node, which peer delivered each of
+//     the last 180 block slots' header and body first (§4), in two windowed
+//     tables, and each peer's win counts and joined-at slot;
+//   - metrics_scores.go: the reads of the metrics: scores and the
+//     hot-demotion order (lowest score first, then no or earlier joined
+//     slot, then a random draw); for the research policies also the lead
+//     over the second deliverer (HeaderMargin, the SCRamble score);
+//   - metrics_log.go: reports of many nodes can share one queue
+//     (MetricsLog) of 16-byte entries, applied by groups of nodes when full
+//     and per node before any read, with the same state as applying each
+//     at once;
+//   - fetchmode.go: ChurnMode, the block-fetch mode that churn and the
+//     hot-demotion order read;
 //   - calibrate.go: the research policies' target driver (package
 //     policies): an optional construction phase, then calibrations that
 //     replace n hot peers by lowering and restoring the active and

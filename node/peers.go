@@ -8,6 +8,9 @@ import (
 	"github.com/dpsim/dpsim/clock"
 )
 
+// PeerID names a peer: the simulation's node id.
+type PeerID = int32
+
 // Source says where a known peer came from (spec/governor.md §1.2). A
 // peer has at most one root source; SrcShared and SrcInbound mark non-root
 // peers.
