@@ -183,7 +183,7 @@
 // is bumped only for a change that would alter the meaning of an existing
 // file; Parse then refuses files of versions it does not know, by name.
 //
-// build.go, p2p.go, schema.go, topologyjson.go and nodeconfig.go import
+// build.go, p2p.go, schema.go, topologyroots.go and nodeconfig.go import
 // node; only build.go, p2p.go and cluster_build.go import sim and netmodel;
 // policy.go imports policies. The decoding and validation files run
 // nothing, so they can be used and tested on their own.
@@ -191,7 +191,10 @@
 // topologyjson.go and nodeconfig.go read cardano-node's topology.json and
 // config.json (spec/governor.md §1.3, §5) with the same file:line:col
 // problem format; the repairs cardano-node makes silently are returned as
-// Warnings.
+// Warnings. Both parse into the position-keeping tree of jsonpos.go and
+// read its fields with filereader.go; topologyroots.go resolves a
+// topology's access points to the governor's roots and reconciles the
+// topology with the node's configuration.
 //
 // cluster*.go build networks from those files (the operators section): the
 // address map that resolves their access points, the node folders, the
