@@ -11,13 +11,13 @@ import (
 // MetricsLog queues the peer-metrics reports of many nodes (0 to n-1) in a
 // few shared queues, one per group of consecutive nodes, instead of each
 // node's own. In a 10,000-node run a report to a node's own queue misses the
-// cache twice (the Metrics and its queue: 28 % of a production-10k.yaml
-// profile), while the log's queue ends, about 80, stay in the cache. A
-// group's queue is applied when full, and before any read of the metrics
-// of one of its nodes (every exported Metrics method applies pending
-// reports first), sorted by node stably, so each node's reports are
-// applied in their order and in batches: every read sees exactly the state
-// of applying each report at once (TestMetricsLogExact).
+// cache twice (the Metrics and its queue), while the log's queue ends,
+// about 80, stay in the cache. A group's queue is applied when full, and
+// before any read of the metrics of one of its nodes (every exported
+// Metrics method applies pending reports first), sorted by node stably, so
+// each node's reports are applied in their order and in batches: every
+// read sees exactly the state of applying each report at once
+// (TestMetricsLogExact).
 type MetricsLog struct {
 	groupShift uint // a group is 1<<groupShift consecutive nodes
 	groupNodes int

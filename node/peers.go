@@ -149,11 +149,10 @@ func (p *Peer) Established() bool { return p.State != Cold }
 func (p *Peer) cooling() bool { return p.Progress&DemoteToCold != 0 }
 
 // peerTable holds the known peers sorted by id: lookups are binary
-// searches, iteration is in id order, and no map is involved.
-// peerTable holds the known peers sorted by id. ids mirrors the records'
-// ids: a search then reads a few lines of ids instead of touching a whole
-// record (about 100 bytes) at every probe, a cache miss each in a
-// 10,000-node run.
+// searches, iteration is in id order, and no map is involved. ids mirrors
+// the records' ids: a search then reads a few lines of ids instead of
+// touching a whole record (about 100 bytes) at every probe, a cache miss
+// each in a 10,000-node run.
 type peerTable struct {
 	p   []Peer
 	ids []PeerID
