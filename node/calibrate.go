@@ -9,10 +9,11 @@ import (
 )
 
 // Calibration drives a governor's targets for the research policies of
-// spec/research.md instead of the churn governor: an optional
-// construction phase, then periodic calibrations that replace some hot
-// peers. Like Churn it is a pure state machine: Step gets the time, the
-// governor's view and its counters, writes targets and says when to wake.
+// spec/research.md (close-random, two-groups, peer score) instead of the
+// churn governor: an optional construction phase, then periodic
+// calibrations that replace some hot peers. Like Churn it is a pure state
+// machine: Step gets the time, the governor's view and its counters,
+// writes targets and says when to wake.
 //
 // A calibration replaces n hot peers (n from the Replacer) by lowering the
 // active and established targets by n together, waiting until the
@@ -68,9 +69,9 @@ type CalibrationConfig struct {
 	Replace Replacer
 }
 
-// Timeouts of a calibration's waits: long enough for a deactivation
-// (churn's deactivateTimeout, spec/governor.md §3.3) and for a connection
-// to be established (churnEstablishConnectionTimeout).
+// Timeouts of a calibration's waits, churn's for the same waits: 300 s
+// for a deactivation (deactivateTimeout) and 60 s for a connection to be
+// established (churnEstablishConnectionTimeout; spec/governor.md §3.3).
 const (
 	calDemoteTimeout = 300 * time.Second
 	calRefillTimeout = 60 * time.Second

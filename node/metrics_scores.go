@@ -90,7 +90,8 @@ func (m *Metrics) Len() (headers, bodies int) {
 }
 
 // PeerScore is one peer's entry in the hot-demotion score map
-// (spec/governor.md §4.3).
+// (spec/governor.md §4.3): its score in the mode (see peerWins.score) and
+// its joined-at slot.
 type PeerScore struct {
 	Peer  PeerID
 	Score int64

@@ -15,7 +15,9 @@ type Targets struct {
 	ActiveBLP      int
 }
 
-// Caps of the sanity rule (sanePeerSelectionTargets, spec/governor.md §1.3).
+// Caps of the sanity rule (sanePeerSelectionTargets, spec/governor.md §1.3):
+// active ≤ 100, established ≤ 1000, known ≤ 10000, for the big-ledger
+// targets as for the others.
 const (
 	MaxActiveTarget      = 100
 	MaxEstablishedTarget = 1000

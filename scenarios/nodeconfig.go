@@ -14,8 +14,9 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// ConsensusMode is cardano-node's ConsensusMode setting (spec/governor.md
-// §1.3, §2.9).
+// ConsensusMode is cardano-node's ConsensusMode setting: PraosMode (the
+// default) or GenesisMode, which uses the sync targets while the ledger
+// state is too old and drops bootstrap peers (spec/governor.md §1.3, §2.9).
 type ConsensusMode string
 
 // The consensus modes cardano-node accepts.
@@ -25,7 +26,9 @@ const (
 )
 
 // DefaultMinBigLedgerPeersForTrustedState is the default of
-// MinBigLedgerPeersForTrustedState (spec/governor.md §1.3).
+// MinBigLedgerPeersForTrustedState: in Genesis the node may report a
+// trusted state once this many big ledger peers are hot (spec/governor.md
+// §1.3).
 const DefaultMinBigLedgerPeersForTrustedState = 5
 
 // targetNames are the seven target keys' suffixes, in node.Targets order.
@@ -60,9 +63,10 @@ type optInt struct {
 
 // NodeConfig is the P2P part of a cardano-node configuration file
 // (config.json, or the YAML form cardano-node also reads). Targets not
-// written take the defaults of spec/governor.md §1.3, which depend on the
-// node's role, so they are read through Targets, ProducerTargets and
-// SyncTargets.
+// written take the library defaults of the node's role (spec/governor.md
+// §1.3: node.RelayTargets for a relay, node.BlockProducerTargets for a
+// block producer, node.SyncTargets for Genesis sync), so they are read
+// through Targets, ProducerTargets and SyncTargets.
 type NodeConfig struct {
 	Path          string
 	ConsensusMode ConsensusMode // default PraosMode

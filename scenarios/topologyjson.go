@@ -17,7 +17,8 @@ const (
 	// publicRoots entries of one topology file.
 	MaxRootGroups = 1000
 	// MaxAccessPoints bounds the access points of one topology file, all
-	// lists together: the governor's known-peers cap (spec/governor.md §1.3).
+	// lists together: the sanity rule's cap on the known-peers target,
+	// known ≤ 10000 (spec/governor.md §1.3).
 	MaxAccessPoints = 10000
 )
 
@@ -224,8 +225,9 @@ func (r *fileReader) topology(root *tnode) *TopologyFile {
 			}
 		}
 	}
-	// §5.3 / isValidTrustedPeerConfiguration: an empty bootstrap list needs
-	// a trustable local-root group with access points (as written).
+	// spec/governor.md §5.3, isValidTrustedPeerConfiguration: cardano-node
+	// refuses to start when the bootstrap list is empty and no trustable
+	// local-root group has access points (as written).
 	if t.Bootstrap == BootstrapList && len(f[3].val.items) == 0 {
 		trusted := slices.ContainsFunc(rawGroups, func(g rawGroup) bool { return g.Trustable && len(g.written) > 0 })
 		if !trusted {

@@ -33,8 +33,10 @@ func (g GovernorRoots) Apply(cfg *node.GovernorConfig) {
 // Roots resolves the topology's access points for node self. An access
 // point the resolver does not know, or that names self, is a problem at its
 // position. Two access points resolving to the same node in local roots
-// are repaired as duplicates (§5.3), with a warning; public roots that are
-// also local roots stay, the governor prefers the local root.
+// are repaired as duplicates (as cardano-node drops a peer already in an
+// earlier group from the later ones, spec/governor.md §5.3), with a
+// warning; public roots that are also local roots stay, the governor
+// prefers the local root.
 func (t *TopologyFile) Roots(self node.PeerID, resolve Resolver) (GovernorRoots, Warnings, error) {
 	r := &fileReader{file: t.Path}
 	ids := map[AccessPoint]node.PeerID{}
