@@ -45,9 +45,12 @@
 //
 // # Outputs and determinism
 //
-// WriteRun writes meta.json, summary.json, blocks.csv, cdf.csv, optionally
-// arrivals.csv, cdf.png and cdf.svg; docs/outputs.md describes every
-// column and key. Every file is written atomically (temporary file in the
+// One writer per part of a run's folder: WriteMeta (meta.json),
+// WriteSummary (summary.json), WriteBlocks (blocks.csv), WriteCDF (cdf.csv,
+// cdf.png, cdf.svg), WriteArrivals (arrivals.csv), and below WritePeers,
+// the rounds and the stake tables; the run layer (internal/run) names
+// these parts and writes the same set for every command. docs/outputs.md
+// describes every column and key. Every file is written atomically (temporary file in the
 // same folder, then rename), so a failure never leaves a partial file.
 // Outputs are byte-identical for equal inputs: milliseconds are exact
 // decimals of integer µs, other floats use strconv.FormatFloat(x, 'g', -1,

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dpsim/dpsim/netmodel"
+	"github.com/dpsim/dpsim/sim/world"
 )
 
 // God's view: the reference curve the churn policies are compared with.
@@ -57,6 +58,30 @@ type HopCost struct {
 	// sooner), as the relay does with RelayConfig.Pipelining.
 	Pipelining bool
 	ServeDelay time.Duration
+}
+
+// HopCostOf returns the relay's cost per hop in a world built with cfg:
+// its transport and its node timings. When bodies are drawn from sizes
+// (cfg.BodySizes) it takes the smallest, so the bound stays a lower bound.
+// This is the one place a hop cost is made: every command and test that
+// bounds a run asks the built world's configuration.
+func HopCostOf(cfg world.Config) HopCost {
+	body := cfg.BodyBytes
+	if len(cfg.BodySizes) > 0 {
+		body = slices.Min(cfg.BodySizes)
+	}
+	h := HopCost{
+		HeaderValidation: cfg.Relay.HeaderValidation,
+		BodyValidation:   cfg.Relay.BodyValidationOf(int32(min(body, math.MaxInt32))),
+		BodyTransmit:     netmodel.SerialisationDelay(body, cfg.BitsPerSecond),
+		Pipelining:       cfg.Relay.Pipelining,
+		ServeDelay:       cfg.Relay.ServeDelay,
+	}
+	if cfg.TCP != nil {
+		h.HeaderTransmit = netmodel.SerialisationDelay(cfg.HeaderBytes, cfg.BitsPerSecond)
+		h.BodyTransfer = cfg.TCP.BodyAfterHeaderFunc(cfg.HeaderBytes, body, cfg.BitsPerSecond)
+	}
+	return h
 }
 
 // simple reports whether the hop cost is a constant plus latencies (the

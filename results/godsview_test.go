@@ -396,22 +396,6 @@ func simRun(t *testing.T, lat netmodel.Latency, peers [][]int32, cfg world.Confi
 	return c
 }
 
-func hopOf(cfg world.Config) results.HopCost {
-	h := results.HopCost{
-		HeaderValidation: cfg.Relay.HeaderValidation,
-		BodyValidation:   cfg.Relay.BodyValidation,
-		BodyTransmit:     netmodel.SerialisationDelay(cfg.BodyBytes, cfg.BitsPerSecond),
-		Pipelining:       cfg.Relay.Pipelining,
-		ServeDelay:       cfg.Relay.ServeDelay,
-	}
-	if cfg.TCP != nil {
-		tcp := *cfg.TCP
-		h.HeaderTransmit = netmodel.SerialisationDelay(cfg.HeaderBytes, cfg.BitsPerSecond)
-		h.BodyTransfer = tcp.BodyAfterHeaderFunc(cfg.HeaderBytes, cfg.BodyBytes, cfg.BitsPerSecond)
-	}
-	return h
-}
-
 // mode is a transport and relay variant the god's-view tests run under.
 type mode struct {
 	name       string
@@ -476,7 +460,7 @@ func TestGodsViewBoundsSimulation(t *testing.T) {
 				})
 				producers := []int32{0, 7, 19, 33, 64, 101}
 				run := simRun(t, lat, peers, cfg, producers, 0.3, clock.Time(300*slot))
-				bound, err := results.GodsView(run, lat, hopOf(cfg), cfg.ForgeDelay, results.GodsViewOptions{})
+				bound, err := results.GodsView(run, lat, results.HopCostOf(cfg), cfg.ForgeDelay, results.GodsViewOptions{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -555,7 +539,7 @@ func exactOnTree(t *testing.T, lat netmodel.Latency, peers [][]int32, m mode) {
 	})
 	end := clock.FromSeconds(4800)
 	run := simRun(t, lat, peers, cfg, []int32{0, 13, 42, 79}, 0.25, end)
-	bound, err := results.GodsView(run, lat, hopOf(cfg), cfg.ForgeDelay, results.GodsViewOptions{})
+	bound, err := results.GodsView(run, lat, results.HopCostOf(cfg), cfg.ForgeDelay, results.GodsViewOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -594,9 +578,9 @@ func BenchmarkGodsViewFrom(b *testing.B) {
 		b.Run(fmt.Sprint("n=", n, "/tcp+pipelining=", tcp), func(b *testing.B) {
 			lat := geo(b, n)
 			cfg := world.Config{BodyBytes: 90_112, BitsPerSecond: 100_000_000, Relay: node.RelayConfig{HeaderValidation: 5 * ms, BodyValidation: 50 * ms}}
-			hop := hopOf(cfg)
+			hop := results.HopCostOf(cfg)
 			if tcp {
-				hop = hopOf(modes[3].with(cfg))
+				hop = results.HopCostOf(modes[3].with(cfg))
 			}
 			dist := make([]time.Duration, n)
 			src := 0

@@ -5,13 +5,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/dpsim/dpsim/clock"
-	"github.com/dpsim/dpsim/internal/atomicfile"
 )
 
 // The files WritePeers writes into a run's output folder.
@@ -235,20 +232,12 @@ func peerMean(c peerCell, count int32) float64 {
 }
 
 // WritePeers writes dir/peers.csv atomically, creating dir if needed, then
-// draws dir/peers.png and dir/peers.svg. The plot title carries the
-// scenario name from dir/meta.json when that file exists, so call it after
-// WriteRun; PlotPeersDir then redraws the same images byte for byte.
-func WritePeers(dir string, s *PeerSeries) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("results: %w", err)
-	}
+// draws dir/peers.png and dir/peers.svg titled with the scenario's name
+// (PlotPeersDir redraws the same images byte for byte from peers.csv and
+// meta.json).
+func WritePeers(dir, scenario string, s *PeerSeries) error {
 	rows := s.Rows()
-	err := atomicfile.Write(filepath.Join(dir, PeersFile), func(w io.Writer) error { return WritePeersCSV(w, rows) })
-	if err != nil {
-		return fmt.Errorf("results: %w", err)
-	}
-	scenario, err := readScenarioName(filepath.Join(dir, MetaFile))
-	if err != nil {
+	if err := writeFile(dir, PeersFile, func(w io.Writer) error { return WritePeersCSV(w, rows) }); err != nil {
 		return err
 	}
 	return plotPeersRun(dir, scenario, rows)

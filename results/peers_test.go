@@ -47,7 +47,7 @@ func tinyPeers(t testing.TB) *PeerSeries {
 
 func TestPeersGolden(t *testing.T) {
 	dir := t.TempDir()
-	if err := WritePeers(dir, tinyPeers(t)); err != nil {
+	if err := WritePeers(dir, "", tinyPeers(t)); err != nil {
 		t.Fatal(err)
 	}
 	got, err := os.ReadFile(filepath.Join(dir, PeersFile))
@@ -418,7 +418,7 @@ func TestPlotPeersErrorsAndEmpty(t *testing.T) {
 func TestPlotPeersDirReproducesRun(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, MetaFile), []byte(`{"scenario": "two-classes"}`), 0o644)
-	if err := WritePeers(dir, tinyPeers(t)); err != nil {
+	if err := WritePeers(dir, "two-classes", tinyPeers(t)); err != nil {
 		t.Fatal(err)
 	}
 	var orig [][]byte

@@ -210,7 +210,7 @@ var runAxes = axisLabels{
 
 // plotRun draws a run's cdf.png and cdf.svg: the header arrival and the
 // adoption curves, or for an older cdf.csv without the header curve the
-// adoption curve alone, as older builds drew it. WriteRun and PlotDir share
+// adoption curve alone, as older builds drew it. WriteCDF and PlotDir share
 // it, so re-plotting a folder reproduces the run's own images byte for
 // byte.
 func plotRun(dir, scenario string, cdf RunCDF) error {
@@ -275,7 +275,7 @@ func readScenarioName(path string) (string, error) {
 		if errors.As(err, &se) {
 			where += ": line " + strconv.Itoa(1+strings.Count(string(b[:se.Offset]), "\n"))
 		}
-		return "", fmt.Errorf("results: %s: %v; want the JSON object WriteRun writes, with a string \"scenario\"", where, err)
+		return "", fmt.Errorf("results: %s: %v; want the JSON object WriteMeta writes, with a string \"scenario\"", where, err)
 	}
 	return m.Scenario, nil
 }

@@ -93,11 +93,11 @@ func TestPlotCDFsErrors(t *testing.T) {
 }
 
 // TestPlotDirReproducesRun deletes a run's images and redraws them from
-// cdf.csv and meta.json: the bytes must equal WriteRun's.
+// cdf.csv and meta.json: the bytes must equal WriteCDF's.
 func TestPlotDirReproducesRun(t *testing.T) {
 	dir := t.TempDir()
 	c := withRandomHeaders(randomCollector(3, 500, 30), 3)
-	if err := WriteRun(dir, c, Meta{Scenario: "random-500", GoVersion: "go-test"}, Options{}); err != nil {
+	if err := writeRun(dir, c, Meta{Scenario: "random-500", GoVersion: "go-test"}, false); err != nil {
 		t.Fatal(err)
 	}
 	var orig [][]byte
@@ -115,7 +115,7 @@ func TestPlotDirReproducesRun(t *testing.T) {
 	for i, name := range []string{CDFPNGFile, CDFSVGFile} {
 		b, _ := os.ReadFile(filepath.Join(dir, name))
 		if !bytes.Equal(b, orig[i]) {
-			t.Errorf("%s redrawn by PlotDir differs from WriteRun's", name)
+			t.Errorf("%s redrawn by PlotDir differs from WriteCDF's", name)
 		}
 	}
 	svg, _ := os.ReadFile(filepath.Join(dir, CDFSVGFile))
@@ -147,7 +147,7 @@ func TestRunPlotBothCurves(t *testing.T) {
 			c.Adopted(0, n, secs(1)+usT(ms*1000+250_000))
 		}
 	}
-	if err := WriteRun(dir, c, Meta{Scenario: "two-curves", GoVersion: "go-test"}, Options{}); err != nil {
+	if err := writeRun(dir, c, Meta{Scenario: "two-curves", GoVersion: "go-test"}, false); err != nil {
 		t.Fatal(err)
 	}
 	svg, err := os.ReadFile(filepath.Join(dir, CDFSVGFile))

@@ -16,7 +16,7 @@ import (
 	"github.com/dpsim/dpsim/internal/atomicfile"
 )
 
-// The files WriteRun writes into a run's output folder.
+// The files of a run's output folder written by this file's functions.
 const (
 	BlocksFile   = "blocks.csv"
 	SummaryFile  = "summary.json"
@@ -44,18 +44,9 @@ type Meta struct {
 	Extra map[string]any
 }
 
-// Options selects optional outputs of WriteRun.
-type Options struct {
-	// Arrivals writes arrivals.csv, one row per (block, node) pair with an
-	// adoption or a header arrival. It is large: about 22 bytes per row.
-	Arrivals bool
-}
-
-// WriteRun writes a run's results into dir, creating it if needed:
-// meta.json, summary.json, blocks.csv, cdf.csv, arrivals.csv when
-// opt.Arrivals, cdf.png and cdf.svg. Each file is written atomically, so a
-// failure leaves no partial file (files completed before it stay).
-func WriteRun(dir string, c *Collector, meta Meta, opt Options) error {
+// WriteMeta writes dir/meta.json, creating dir if needed. An empty
+// GoVersion becomes runtime.Version(), a zero Nodes the collector's count.
+func WriteMeta(dir string, c *Collector, meta Meta) error {
 	if meta.GoVersion == "" {
 		meta.GoVersion = runtime.Version()
 	}
@@ -65,33 +56,50 @@ func WriteRun(dir string, c *Collector, meta Meta, opt Options) error {
 	if meta.Nodes != c.Nodes() {
 		return fmt.Errorf("results: meta says %d nodes but the collector recorded %d", meta.Nodes, c.Nodes())
 	}
-	metaJSON, err := metaBytes(meta)
+	b, err := metaBytes(meta)
 	if err != nil {
 		return err
 	}
+	return writeFile(dir, MetaFile, func(w io.Writer) error { _, err := w.Write(b); return err })
+}
+
+// WriteSummary writes dir/summary.json: the pooled percentiles and the
+// run's counters.
+func WriteSummary(dir string, c *Collector) error {
+	return writeFile(dir, SummaryFile, func(w io.Writer) error { return writeSummary(w, c) })
+}
+
+// WriteBlocks writes dir/blocks.csv: one row of percentiles per block.
+func WriteBlocks(dir string, c *Collector) error {
+	return writeFile(dir, BlocksFile, func(w io.Writer) error { return writeBlocks(w, c) })
+}
+
+// WriteCDF writes dir/cdf.csv and draws dir/cdf.png and dir/cdf.svg,
+// titled with the scenario's name: the header arrival and adoption CDFs.
+func WriteCDF(dir, scenario string, c *Collector) error {
+	cdf := RunCDF{Adoption: c.CDF(), Header: c.HeaderCDF(), HasHeader: true}
+	if err := writeFile(dir, CDFFile, func(w io.Writer) error { return writeCDF(w, cdf) }); err != nil {
+		return err
+	}
+	return plotRun(dir, scenario, cdf)
+}
+
+// WriteArrivals writes dir/arrivals.csv, one row per (block, node) pair
+// with an adoption or a header arrival. It is large: about 22 bytes per row.
+func WriteArrivals(dir string, c *Collector) error {
+	return writeFile(dir, ArrivalsFile, func(w io.Writer) error { return writeArrivals(w, c) })
+}
+
+// writeFile writes dir/name atomically through write, creating dir if
+// needed: a failure leaves no partial file.
+func writeFile(dir, name string, write func(io.Writer) error) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("results: %w", err)
 	}
-	cdf := RunCDF{Adoption: c.CDF(), Header: c.HeaderCDF(), HasHeader: true}
-	files := []struct {
-		name  string
-		write func(io.Writer) error
-	}{
-		{MetaFile, func(w io.Writer) error { _, err := w.Write(metaJSON); return err }},
-		{SummaryFile, func(w io.Writer) error { return writeSummary(w, c) }},
-		{BlocksFile, func(w io.Writer) error { return writeBlocks(w, c) }},
-		{CDFFile, func(w io.Writer) error { return writeCDF(w, cdf) }},
-		{ArrivalsFile, func(w io.Writer) error { return writeArrivals(w, c) }},
+	if err := atomicfile.Write(filepath.Join(dir, name), write); err != nil {
+		return fmt.Errorf("results: %w", err)
 	}
-	for _, f := range files {
-		if f.name == ArrivalsFile && !opt.Arrivals {
-			continue
-		}
-		if err := atomicfile.Write(filepath.Join(dir, f.name), f.write); err != nil {
-			return fmt.Errorf("results: %w", err)
-		}
-	}
-	return plotRun(dir, meta.Scenario, cdf)
+	return nil
 }
 
 // metaBytes renders meta.json: one object, keys sorted, two-space indent.

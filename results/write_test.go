@@ -61,10 +61,32 @@ func tinyRun() (*Collector, Meta) {
 	return c, meta
 }
 
+// writeRun writes every part of a run the way the run layer does
+// (internal/run): meta.json first, then summary.json, blocks.csv, the CDF
+// and, when asked, arrivals.csv.
+func writeRun(dir string, c *Collector, meta Meta, arrivals bool) error {
+	if err := WriteMeta(dir, c, meta); err != nil {
+		return err
+	}
+	if err := WriteSummary(dir, c); err != nil {
+		return err
+	}
+	if err := WriteBlocks(dir, c); err != nil {
+		return err
+	}
+	if err := WriteCDF(dir, meta.Scenario, c); err != nil {
+		return err
+	}
+	if arrivals {
+		return WriteArrivals(dir, c)
+	}
+	return nil
+}
+
 func TestGolden(t *testing.T) {
 	dir := t.TempDir()
 	c, meta := tinyRun()
-	if err := WriteRun(dir, c, meta, Options{Arrivals: true}); err != nil {
+	if err := writeRun(dir, c, meta, true); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{BlocksFile, SummaryFile, MetaFile, CDFFile, ArrivalsFile} {
@@ -91,9 +113,9 @@ func TestGolden(t *testing.T) {
 }
 
 func TestWriteRunWithoutArrivals(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "new", "run") // created by WriteRun
+	dir := filepath.Join(t.TempDir(), "new", "run") // created by the writers
 	c, meta := tinyRun()
-	if err := WriteRun(dir, c, meta, Options{}); err != nil {
+	if err := writeRun(dir, c, meta, false); err != nil {
 		t.Fatal(err)
 	}
 	sharedtest.AssertOnly(t, dir, BlocksFile, CDFFile, CDFPNGFile, CDFSVGFile, MetaFile, SummaryFile)
@@ -103,7 +125,7 @@ func TestWriteRunDefaultsMeta(t *testing.T) {
 	dir := t.TempDir()
 	c, meta := tinyRun()
 	meta.GoVersion, meta.Nodes = "", 0
-	if err := WriteRun(dir, c, meta, Options{}); err != nil {
+	if err := writeRun(dir, c, meta, false); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(filepath.Join(dir, MetaFile))
@@ -130,12 +152,12 @@ func TestWriteRunErrors(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "run")
 			c, meta := tinyRun()
 			tt.edit(&meta)
-			err := WriteRun(dir, c, meta, Options{})
+			err := writeRun(dir, c, meta, false)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
 			}
 			if _, err := os.Stat(dir); err == nil {
-				t.Errorf("WriteRun created %s despite invalid input", dir)
+				t.Errorf("writeRun created %s despite invalid input", dir)
 			}
 		})
 	}
@@ -155,7 +177,7 @@ func TestWriteRunFailureLeavesNoPartialFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, meta := tinyRun()
-	err := WriteRun(dir, c, meta, Options{})
+	err := writeRun(dir, c, meta, false)
 	if err == nil || !strings.Contains(err.Error(), CDFFile) {
 		t.Fatalf("err = %v, want a failure naming %s", err, CDFFile)
 	}
@@ -172,7 +194,7 @@ func TestWriteRunIsByteStable(t *testing.T) {
 	for _, dir := range []string{a, b} {
 		c := withRandomHeaders(randomCollector(11, 300, 20), 11)
 		c.Count("events", 99)
-		if err := WriteRun(dir, c, Meta{Scenario: "random", GoVersion: "go-test"}, Options{Arrivals: true}); err != nil {
+		if err := writeRun(dir, c, Meta{Scenario: "random", GoVersion: "go-test"}, true); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -10,9 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
-	"github.com/dpsim/dpsim/clock"
 	"github.com/dpsim/dpsim/internal/input"
 	"github.com/dpsim/dpsim/netmodel"
 	"github.com/dpsim/dpsim/node"
@@ -127,26 +125,6 @@ func Build(s *Scenario, seed uint64, obs world.Observer) (*Run, error) {
 		return nil, err
 	}
 	return r, nil
-}
-
-// Execute runs the simulation to the scenario's duration, calling progress
-// (if not nil) after every simulated minute.
-func (r *Run) Execute(progress func(now clock.Time, blocks int, events uint64)) error {
-	end := clock.Time(r.Scenario.Duration)
-	step := clock.Time(time.Minute)
-	for t := min(step, end); ; t = min(t+step, end) {
-		if err := r.World.RunUntil(t); err != nil {
-			return fmt.Errorf("%s: run stopped: %w", r.Scenario.Path, err)
-		}
-		if progress != nil {
-			progress(t, r.World.Chain.Len(), r.World.Eng.Executed())
-		}
-		if t == end {
-			break
-		}
-	}
-	r.World.Finish()
-	return nil
 }
 
 // errorAt points an error at a field of the scenario file.

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dpsim/dpsim/clock"
 	"github.com/dpsim/dpsim/internal/sharedtest"
 	"github.com/dpsim/dpsim/netmodel"
 	"github.com/dpsim/dpsim/node"
@@ -37,9 +38,12 @@ func runScenario(t *testing.T, s *Scenario) (*Run, *results.Collector) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Execute(nil); err != nil {
+	// The run layer (internal/run) executes runs; a whole run here is the
+	// world run to the scenario's end.
+	if err := r.World.RunUntil(clock.Time(s.Duration)); err != nil {
 		t.Fatal(err)
 	}
+	r.World.Finish()
 	return r, col
 }
 

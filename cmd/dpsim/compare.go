@@ -1,29 +1,20 @@
 package main
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"io"
-	"math"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
-	"github.com/dpsim/dpsim/clock"
-	"github.com/dpsim/dpsim/netmodel"
+	"github.com/dpsim/dpsim/internal/run"
 	"github.com/dpsim/dpsim/results"
 	"github.com/dpsim/dpsim/scenarios"
 	"github.com/spf13/cobra"
 )
-
-// maxJobs bounds --jobs: more simulations at once than this only costs
-// memory (each run holds its whole world).
-const maxJobs = 1024
 
 type compareOptions struct {
 	out   string
@@ -52,7 +43,7 @@ first. docs/outputs.md describes every file and column.`,
   dpsim compare scenarios/blog-fig3.yaml --out out/one-seed --seeds 7`,
 		Args: positional(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return o.run(cmd.OutOrStdout(), args)
+			return o.run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args)
 		},
 	}
 	f := cmd.Flags()
@@ -64,12 +55,20 @@ first. docs/outputs.md describes every file and column.`,
 	return cmd
 }
 
-func (o *compareOptions) run(stdout io.Writer, paths []string) error {
-	if o.jobs < 1 || o.jobs > maxJobs {
-		return badInput(fmt.Errorf("--jobs %d: accepted 1 … %d", o.jobs, maxJobs))
-	}
+func (o *compareOptions) run(ctx context.Context, stdout, stderr io.Writer, paths []string) error {
+	opt := run.CompareOptions{Jobs: o.jobs, Runs: o.runs, Version: version}
 	if len(o.seeds) > scenarios.MaxCompareSeeds {
 		return badInput(fmt.Errorf("--seeds: %d seeds: accepted at most %d, as in compare.seeds", len(o.seeds), scenarios.MaxCompareSeeds))
+	}
+	for _, v := range o.seeds {
+		x, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+		if err != nil || slices.Contains(opt.Seeds, x) {
+			return badInput(fmt.Errorf("--seeds %q: accepted distinct integers 0 … 2^64-1, comma-separated", v))
+		}
+		opt.Seeds = append(opt.Seeds, x)
+	}
+	if o.jobs < 1 || o.jobs > run.MaxJobs {
+		return badInput(fmt.Errorf("--jobs %d: accepted 1 … %d", o.jobs, run.MaxJobs))
 	}
 	var list []*scenarios.Scenario
 	for _, p := range paths {
@@ -87,156 +86,20 @@ func (o *compareOptions) run(stdout io.Writer, paths []string) error {
 		if len(list) > 1 {
 			dir = filepath.Join(o.out, s.Name)
 		}
-		if err := o.compareOne(stdout, s, dir); err != nil {
-			return err
+		opt.Done = func(d run.RunDone) {
+			fmt.Fprintf(stderr, "%s: %s seed %d done in %.1f s\n", s.Name, d.Label, d.Seed, d.Wall.Seconds())
 		}
-	}
-	return nil
-}
-
-// compareTask is one simulation of a comparison.
-type compareTask struct {
-	variant scenarios.Variant
-	seed    uint64
-	col     *results.Collector
-	run     *scenarios.Run
-	err     error
-}
-
-func (o *compareOptions) compareOne(stdout io.Writer, s *scenarios.Scenario, dir string) error {
-	seeds := s.Seeds()
-	if len(o.seeds) > 0 {
-		seeds = nil
-		for _, v := range o.seeds {
-			x, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
-			if err != nil || slices.Contains(seeds, x) {
-				return badInput(fmt.Errorf("--seeds %q: accepted distinct integers 0 … 2^64-1, comma-separated", v))
-			}
-			seeds = append(seeds, x)
-		}
-	}
-	variants := s.Variants()
-	var tasks []*compareTask
-	for _, seed := range seeds {
-		for _, v := range variants {
-			if !v.Bound {
-				tasks = append(tasks, &compareTask{variant: v, seed: seed})
-			}
-		}
-	}
-	if len(tasks) == 0 {
-		return badInput(fmt.Errorf("%s: compare.policies lists no runnable policy; accepted: at least one besides gods-view", s.Path))
-	}
-	// Build every run first, in order, so input problems surface before
-	// any simulation starts.
-	for _, t := range tasks {
-		t.col = results.NewCollector(s.Nodes.Count)
-		r, err := scenarios.Build(s.WithPolicy(t.variant.Policy), t.seed, t.col)
+		opt.Warn = func(w string) { fmt.Fprintln(stderr, w) }
+		c, err := run.Compare(ctx, s, opt)
 		if err != nil {
-			return badInput(fmt.Errorf("%s (policy %s, seed %d): %w", s.Path, t.variant.Label, t.seed, err))
-		}
-		t.run = r
-	}
-	o.execute(s, tasks)
-	for _, t := range tasks {
-		if t.err != nil {
-			return fmt.Errorf("policy %s, seed %d: %w", t.variant.Label, t.seed, limitHint(t.err))
-		}
-	}
-	warmup := clock.Time(s.Warmup)
-	var runs []results.CompareRun
-	for _, v := range variants {
-		for _, seed := range seeds {
-			if v.Bound {
-				gv, err := godsView(s, tasks, seed)
-				if err != nil {
-					return err
-				}
-				runs = append(runs, results.CompareRun{Policy: v.Label, Seed: seed, Run: gv, Bound: true})
-				continue
-			}
-			for _, t := range tasks {
-				if t.seed == seed && t.variant.Label == v.Label {
-					runs = append(runs, results.CompareRun{Policy: v.Label, Seed: seed, Run: t.col})
-				}
-			}
-		}
-	}
-	cmp, err := results.Compare(runs, results.CompareOptions{From: warmup, Window: s.CompareWindow(), Duration: s.Duration})
-	if err != nil {
-		return err
-	}
-	err = staged(dir, compareOutputs, func(tmp string) error {
-		if err := results.WriteCompare(tmp, cmp); err != nil {
 			return err
 		}
-		if o.runs {
-			for _, t := range tasks {
-				if err := writeTaskRun(s, t, filepath.Join(tmp, compareRunsDir, t.variant.Label, "seed-"+strconv.FormatUint(t.seed, 10))); err != nil {
-					return err
-				}
-			}
+		if err := c.Write(dir); err != nil {
+			return err
 		}
-		return nil
-	})
-	if err != nil {
-		return err
+		printComparison(stdout, s, c.Table, len(c.Seeds), dir)
 	}
-	printComparison(stdout, s, cmp, len(seeds), dir)
 	return nil
-}
-
-// execute simulates the tasks on o.jobs goroutines. Each run is
-// single-threaded and independent; results land in the task by index.
-func (o *compareOptions) execute(s *scenarios.Scenario, tasks []*compareTask) {
-	next := make(chan *compareTask)
-	var wg sync.WaitGroup
-	for range min(o.jobs, len(tasks)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for t := range next {
-				start := time.Now()
-				t.err = t.run.Execute(nil)
-				fmt.Fprintf(os.Stderr, "%s: %s seed %d done in %.1f s\n", s.Name, t.variant.Label, t.seed, time.Since(start).Seconds())
-				t.run = keepLatency(t.run)
-			}
-		}()
-	}
-	for _, t := range tasks {
-		next <- t
-	}
-	close(next)
-	wg.Wait()
-}
-
-// keepLatency drops a finished run's world (its governors, tables and
-// queue) but keeps what god's view needs.
-func keepLatency(r *scenarios.Run) *scenarios.Run {
-	return &scenarios.Run{Scenario: r.Scenario, Seed: r.Seed, Latency: r.Latency}
-}
-
-// godsView computes the lower bound for seed's blocks from the first run
-// of that seed (every run of a seed makes the same blocks).
-func godsView(s *scenarios.Scenario, tasks []*compareTask, seed uint64) (*results.Collector, error) {
-	for _, t := range tasks {
-		if t.seed != seed {
-			continue
-		}
-		return results.GodsView(t.col, t.run.Latency, hopCost(s), s.Blocks.ForgeDelay, results.GodsViewOptions{MaxSources: s.Compare.GodsViewSources})
-	}
-	return nil, errors.New("compare: god's view needs a run of seed " + strconv.FormatUint(seed, 10))
-}
-
-// writeTaskRun writes one run's own results (--runs).
-func writeTaskRun(s *scenarios.Scenario, t *compareTask, dir string) error {
-	t.col.SetWarmup(clock.Time(s.Warmup))
-	meta := results.Meta{
-		Seed: t.seed, Scenario: s.Name + " " + t.variant.Label, ScenarioSHA256: s.Hash, DpsimVersion: version,
-		Nodes: s.Nodes.Count, DurationS: s.Duration.Seconds(),
-		Extra: map[string]any{"policy": t.variant.Label},
-	}
-	return results.WriteRun(dir, t.col, meta, results.Options{})
 }
 
 func printComparison(w io.Writer, s *scenarios.Scenario, cmp *results.Comparison, seeds int, dir string) {
@@ -256,32 +119,4 @@ func printComparison(w io.Writer, s *scenarios.Scenario, cmp *results.Comparison
 	}
 	fmt.Fprintf(w, "wrote %s (table: %s; plots: %s, %s)\n", dir, filepath.Join(dir, results.CompareMDFile),
 		filepath.Join(dir, "compare-cdf.png"), filepath.Join(dir, "compare-rounds.png"))
-}
-
-// hopCost is the relay's per-hop cost under the scenario's transport and
-// node timings, for the god's-view bound.
-func hopCost(s *scenarios.Scenario) results.HopCost {
-	bps := int64(math.Round(s.Network.BandwidthMbps * 1e6))
-	body := int64(s.Blocks.BodyBytes)
-	if len(s.Blocks.BodySizes) > 0 {
-		// Drawn sizes: the smallest keeps the bound a lower bound.
-		body = math.MaxInt64
-		for _, e := range s.Blocks.BodySizes {
-			body = min(body, int64(e.Bytes))
-		}
-	}
-	hop := results.HopCost{
-		HeaderValidation: s.Blocks.HeaderValidation,
-		BodyValidation:   s.Blocks.BodyValidation + s.Blocks.BodyValidationPerKiB*time.Duration(body)/1024,
-		BodyTransmit:     netmodel.SerialisationDelay(body, bps),
-		Pipelining:       s.Blocks.Pipelining,
-		ServeDelay:       s.Blocks.ServeDelay,
-	}
-	if s.Network.Transport == netmodel.TransportTCP {
-		tcp := s.Network.TCP.Config()
-		header := int64(s.Blocks.HeaderBytes)
-		hop.HeaderTransmit = netmodel.SerialisationDelay(header, bps)
-		hop.BodyTransfer = tcp.BodyAfterHeaderFunc(header, body, bps)
-	}
-	return hop
 }

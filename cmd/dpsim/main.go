@@ -4,24 +4,31 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 
+	"github.com/dpsim/dpsim/internal/run"
 	"github.com/spf13/cobra"
 )
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	// Ctrl-C or a TERM stops a run between two simulated minutes; its
+	// outputs are staged, so the output folder stays as it was.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	root := newRootCmd()
+	root.SetContext(ctx)
+	code := runCmd(root, os.Args[1:])
+	stop()
+	os.Exit(code)
 }
 
-// run executes the command line and maps errors to exit codes: 0 success,
-// 2 bad input (flags, files, scenarios), 1 any other failure.
-func run(args []string) int {
-	return runCmd(newRootCmd(), args)
-}
-
-// runCmd executes root with args; see run.
+// runCmd executes root with args and maps errors to exit codes: 0
+// success, 2 bad input (flags, files, scenarios), 1 any other failure.
+// The error goes to root's error writer.
 func runCmd(root *cobra.Command, args []string) int {
 	root.SetArgs(args)
 	ran := false
@@ -30,9 +37,14 @@ func runCmd(root *cobra.Command, args []string) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(os.Stderr, "dpsim:", err)
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(root.ErrOrStderr(), "dpsim: interrupted; the output folder was left as it was")
+		return 1
+	}
+	fmt.Fprintln(root.ErrOrStderr(), "dpsim:", err)
 	var in *inputError
-	if errors.As(err, &in) || !ran {
+	var runIn *run.InputError
+	if errors.As(err, &in) || errors.As(err, &runIn) || !ran {
 		// Errors before a command's RunE (unknown command, missing
 		// required flag, wrong argument count) are usage errors too.
 		return 2

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -10,12 +10,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/dpsim/dpsim/clock"
-	"github.com/dpsim/dpsim/internal/atomicfile"
+	"github.com/dpsim/dpsim/internal/run"
 	"github.com/dpsim/dpsim/results"
 	"github.com/dpsim/dpsim/scenarios"
-	"github.com/dpsim/dpsim/sim"
-	"github.com/dpsim/dpsim/sim/world"
 	"github.com/spf13/cobra"
 )
 
@@ -43,7 +40,7 @@ every file and column. The same scenario and seed give byte-identical files.`,
 		Args: positional(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.seedSet = cmd.Flags().Changed("seed")
-			return o.run(cmd.OutOrStdout(), args[0])
+			return o.run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args[0])
 		},
 	}
 	f := cmd.Flags()
@@ -55,67 +52,45 @@ every file and column. The same scenario and seed give byte-identical files.`,
 	return cmd
 }
 
-func (o *runOptions) run(stdout io.Writer, path string) error {
+func (o *runOptions) run(ctx context.Context, stdout, stderr io.Writer, path string) error {
 	s, err := scenarios.Load(path)
 	if err != nil {
 		return badInput(err)
 	}
-	seed := s.Seed
+	p := newProgress(stderr)
+	opt := run.Options{Seed: s.Seed, Version: version, Progress: p.update}
 	if o.seedSet {
-		seed = o.seed
+		opt.Seed = o.seed
 	}
-	col := results.NewCollector(s.Nodes.Count)
-	col.SetWarmup(clock.Time(s.Warmup))
-	r, err := scenarios.Build(s, seed, col)
+	if o.arrivals {
+		opt.Parts = append(slices.Clone(run.DefaultParts), run.Arrivals)
+	}
+	job, err := run.Prepare(s, opt)
 	if err != nil {
-		return badInput(err)
+		return err
 	}
-	for _, w := range r.Warnings() {
-		fmt.Fprintln(os.Stderr, w)
+	for _, w := range job.Warnings() {
+		fmt.Fprintln(stderr, w)
 	}
-	var series *results.PeerSeries
-	if s.Topology.Model == scenarios.TopologyP2P && !s.Overlay() {
-		if series, err = peerSeries(s, r); err != nil {
-			return err
-		}
-		r.World.SetPeerSampler(series)
-	}
-	p := newProgress(os.Stderr, clock.Time(s.Duration))
 	stop, err := startCPUProfile(o.cpuprof)
 	if err != nil {
 		return err
 	}
-	err = r.Execute(p.update)
+	res, err := job.Execute(ctx)
 	stop()
 	if err != nil {
-		return limitHint(err)
+		return err
 	}
 	p.done()
-	meta := results.Meta{
-		Seed: seed, Scenario: s.Name, ScenarioSHA256: s.Hash, DpsimVersion: version,
-		Nodes: s.Nodes.Count, DurationS: s.Duration.Seconds(),
-	}
-	var stake []results.StakeRow
-	err = staged(o.out, runOutputs, func(dir string) error {
-		if err := results.WriteRun(dir, col, meta, results.Options{Arrivals: o.arrivals}); err != nil {
-			return err
-		}
-		if series != nil {
-			if err := results.WritePeers(dir, series); err != nil {
-				return err
-			}
-		}
-		if err := writeRounds(dir, s, col); err != nil {
-			return err
-		}
-		stake, err = writeStake(dir, r, col)
+	if err := res.Write(o.out); err != nil {
 		return err
-	})
+	}
+	stake, err := res.StakeTable()
 	if err != nil {
 		return err
 	}
-	pooled := col.Pooled()
-	fmt.Fprintf(stdout, "%s: %d nodes, %d blocks, %s simulated, seed %d\n", s.Name, s.Nodes.Count, col.Blocks(), s.Duration, seed)
+	pooled := res.Collector.Pooled()
+	fmt.Fprintf(stdout, "%s: %d nodes, %d blocks, %s simulated, seed %d\n", s.Name, s.Nodes.Count, res.Collector.Blocks(), s.Duration, res.Seed)
 	fmt.Fprintf(stdout, "adoption time since slot start: p50 %s ms, p95 %s ms, p99 %s ms, max %s ms\n",
 		results.FormatMS(pooled.P50), results.FormatMS(pooled.P95), results.FormatMS(pooled.P99), results.FormatMS(pooled.Max))
 	fmt.Fprint(stdout, "adoption by share of stake, p50 over blocks:")
@@ -130,71 +105,11 @@ func (o *runOptions) run(stdout io.Writer, path string) error {
 	fmt.Fprintf(stdout, "wrote %s (plots: %s, %s", o.out,
 		filepath.Join(o.out, results.CDFPNGFile), filepath.Join(o.out, results.CDFSVGFile))
 	fmt.Fprintf(stdout, ", %s", filepath.Join(o.out, results.RoundsPNGFile))
-	if series != nil {
+	if res.Peers != nil {
 		fmt.Fprintf(stdout, ", %s", filepath.Join(o.out, results.PeersPNGFile))
 	}
 	fmt.Fprintln(stdout, ")")
 	return nil
-}
-
-// limitHint adds to an engine bound error (sim.ErrQueueFull,
-// sim.ErrLivelock) what the bound is and how to stay within it: the
-// bounds are fixed, so a scenario cannot raise them.
-func limitHint(err error) error {
-	switch {
-	case errors.Is(err, sim.ErrQueueFull):
-		return fmt.Errorf("%w; the engine holds at most %d pending events (sim.DefaultMaxQueue, not settable from a scenario): accepted a scenario with fewer nodes, fewer peers or a lower bandwidth-delay load, or raise the constant in sim/engine.go and rebuild", err, sim.DefaultMaxQueue)
-	case errors.Is(err, sim.ErrLivelock):
-		return fmt.Errorf("%w; at most %d events may share one instant (sim.DefaultMaxPerInstant): this is a livelock in the model, please report it with the scenario and seed", err, sim.DefaultMaxPerInstant)
-	}
-	return err
-}
-
-// writeRounds writes rounds.csv and rounds.png: the diffusion percentiles
-// per convergence round (the scenario's calibration period, or an hour)
-// after the warm-up.
-func writeRounds(dir string, s *scenarios.Scenario, col *results.Collector) error {
-	ws := results.Windows(col, clock.Time(s.Warmup), s.CompareWindow())
-	if err := atomicfile.Write(filepath.Join(dir, results.RoundsFile), func(w io.Writer) error {
-		return results.WriteRoundsCSV(w, ws)
-	}); err != nil {
-		return fmt.Errorf("results: %w", err)
-	}
-	return results.PlotRounds(filepath.Join(dir, results.RoundsPNGFile), s.Name, ws)
-}
-
-// writeStake writes stake.csv: per share of the total stake, the
-// percentiles over blocks of the time that share took to adopt a block.
-func writeStake(dir string, r *scenarios.Run, col *results.Collector) ([]results.StakeRow, error) {
-	rows, err := col.StakeTable(r.Stake, results.StakePercents)
-	if err != nil {
-		return nil, err
-	}
-	if err := atomicfile.Write(filepath.Join(dir, results.StakeFile), func(w io.Writer) error {
-		return results.WriteStakeCSV(w, rows)
-	}); err != nil {
-		return nil, fmt.Errorf("results: %w", err)
-	}
-	return rows, nil
-}
-
-// peerSeries prepares peers.csv: the scenario's classes in order and the
-// sampled metrics.
-func peerSeries(s *scenarios.Scenario, r *scenarios.Run) (*results.PeerSeries, error) {
-	var classes []string
-	classOf := make([]int, len(r.Class))
-	for _, c := range s.Nodes.Classes {
-		classes = append(classes, c.Name)
-	}
-	for i, name := range r.Class {
-		classOf[i] = slices.Index(classes, name)
-	}
-	ps, err := results.NewPeerSeries(classes, classOf, world.PeerMetricNames)
-	if err != nil {
-		return nil, err
-	}
-	ps.Grow(int(s.Duration/s.P2P.SampleEvery) + 2)
-	return ps, nil
 }
 
 // progress prints one updating line on a terminal for runs longer than a
@@ -205,20 +120,22 @@ type progress struct {
 	w      io.Writer
 	tty    bool
 	start  time.Time
-	end    clock.Time
 	shown  bool
 	lastEv uint64
 	last   time.Time
 }
 
-func newProgress(f *os.File, end clock.Time) *progress {
-	st, err := f.Stat()
-	tty := err == nil && st.Mode()&os.ModeCharDevice != 0
+func newProgress(w io.Writer) *progress {
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		st, err := f.Stat()
+		tty = err == nil && st.Mode()&os.ModeCharDevice != 0
+	}
 	now := time.Now()
-	return &progress{w: f, tty: tty, start: now, last: now, end: end}
+	return &progress{w: w, tty: tty, start: now, last: now}
 }
 
-func (p *progress) update(now clock.Time, blocks int, events uint64) {
+func (p *progress) update(r run.Progress) {
 	if !p.tty {
 		return
 	}
@@ -226,10 +143,10 @@ func (p *progress) update(now clock.Time, blocks int, events uint64) {
 	if t.Sub(p.start) < 2*time.Second || t.Sub(p.last) < 500*time.Millisecond {
 		return
 	}
-	rate := float64(events-p.lastEv) / t.Sub(p.last).Seconds()
-	p.last, p.lastEv, p.shown = t, events, true
+	rate := float64(r.Events-p.lastEv) / t.Sub(p.last).Seconds()
+	p.last, p.lastEv, p.shown = t, r.Events, true
 	fmt.Fprintf(p.w, "\rsimulated %s of %s (%.0f%%), %d blocks, %.2f M events/s   ",
-		time.Duration(now).Round(time.Second), time.Duration(p.end), 100*float64(now)/float64(p.end), blocks, rate/1e6)
+		time.Duration(r.Now).Round(time.Second), time.Duration(r.End), 100*float64(r.Now)/float64(r.End), r.Blocks, rate/1e6)
 }
 
 func (p *progress) done() {

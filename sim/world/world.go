@@ -273,6 +273,10 @@ func (w *World) slotStart(slot int64) clock.Time { return clock.Time(slot) * clo
 // RunUntil advances the run to t.
 func (w *World) RunUntil(t clock.Time) error { return w.Eng.RunUntil(t) }
 
+// Config returns the configuration the world was built with (results.HopCostOf
+// reads the relay's cost per hop from it).
+func (w *World) Config() Config { return w.cfg }
+
 // Finish reports the run's counters to the observer.
 func (w *World) Finish() {
 	w.obs.Count("events", int64(w.Eng.Executed()))

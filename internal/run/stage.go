@@ -1,31 +1,14 @@
-package main
+package run
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 
-	"github.com/dpsim/dpsim/results"
+	"github.com/dpsim/dpsim/sim"
 )
-
-// runOutputs are the files dpsim run may write into its output folder.
-var runOutputs = []string{
-	results.MetaFile, results.SummaryFile, results.BlocksFile, results.CDFFile,
-	results.CDFPNGFile, results.CDFSVGFile, results.ArrivalsFile,
-	results.PeersFile, results.PeersPNGFile, results.PeersSVGFile,
-	results.RoundsFile, results.RoundsPNGFile, results.StakeFile,
-}
-
-// compareOutputs are the files dpsim compare may write into its folder.
-var compareOutputs = []string{
-	results.CompareFile, results.CompareSeedsFile, results.CompareRoundsFile,
-	results.CompareCDFFile, results.CompareMDFile, results.CompareCDFPNGFile,
-	results.CompareRoundsPNGFile, results.CompareOverheadFile, compareRunsDir,
-}
-
-// compareRunsDir holds each run's own results with compare --runs.
-const compareRunsDir = "runs"
 
 // staged writes a run's outputs into a fresh folder beside out, then puts
 // them in place, so that a write failing half-way (a full disk, a plot
@@ -91,4 +74,17 @@ func staged(out string, owned []string, write func(dir string) error) error {
 		}
 	}
 	return nil
+}
+
+// limitHint adds to an engine bound error (sim.ErrQueueFull,
+// sim.ErrLivelock) what the bound is and how to stay within it: the
+// bounds are fixed, so a scenario cannot raise them.
+func limitHint(err error) error {
+	switch {
+	case errors.Is(err, sim.ErrQueueFull):
+		return fmt.Errorf("%w; the engine holds at most %d pending events (sim.DefaultMaxQueue, not settable from a scenario): accepted a scenario with fewer nodes, fewer peers or a lower bandwidth-delay load, or raise the constant in sim/engine.go and rebuild", err, sim.DefaultMaxQueue)
+	case errors.Is(err, sim.ErrLivelock):
+		return fmt.Errorf("%w; at most %d events may share one instant (sim.DefaultMaxPerInstant): this is a livelock in the model, please report it with the scenario and seed", err, sim.DefaultMaxPerInstant)
+	}
+	return err
 }

@@ -1,0 +1,24 @@
+// Package run is dpsim's one run layer: every command that simulates
+// (run, compare, and the sweeps built on them) builds, executes and writes
+// its runs here, so the same run writes the same files whichever command
+// asked for it.
+//
+//   - Prepare builds a scenario for a seed with the observers the wanted
+//     outputs need (a Job); Job.Execute runs it, cancellable through its
+//     context between two simulated minutes; Run does both.
+//   - A Result's outputs are named parts (Part: summary, blocks, cdf,
+//     rounds, stake, peers, arrivals), each owning its files; Result.Write
+//     stages them beside the output folder and moves them in, so a failure
+//     leaves the folder as it was.
+//   - Compare runs a scenario's policies over seeds on several goroutines
+//     (one run each: a run itself stays single-threaded) and collects the
+//     results by index, never by finishing order; Comparison.Write writes
+//     the tables, plots and, when kept, every run's parts.
+//   - The god's-view bound takes the relay's cost per hop from the built
+//     world (results.HopCostOf), never from scenario fields.
+//
+// The package sits between the command line and the packages it calls
+// (scenarios to decode and build, results to observe and write): it holds
+// no presentation (cmd prints) and no model (sim/world runs). Wall-clock
+// time is read only to report how long a comparison's run took.
+package run

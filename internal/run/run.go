@@ -1,0 +1,155 @@
+package run
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/dpsim/dpsim/clock"
+	"github.com/dpsim/dpsim/results"
+	"github.com/dpsim/dpsim/scenarios"
+	"github.com/dpsim/dpsim/sim/world"
+)
+
+// InputError marks an error in what the user gave (a scenario, a file it
+// names, an option): the command line exits 2 for it, 1 for the others.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+func badInput(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &InputError{Err: err}
+}
+
+// Options of one run.
+type Options struct {
+	// Seed is the master seed.
+	Seed uint64
+	// Parts are the outputs the run is prepared for and writes (Part);
+	// nil means DefaultParts.
+	Parts []Part
+	// Label names a variant of the scenario (compare's policy label): it
+	// is appended to the scenario's name in meta.json and the plot titles,
+	// and recorded as meta.json's "policy".
+	Label string
+	// Version is dpsim's version, for meta.json.
+	Version string
+	// Progress, when set, is called after every simulated minute, on the
+	// goroutine that runs the simulation.
+	Progress func(Progress)
+}
+
+// Progress is how far a run has got.
+type Progress struct {
+	Now, End clock.Time
+	Blocks   int
+	Events   uint64
+}
+
+// Job is a built run, ready to execute: building every run of a command
+// before executing any reports input problems before any simulation time
+// is spent.
+type Job struct {
+	opt      Options
+	parts    []Part
+	scenario *scenarios.Scenario
+	built    *scenarios.Run
+	col      *results.Collector
+	peers    *results.PeerSeries
+}
+
+// Prepare builds scenario s for opt.Seed with the observers opt.Parts
+// need. Its errors are *InputError.
+func Prepare(s *scenarios.Scenario, opt Options) (*Job, error) {
+	parts, err := checkParts(opt.Parts)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	col := results.NewCollector(s.Nodes.Count)
+	col.SetWarmup(clock.Time(s.Warmup))
+	r, err := scenarios.Build(s, opt.Seed, col)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	j := &Job{opt: opt, parts: parts, scenario: s, built: r, col: col}
+	if slices.Contains(parts, Peers) && s.Topology.Model == scenarios.TopologyP2P && !s.Overlay() {
+		if j.peers, err = peerSeries(s, r); err != nil {
+			return nil, err
+		}
+		r.World.SetPeerSampler(j.peers)
+	}
+	return j, nil
+}
+
+// Warnings returns what the build noticed in the scenario's files without
+// refusing them (cardano-node options dpsim does not model, say), in a
+// fixed order.
+func (j *Job) Warnings() []string { return j.built.Warnings() }
+
+// Execute runs the job to the scenario's duration and returns its result.
+// It stops between two simulated minutes when ctx is cancelled, with
+// ctx's error. A job executes once.
+func (j *Job) Execute(ctx context.Context) (*Result, error) {
+	if j.built == nil {
+		return nil, fmt.Errorf("run: %s seed %d executed twice", j.scenario.Name, j.opt.Seed)
+	}
+	w := j.built.World
+	end := clock.Time(j.scenario.Duration)
+	step := clock.Time(time.Minute)
+	for t := min(step, end); ; t = min(t+step, end) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := w.RunUntil(t); err != nil {
+			return nil, fmt.Errorf("%s: run stopped: %w", j.scenario.Path, limitHint(err))
+		}
+		if j.opt.Progress != nil {
+			j.opt.Progress(Progress{Now: t, End: end, Blocks: w.Chain.Len(), Events: w.Eng.Executed()})
+		}
+		if t == end {
+			break
+		}
+	}
+	w.Finish()
+	r := &Result{
+		Scenario: j.scenario, Seed: j.opt.Seed, Label: j.opt.Label, Version: j.opt.Version,
+		Collector: j.col, Peers: j.peers, Parts: j.parts,
+		Hop: results.HopCostOf(w.Config()), ForgeDelay: w.Config().ForgeDelay, Latency: j.built.Latency,
+		Stake: j.built.Stake, Warnings: j.built.Warnings(),
+	}
+	j.built = nil // the world (governors, tables, queue) can go now
+	return r, nil
+}
+
+// Run builds and executes scenario s: Prepare, then Execute.
+func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, error) {
+	j, err := Prepare(s, opt)
+	if err != nil {
+		return nil, err
+	}
+	return j.Execute(ctx)
+}
+
+// peerSeries prepares peers.csv: the scenario's classes in order and the
+// sampled metrics.
+func peerSeries(s *scenarios.Scenario, r *scenarios.Run) (*results.PeerSeries, error) {
+	var classes []string
+	classOf := make([]int, len(r.Class))
+	for _, c := range s.Nodes.Classes {
+		classes = append(classes, c.Name)
+	}
+	for i, name := range r.Class {
+		classOf[i] = slices.Index(classes, name)
+	}
+	ps, err := results.NewPeerSeries(classes, classOf, world.PeerMetricNames)
+	if err != nil {
+		return nil, err
+	}
+	ps.Grow(int(s.Duration/s.P2P.SampleEvery) + 2)
+	return ps, nil
+}
