@@ -92,8 +92,8 @@ func Compare(ctx context.Context, s *scenarios.Scenario, opt CompareOptions) (*C
 		v    scenarios.Variant
 		seed uint64
 		job  *Job
-		res *Result
-		err error
+		res  *Result
+		err  error
 	}
 	var tasks []*task
 	var parts []Part // the summary's observations only, unless each run is written
