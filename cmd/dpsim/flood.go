@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -35,7 +34,7 @@ wall_s covers simulating the blocks only, not reading or writing files.`,
   dpsim flood generate --nodes 10000 --k 20 --blocks 20 --seed 1 --out /tmp/case-n10000
   dpsim flood --case /tmp/case-n10000 --variant A --out /tmp/n10000_A.csv`,
 		Args: positional(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.OutOrStdout()) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.OutOrStdout(), cmd.ErrOrStderr()) },
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.caseDir, "case", "", "case directory with case.txt, edges.csv and blocks.csv (required)")
@@ -50,7 +49,7 @@ wall_s covers simulating the blocks only, not reading or writing files.`,
 	return cmd
 }
 
-func (o *floodOptions) run(stdout io.Writer) error {
+func (o *floodOptions) run(stdout, stderr io.Writer) error {
 	if len(o.variant) != 1 {
 		return badInput(fmt.Errorf("--variant %q: accepted A or B", o.variant))
 	}
@@ -80,7 +79,7 @@ func (o *floodOptions) run(stdout io.Writer) error {
 	sum.Events = r.Events()
 	fmt.Fprintln(stdout, flood.ResultLine(o.impl, p.Variant, c, sum, wall))
 	if sum.UnreachedPercentiles > 0 {
-		fmt.Fprintf(os.Stderr, "dpsim: warning: %d block percentiles fell on unreached nodes (counted as 0 in the means)\n", sum.UnreachedPercentiles)
+		fmt.Fprintf(stderr, "dpsim: warning: %d block percentiles fell on unreached nodes (counted as 0 in the means)\n", sum.UnreachedPercentiles)
 	}
 	return nil
 }

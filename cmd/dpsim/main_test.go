@@ -11,24 +11,15 @@ import (
 )
 
 // dpsim runs the command line in-process and returns stdout, stderr and
-// the exit code. Stderr is captured by swapping os.Stderr for a pipe file.
+// the exit code: every command writes through the root's writers.
 func dpsim(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
-	errFile, err := os.CreateTemp(t.TempDir(), "stderr")
-	if err != nil {
-		t.Fatal(err)
-	}
-	saved := os.Stderr
-	os.Stderr = errFile
-	defer func() { os.Stderr = saved }()
 	root := newRootCmd()
-	var out bytes.Buffer
+	var out, errs bytes.Buffer
 	root.SetOut(&out)
-	root.SetErr(errFile)
+	root.SetErr(&errs)
 	code := runCmd(root, args)
-	errFile.Close()
-	stderr, _ := os.ReadFile(errFile.Name())
-	return out.String(), string(stderr), code
+	return out.String(), errs.String(), code
 }
 
 func sharedDir(t *testing.T, parts ...string) string {

@@ -152,9 +152,18 @@ func TestRunClusterWithoutData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Two levels down in the temp dir, so that the scenario's
+	// ../../shared/data resolves inside it, whatever folders exist above
+	// the temp dir (a shared folder beside it, as CI may have).
 	dir := t.TempDir()
-	path := filepath.Join(dir, "bc.yaml")
-	os.WriteFile(path, src, 0o644)
+	scen := filepath.Join(dir, "repo", "scenarios")
+	if err := os.MkdirAll(scen, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(scen, "bc.yaml")
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out := filepath.Join(dir, "out")
 	_, stderr, code := dpsim(t, "run", path, "--out", out)
 	if code != 2 {
