@@ -356,8 +356,13 @@ func checkChains(t testing.TB, w *World, now clock.Time, hint string) {
 
 // TestP2PSoakYear simulates one year of a small network with churn, faults
 // and an adversarial node, checking every invariant every simulated hour.
-// Blocks are rare (f = 0.001) so the year is about the governor.
+// Blocks are rare (f = 0.001) so the year is about the governor. It is
+// the slowest test of the package: -short skips it, and CI, which runs the
+// full suite, always runs it.
 func TestP2PSoakYear(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the one-year soak is skipped with -short; go test ./sim/world -run TestP2PSoakYear runs it")
+	}
 	tg := node.Targets{Root: 10, Known: 20, Established: 8, Active: 5, KnownBLP: 5, EstablishedBLP: 3, ActiveBLP: 2}
 	var crashes []Crash
 	for k := range 12 { // a crash a month
