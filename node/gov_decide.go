@@ -1,6 +1,8 @@
 package node
 
 import (
+	"slices"
+
 	"github.com/dpsim/dpsim/clock"
 )
 
@@ -127,9 +129,9 @@ func resize(s []int, n int) []int {
 // then the others. It reports whether it acted.
 func (g *Governor) decide(now clock.Time, out *GovOutbox) bool {
 	tl := g.count()
-	return g.bigLedgerBelow(now, tl, out) || g.bigLedgerAbove(tl) ||
+	return g.bigLedgerBelow(now, tl, out) || g.bigLedgerAbove(tl, out) ||
 		g.rootsBelow(now, tl, out) ||
-		g.knownBelow(now, tl, out) || g.knownAbove(tl) ||
+		g.knownBelow(now, tl, out) || g.knownAbove(tl, out) ||
 		g.establishedBelow(now, tl, out) || g.establishedAbove(tl, out) ||
 		g.activeBelow(now, tl, out) || g.activeAbove(tl, out)
 }
@@ -164,17 +166,22 @@ func (g *Governor) bigLedgerBelow(now clock.Time, tl *tally, out *GovOutbox) boo
 	g.blpInFlight = true
 	g.stats.BigLedgerReqs++
 	out.add(GovAction{Kind: ActRequestBLP, Count: int32(g.targets.KnownBLP - tl.KnownBLP)})
+	if out.Tracing {
+		out.trace(GovTrace{Kind: TraceRequestBigLedger, Count: g.targets.KnownBLP - tl.KnownBLP, Have: tl.KnownBLP, Target: g.targets.KnownBLP})
+	}
 	return true
 }
 
 // bigLedgerAbove forgets cold big ledger peers above target.
-func (g *Governor) bigLedgerAbove(tl *tally) bool {
+func (g *Governor) bigLedgerAbove(tl *tally, out *GovOutbox) bool {
 	n := tl.KnownBLP - g.targets.KnownBLP
 	if n <= 0 {
 		return false
 	}
 	c := g.candidates(func(p *Peer) bool { return p.IsBLP() && p.State == Cold && p.Progress&PromoteCold == 0 })
-	return g.forgetPicked(g.pick(PickForget, c, n))
+	ids := g.pick(PickForget, c, n)
+	out.decision(TraceForgetBigLedger, ClassBigLedger, -1, ids, tl.KnownBLP, 0, g.targets.KnownBLP)
+	return g.forgetPicked(ids)
 }
 
 func (g *Governor) forgetPicked(ids []PeerID) bool {
@@ -198,6 +205,9 @@ func (g *Governor) rootsBelow(now clock.Time, tl *tally, out *GovOutbox) bool {
 	g.rootsInFlight = true
 	g.stats.RootRequests++
 	out.add(GovAction{Kind: ActRequestRoots, Count: int32(g.targets.Root - tl.Root)})
+	if out.Tracing {
+		out.trace(GovTrace{Kind: TraceRequestRoots, Count: g.targets.Root - tl.Root, Have: tl.Root, Target: g.targets.Root})
+	}
 	return true
 }
 
@@ -225,7 +235,9 @@ func (g *Governor) knownBelow(now clock.Time, tl *tally, out *GovOutbox) bool {
 			}
 		}
 		g.cand = c
-		for _, id := range g.pick(PickInbound, c, min(tm.InboundMax, deficit)) {
+		picked := g.pick(PickInbound, c, min(tm.InboundMax, deficit))
+		out.decision(TraceLearnInbound, ClassOther, -1, picked, tl.Known, 0, g.targets.Known)
+		for _, id := range picked {
 			if old := g.t.get(id); old != nil {
 				g.untally(old)
 			}
@@ -242,6 +254,10 @@ func (g *Governor) knownBelow(now clock.Time, tl *tally, out *GovOutbox) bool {
 	}
 	picked := g.pick(PickShare, avail, tm.PeerShareMaxInFlight-len(g.shares))
 	ask := min(max(deficit/len(picked), 8), 255)
+	if out.Tracing {
+		out.trace(GovTrace{Kind: TraceRequestShare, Peers: slices.Clone(picked), Count: ask, Have: tl.Known,
+			Target: g.targets.Known, InFlight: len(g.shares)})
+	}
 	for _, id := range picked {
 		g.t.get(id).NextShare = now.Add(tm.PeerShareRetry)
 		g.shares = append(g.shares, shareReq{peer: id, asked: int32(ask), deadline: now.Add(tm.PeerShareTimeout)})
@@ -262,7 +278,7 @@ func (g *Governor) unknownInbound() bool {
 }
 
 // knownAbove forgets cold peers above the known target (spec §2.4).
-func (g *Governor) knownAbove(tl *tally) bool {
+func (g *Governor) knownAbove(tl *tally, out *GovOutbox) bool {
 	n := tl.Known - g.targets.Known
 	if n <= 0 {
 		return false
@@ -275,7 +291,9 @@ func (g *Governor) knownAbove(tl *tally) bool {
 	if rootExcess > 0 {
 		n = min(rootExcess, n)
 	}
-	return g.forgetPicked(g.pick(PickForget, c, n))
+	ids := g.pick(PickForget, c, n)
+	out.decision(TraceForgetCold, ClassOther, -1, ids, tl.Known, 0, g.targets.Known)
+	return g.forgetPicked(ids)
 }
 
 // available reports whether a cold peer may be dialled now.
@@ -288,7 +306,9 @@ func available(p *Peer, now clock.Time) bool {
 func (g *Governor) establishedBelow(now clock.Time, tl *tally, out *GovOutbox) bool {
 	if n := g.targets.EstablishedBLP - tl.EstablishedBLP - tl.promColdBLP; n > 0 {
 		c := g.candidates(func(p *Peer) bool { return p.IsBLP() && available(p, now) })
-		if g.connect(g.pick(PickColdToWarm, c, n), out) {
+		ids := g.pick(PickColdToWarm, c, n)
+		out.decision(TracePromoteCold, ClassBigLedger, -1, ids, tl.EstablishedBLP, tl.promColdBLP, g.targets.EstablishedBLP)
+		if g.connect(ids, out) {
 			return true
 		}
 	}
@@ -299,7 +319,9 @@ func (g *Governor) establishedBelow(now clock.Time, tl *tally, out *GovOutbox) b
 			continue
 		}
 		c := g.candidates(func(p *Peer) bool { return int(p.Group) == gi && p.IsLocal() && available(p, now) })
-		acted = g.connect(g.pick(PickColdToWarm, c, n), out) || acted
+		ids := g.pick(PickColdToWarm, c, n)
+		out.decision(TracePromoteCold, ClassLocalRoot, gi, ids, tl.gEst[gi], tl.gPromCold[gi], grp.WarmValency)
+		acted = g.connect(ids, out) || acted
 	}
 	if acted {
 		return true
@@ -309,7 +331,9 @@ func (g *Governor) establishedBelow(now clock.Time, tl *tally, out *GovOutbox) b
 		return false
 	}
 	c := g.candidates(func(p *Peer) bool { return !p.IsBLP() && !p.IsLocal() && available(p, now) })
-	return g.connect(g.pick(PickColdToWarm, c, n), out)
+	ids := g.pick(PickColdToWarm, c, n)
+	out.decision(TracePromoteCold, ClassOther, -1, ids, tl.Established, tl.promColdOther, g.targets.Established)
+	return g.connect(ids, out)
 }
 
 func (g *Governor) connect(ids []PeerID, out *GovOutbox) bool {
@@ -339,7 +363,9 @@ func (g *Governor) establishedAbove(tl *tally, out *GovOutbox) bool {
 		n := min(tl.EstablishedBLP-g.targets.EstablishedBLP, tl.EstablishedBLP-tl.ActiveBLP) -
 			(tl.demWarmBLP + tl.demWarmOther) - (tl.promWarmBLP + tl.promWarmOther) - tl.coolBLP
 		c := g.candidates(func(p *Peer) bool { return p.IsBLP() && idleWarm(p) })
-		if g.close(g.pick(PickWarmToCold, c, n), out) {
+		ids := g.pick(PickWarmToCold, c, n)
+		out.decision(TraceDemoteWarm, ClassBigLedger, -1, ids, tl.EstablishedBLP, 0, g.targets.EstablishedBLP)
+		if g.close(ids, out) {
 			return true
 		}
 	}
@@ -349,7 +375,9 @@ func (g *Governor) establishedAbove(tl *tally, out *GovOutbox) bool {
 	n := min(tl.Established-g.targets.Established, tl.Established-tl.warmLocal-tl.Active) -
 		tl.demWarmOther - tl.promWarmOther - tl.coolOther
 	c := g.candidates(func(p *Peer) bool { return !p.IsBLP() && !p.IsLocal() && idleWarm(p) })
-	return g.close(g.pick(PickWarmToCold, c, n), out)
+	ids := g.pick(PickWarmToCold, c, n)
+	out.decision(TraceDemoteWarm, ClassOther, -1, ids, tl.Established, 0, g.targets.Established)
+	return g.close(ids, out)
 }
 
 func (g *Governor) close(ids []PeerID, out *GovOutbox) bool {
@@ -368,7 +396,9 @@ func ready(p *Peer, now clock.Time) bool { return idleWarm(p) && p.NextActivate 
 func (g *Governor) activeBelow(now clock.Time, tl *tally, out *GovOutbox) bool {
 	if n := g.targets.ActiveBLP - tl.ActiveBLP - tl.promWarmBLP; n > 0 {
 		c := g.candidates(func(p *Peer) bool { return p.IsBLP() && ready(p, now) })
-		if g.activate(g.pick(PickWarmToHot, c, n), out) {
+		ids := g.pick(PickWarmToHot, c, n)
+		out.decision(TracePromoteWarm, ClassBigLedger, -1, ids, tl.ActiveBLP, tl.promWarmBLP, g.targets.ActiveBLP)
+		if g.activate(ids, out) {
 			return true
 		}
 	}
@@ -379,7 +409,9 @@ func (g *Governor) activeBelow(now clock.Time, tl *tally, out *GovOutbox) bool {
 			continue
 		}
 		c := g.candidates(func(p *Peer) bool { return int(p.Group) == gi && p.IsLocal() && ready(p, now) })
-		acted = g.activate(g.pick(PickWarmToHot, c, n), out) || acted
+		ids := g.pick(PickWarmToHot, c, n)
+		out.decision(TracePromoteWarm, ClassLocalRoot, gi, ids, tl.gAct[gi], tl.gPromWarm[gi], grp.HotValency)
+		acted = g.activate(ids, out) || acted
 	}
 	if acted {
 		return true
@@ -389,7 +421,9 @@ func (g *Governor) activeBelow(now clock.Time, tl *tally, out *GovOutbox) bool {
 		return false
 	}
 	c := g.candidates(func(p *Peer) bool { return !p.IsBLP() && !p.IsLocal() && ready(p, now) })
-	return g.activate(g.pick(PickWarmToHot, c, n), out)
+	ids := g.pick(PickWarmToHot, c, n)
+	out.decision(TracePromoteWarm, ClassOther, -1, ids, tl.Active, tl.promWarmOther, g.targets.Active)
+	return g.activate(ids, out)
 }
 
 func (g *Governor) activate(ids []PeerID, out *GovOutbox) bool {
@@ -407,7 +441,9 @@ func idleHot(p *Peer) bool { return p.State == Hot && p.Progress&DemoteHot == 0 
 func (g *Governor) activeAbove(tl *tally, out *GovOutbox) bool {
 	if n := tl.ActiveBLP - g.targets.ActiveBLP - tl.demHotBLP; n > 0 {
 		c := g.candidates(func(p *Peer) bool { return p.IsBLP() && idleHot(p) })
-		if g.deactivate(g.pick(PickHotToWarm, c, n), out) {
+		ids := g.pick(PickHotToWarm, c, n)
+		out.decision(TraceDemoteHot, ClassBigLedger, -1, ids, tl.ActiveBLP, tl.demHotBLP, g.targets.ActiveBLP)
+		if g.deactivate(ids, out) {
 			return true
 		}
 	}
@@ -418,7 +454,9 @@ func (g *Governor) activeAbove(tl *tally, out *GovOutbox) bool {
 			continue
 		}
 		c := g.candidates(func(p *Peer) bool { return int(p.Group) == gi && p.IsLocal() && idleHot(p) })
-		acted = g.deactivate(g.pick(PickHotToWarm, c, n), out) || acted
+		ids := g.pick(PickHotToWarm, c, n)
+		out.decision(TraceDemoteHot, ClassLocalRoot, gi, ids, tl.gAct[gi], tl.gDemHot[gi], grp.HotValency)
+		acted = g.deactivate(ids, out) || acted
 	}
 	if acted {
 		return true
@@ -428,7 +466,9 @@ func (g *Governor) activeAbove(tl *tally, out *GovOutbox) bool {
 		return false
 	}
 	c := g.candidates(func(p *Peer) bool { return !p.IsBLP() && !p.IsLocal() && idleHot(p) })
-	return g.deactivate(g.pick(PickHotToWarm, c, n), out)
+	ids := g.pick(PickHotToWarm, c, n)
+	out.decision(TraceDemoteHot, ClassOther, -1, ids, tl.Active, tl.demHotOther, g.targets.Active)
+	return g.deactivate(ids, out)
 }
 
 func (g *Governor) deactivate(ids []PeerID, out *GovOutbox) bool {

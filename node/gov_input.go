@@ -29,10 +29,10 @@ func (g *Governor) handle(now clock.Time, in Input, out *GovOutbox) {
 			p.Progress &^= PromoteCold
 			g.stats.ConnectFailures++
 			if p.violated {
-				g.punish(now, p, out)
+				g.punish(now, p, in, out)
 				return
 			}
-			g.fail(now, p, g.backoff(int(p.FailCount)+1))
+			g.failTraced(now, p, g.backoff(int(p.FailCount)+1), out, in, "cold")
 		}
 	case InActivated:
 		// A peer demoted meanwhile makes the job trace "aborted".
@@ -43,6 +43,7 @@ func (g *Governor) handle(now clock.Time, in Input, out *GovOutbox) {
 			g.nextClear = min(g.nextClear, p.ClearFailAt)
 			g.stats.PromotedWarm++
 			out.add(GovAction{Kind: NoteHot, Peer: p.ID})
+			out.inputAt(in, "hot", "fail count clears", p.ClearFailAt)
 		}
 	case InActivateFailed:
 		// The job has slept 1 s; the connection is gone: cold, with the
@@ -51,21 +52,25 @@ func (g *Governor) handle(now clock.Time, in Input, out *GovOutbox) {
 			g.toCold(p, out)
 			g.stats.ConnectFailures++
 			tm := g.cfg.Timing
-			g.fail(now, p, tm.RepromoteErrorDelay+g.fuzz(-tm.BackoffFuzz, tm.BackoffFuzz))
+			g.failTraced(now, p, tm.RepromoteErrorDelay+g.fuzz(-tm.BackoffFuzz, tm.BackoffFuzz), out, in, "cold")
 		}
 	case InDeactivated:
 		if p := g.t.get(in.Peer); p != nil && p.Progress&DemoteHot != 0 {
 			p.Progress &^= DemoteHot
-			if p.State == Hot {
-				p.State, p.Tepid = Warm, true
-				g.stats.DemotedHot++
-				out.add(GovAction{Kind: NoteUnhot, Peer: p.ID})
+			if p.State != Hot {
+				out.input(in, "done, the peer was no longer hot")
+				return
 			}
+			p.State, p.Tepid = Warm, true
+			g.stats.DemotedHot++
+			out.add(GovAction{Kind: NoteUnhot, Peer: p.ID})
+			out.input(in, "warm, tepid")
 		}
 	case InClosed:
 		if p := g.t.get(in.Peer); p != nil && p.Progress&DemoteWarm != 0 && p.Established() {
 			g.toCold(p, out)
 			g.stats.DemotedWarm++
+			out.input(in, "cold")
 		}
 	case InAsyncWarm:
 		if p := g.t.get(in.Peer); p != nil && p.State == Hot {
@@ -74,6 +79,7 @@ func (g *Governor) handle(now clock.Time, in Input, out *GovOutbox) {
 			p.NextActivate = now.Add(in.Delay + g.fuzz(asyncWarmFuzzLo, asyncWarmFuzzHi))
 			g.stats.AsyncDemotions++
 			out.add(GovAction{Kind: NoteUnhot, Peer: p.ID})
+			out.inputAt(in, "warm", "next activate", p.NextActivate)
 		}
 	case InAsyncCooling:
 		if p := g.t.get(in.Peer); p != nil && p.Established() {
@@ -82,33 +88,18 @@ func (g *Governor) handle(now clock.Time, in Input, out *GovOutbox) {
 				out.add(GovAction{Kind: NoteUnhot, Peer: p.ID})
 			}
 			p.Progress = p.Progress&^(PromoteWarm|DemoteHot|DemoteWarm) | DemoteToCold
+			out.input(in, "cooling")
 		}
 	case InAsyncCold:
 		if p := g.t.get(in.Peer); p != nil && p.Established() {
 			g.toCold(p, out)
 			g.stats.AsyncDemotions++
-			g.fail(now, p, in.Delay+g.fuzz(asyncColdFuzzLo, asyncColdFuzzHi))
+			g.failTraced(now, p, in.Delay+g.fuzz(asyncColdFuzzLo, asyncColdFuzzHi), out, in, "cold")
 		}
 	case InShareReply, InShareFailed:
 		g.shareResult(now, in, out)
-	case InRoots:
-		g.rootsInFlight = false
-		src := SrcPublicConfig
-		if g.cfg.LedgerPeers {
-			src = SrcLedger
-		}
-		added := g.addRoots(in.Peers, src)
-		g.rootRetry = now.Add(g.rootRetryDelay(&g.rootBackoff, true, added, in.Delay))
-	case InRootsFailed:
-		g.rootsInFlight = false
-		g.rootRetry = now.Add(g.rootRetryDelay(&g.rootBackoff, false, 0, 0))
-	case InBigLedger:
-		g.blpInFlight = false
-		added := g.addRoots(in.Peers, SrcBigLedger)
-		g.blpRetry = now.Add(g.rootRetryDelay(&g.blpBackoff, true, added, in.Delay))
-	case InBigLedgerFailed:
-		g.blpInFlight = false
-		g.blpRetry = now.Add(g.rootRetryDelay(&g.blpBackoff, false, 0, 0))
+	case InRoots, InRootsFailed, InBigLedger, InBigLedgerFailed:
+		g.rootResult(now, in, out)
 	case InTargets:
 		// Only sane targets that differ are taken (spec §2.8).
 		if in.Targets.Sane() && in.Targets != g.targets {
@@ -117,17 +108,67 @@ func (g *Governor) handle(now clock.Time, in Input, out *GovOutbox) {
 			if known != in.Targets.Known {
 				g.applyLocalRoots()
 			}
+			if out.Tracing {
+				out.trace(GovTrace{Kind: TraceInput, Input: in.Kind, Outcome: "taken", Targets: in.Targets})
+			}
+		} else if out.Tracing {
+			outcome := "ignored, not sane"
+			if in.Targets == g.targets {
+				outcome = "ignored, unchanged"
+			}
+			out.trace(GovTrace{Kind: TraceInput, Input: in.Kind, Outcome: outcome, Targets: in.Targets})
 		}
 	case InInboundUp:
 		if i, ok := slices.BinarySearch(g.inbound, in.Peer); !ok && in.Peer != g.cfg.Self {
 			g.inbound = slices.Insert(g.inbound, i, in.Peer)
+			out.input(in, "inbound connection recorded")
 		}
 	case InInboundDown:
-		g.removeInbound(in.Peer)
+		if g.removeInbound(in.Peer) {
+			out.input(in, "inbound connection removed")
+		}
 	case InViolation:
-		g.violation(now, in.Peer, out)
+		g.violation(now, in, out)
 	case InMode:
 		g.mode = in.Mode
+		out.input(in, in.Mode.String())
+	}
+}
+
+// rootResult ends a root or big ledger peer request (spec §2.3).
+func (g *Governor) rootResult(now clock.Time, in Input, out *GovOutbox) {
+	var at clock.Time
+	added := 0
+	switch in.Kind {
+	case InRoots:
+		g.rootsInFlight = false
+		src := SrcPublicConfig
+		if g.cfg.LedgerPeers {
+			src = SrcLedger
+		}
+		added = g.addRoots(in.Peers, src)
+		g.rootRetry = now.Add(g.rootRetryDelay(&g.rootBackoff, true, added, in.Delay))
+		at = g.rootRetry
+	case InRootsFailed:
+		g.rootsInFlight = false
+		g.rootRetry = now.Add(g.rootRetryDelay(&g.rootBackoff, false, 0, 0))
+		at = g.rootRetry
+	case InBigLedger:
+		g.blpInFlight = false
+		added = g.addRoots(in.Peers, SrcBigLedger)
+		g.blpRetry = now.Add(g.rootRetryDelay(&g.blpBackoff, true, added, in.Delay))
+		at = g.blpRetry
+	case InBigLedgerFailed:
+		g.blpInFlight = false
+		g.blpRetry = now.Add(g.rootRetryDelay(&g.blpBackoff, false, 0, 0))
+		at = g.blpRetry
+	}
+	if out.Tracing {
+		outcome := "answered"
+		if in.Kind == InRootsFailed || in.Kind == InBigLedgerFailed {
+			outcome = "failed"
+		}
+		out.trace(GovTrace{Kind: TraceInput, Input: in.Kind, Outcome: outcome, Count: added, AtWhat: "next request", At: at})
 	}
 }
 
@@ -137,12 +178,13 @@ func (g *Governor) connected(now clock.Time, in Input, out *GovOutbox) {
 	if p == nil || p.Progress&PromoteCold == 0 {
 		// Forgotten meanwhile: give the connection back.
 		out.add(GovAction{Kind: ActClose, Peer: in.Peer})
+		out.input(in, "not being promoted: close the connection")
 		return
 	}
 	p.Progress &^= PromoteCold
 	if p.violated { // the peer broke a protocol while we dialled it
 		out.add(GovAction{Kind: ActClose, Peer: p.ID})
-		g.punish(now, p, out)
+		g.punish(now, p, in, out)
 		return
 	}
 	p.State = Warm
@@ -154,9 +196,11 @@ func (g *Governor) connected(now clock.Time, in Input, out *GovOutbox) {
 	if in.Sharing {
 		p.Sharing = SharingEnabled
 		p.NextShare = now.Add(g.cfg.Timing.PeerShareActivation)
+		out.inputAt(in, "warm, shares peers", "peer sharing from", p.NextShare)
 	} else {
 		p.Sharing = SharingDisabled
 		p.NextShare = clock.Never
+		out.input(in, "warm, does not share peers")
 	}
 	g.stats.PromotedCold++
 }
@@ -176,7 +220,8 @@ func (g *Governor) toCold(p *Peer, out *GovOutbox) {
 // instead. A peer whose connect is in flight keeps its mark until the
 // connect answers, so it is never dialled twice at once; the answer then
 // completes the violation (see connected and InConnectFailed).
-func (g *Governor) violation(now clock.Time, id PeerID, out *GovOutbox) {
+func (g *Governor) violation(now clock.Time, in Input, out *GovOutbox) {
+	id := in.Peer
 	p := g.t.get(id)
 	if p == nil {
 		return
@@ -192,9 +237,10 @@ func (g *Governor) violation(now clock.Time, id PeerID, out *GovOutbox) {
 	g.shares = slices.DeleteFunc(g.shares, func(s shareReq) bool { return s.peer == id })
 	if p.Progress&PromoteCold != 0 {
 		p.violated = true
+		out.input(in, "protocol violation: connect in flight, punished when it answers")
 		return
 	}
-	g.punish(now, p, out)
+	g.punish(now, p, in, out)
 }
 
 // punish ends a violation: forget the peer, or, for a local root or an
@@ -202,14 +248,17 @@ func (g *Governor) violation(now clock.Time, id PeerID, out *GovOutbox) {
 // peer opened while its violation waited for our connect's answer goes
 // too; light peer sharing would otherwise learn the violator again in the
 // same Step.
-func (g *Governor) punish(now clock.Time, p *Peer, out *GovOutbox) {
+func (g *Governor) punish(now clock.Time, p *Peer, in Input, out *GovOutbox) {
 	p.violated = false
 	g.dropInbound(p.ID, out)
 	if p.Source&(SrcLocalRoot|srcExtra) != 0 {
 		p.Progress = 0
 		tm := g.cfg.Timing
-		g.fail(now, p, tm.RepromoteErrorDelay+g.fuzz(-tm.BackoffFuzz, tm.BackoffFuzz))
+		g.failTraced(now, p, tm.RepromoteErrorDelay+g.fuzz(-tm.BackoffFuzz, tm.BackoffFuzz), out, in, "protocol violation: kept (local or extra root), cold")
 		return
+	}
+	if out.Tracing {
+		out.trace(GovTrace{Kind: TraceInput, Input: in.Kind, Peer: p.ID, Outcome: "protocol violation", Forgotten: true})
 	}
 	g.forget(p.ID)
 }
@@ -242,16 +291,18 @@ func (g *Governor) shareResult(now clock.Time, in Input, out *GovOutbox) {
 	asked := g.shares[i].asked
 	g.shares = slices.Delete(g.shares, i, i+1)
 	if in.Kind == InShareFailed {
+		out.input(in, "request failed")
 		return
 	}
 	g.stats.ShareReplies++
 	// Step keeps the tally across this input (tallyEffect), so the changes
 	// below keep it current: the violator's record, and the new peers.
 	if len(in.Peers) > int(asked) {
+		out.input(in, "more peers than asked")
 		if p := g.t.get(in.Peer); p != nil {
 			g.untally(p)
 		}
-		g.violation(now, in.Peer, out)
+		g.violation(now, in, out)
 		if p := g.t.get(in.Peer); p != nil {
 			g.retally(p)
 		}
@@ -259,6 +310,7 @@ func (g *Governor) shareResult(now clock.Time, in Input, out *GovOutbox) {
 	}
 	deficit := g.targets.Known - g.Counts().Known
 	if deficit <= 0 {
+		out.input(in, "known at target, none learnt")
 		return
 	}
 	c := g.cand[:0]
@@ -281,6 +333,9 @@ func (g *Governor) shareResult(now clock.Time, in Input, out *GovOutbox) {
 		g.retally(p)
 	}
 	g.cand = c
+	if out.Tracing {
+		out.trace(GovTrace{Kind: TraceInput, Input: in.Kind, Peer: in.Peer, Outcome: "answered", Count: len(in.Peers), Peers: slices.Clone(c)})
+	}
 }
 
 // addRoots adds root-request results with source src and returns how many

@@ -264,11 +264,22 @@ type GovAction struct {
 	InitiatorOnly bool
 }
 
-// GovOutbox collects a Step's actions; the caller resets it.
-type GovOutbox struct{ Actions []GovAction }
+// GovOutbox collects a Step's actions and, when Tracing is set, its
+// trace (gov_trace.go); the caller resets it. The zero value collects
+// actions only.
+type GovOutbox struct {
+	Actions []GovAction
+	// Tracing asks Step to append one GovTrace per decision to Trace.
+	// Off, Step records nothing; on or off, it decides the same.
+	Tracing bool
+	Trace   []GovTrace
+}
 
-// Reset empties the outbox, keeping its storage.
-func (o *GovOutbox) Reset() { o.Actions = o.Actions[:0] }
+// Reset empties the outbox, keeping its storage and Tracing.
+func (o *GovOutbox) Reset() {
+	o.Actions = o.Actions[:0]
+	o.Trace = o.Trace[:0]
+}
 
 func (o *GovOutbox) add(a GovAction) { o.Actions = append(o.Actions, a) }
 
@@ -491,7 +502,8 @@ func (g *Governor) Step(now clock.Time, in Input, out *GovOutbox) clock.Time {
 		panic(fmt.Sprintf("node: Governor.Step at %v after %v: time ran backwards", now, g.last))
 	}
 	g.last = now
-	g.advance(now) // changes nothing the tally counts
+	g.advance(now, out) // changes nothing the tally counts
+	traced := len(out.Trace)
 	eff := tallyEffect(in.Kind)
 	if in.Kind == InTargets && !g.regroups(in.Targets) {
 		eff = tallyKept // only the targets change
@@ -513,11 +525,17 @@ func (g *Governor) Step(now clock.Time, in Input, out *GovOutbox) clock.Time {
 		g.tallyOK = false
 		g.handle(now, in, out)
 	}
+	if out.Tracing && len(out.Trace) == traced && in.Kind != InTick {
+		out.input(in, "ignored") // a stale answer, or nothing to change
+	}
 	n := int64(0)
 	for g.decide(now, out) {
 		n++
 		if n >= MaxDecisionsPerStep {
 			g.livelock = true
+			if out.Tracing {
+				out.trace(GovTrace{Kind: TraceLivelock, Count: int(n)})
+			}
 			break
 		}
 	}
@@ -559,12 +577,15 @@ func (g *Governor) regroups(t Targets) bool {
 // clears and peer-share request timeouts. Both are lazy: a clear or a
 // timeout changes nothing until the next Step reads it, which calls
 // advance first, so neither needs a wake-up of its own.
-func (g *Governor) advance(now clock.Time) {
+func (g *Governor) advance(now clock.Time, out *GovOutbox) {
 	if now >= g.nextClear {
 		next := clock.Never
 		for i := range g.t.p {
 			p := &g.t.p[i]
 			if p.ClearFailAt <= now {
+				if out.Tracing && p.FailCount > 0 {
+					out.trace(GovTrace{Kind: TraceClearFailCount, Peer: p.ID})
+				}
 				p.FailCount, p.ClearFailAt = 0, clock.Never
 			}
 			next = min(next, p.ClearFailAt)
@@ -575,6 +596,9 @@ func (g *Governor) advance(now clock.Time) {
 	for _, s := range g.shares {
 		if s.deadline <= now {
 			g.stats.ShareTimeouts++
+			if out.Tracing {
+				out.trace(GovTrace{Kind: TraceShareTimeout, Peer: s.peer})
+			}
 			continue
 		}
 		kept = append(kept, s)
@@ -718,6 +742,20 @@ func (g *Governor) fail(now clock.Time, p *Peer, delay time.Duration) bool {
 		return true
 	}
 	return false
+}
+
+// failTraced is fail, then, when tracing, in's outcome for p: its fail
+// count and next connect time, or that it was forgotten.
+func (g *Governor) failTraced(now clock.Time, p *Peer, delay time.Duration, out *GovOutbox, in Input, outcome string) {
+	if !out.Tracing {
+		g.fail(now, p, delay)
+		return
+	}
+	e := GovTrace{Kind: TraceInput, Input: in.Kind, Peer: p.ID, Outcome: outcome, FailCount: min(int(p.FailCount)+1, 255)}
+	if e.Forgotten = g.fail(now, p, delay); !e.Forgotten {
+		e.AtWhat, e.At = "next connect", p.NextConnect
+	}
+	out.trace(e)
 }
 
 // forget removes a cold peer from every set.

@@ -67,6 +67,12 @@ type govSM struct {
 	targets   Targets
 	out       GovOutbox
 	jobs      []smJob
+	// shadow is a twin of g (same configuration and seed, plain
+	// CardanoPolicy; nil with the scripted policy) whose outbox traces
+	// when out does not: it must take the same actions and wake at the
+	// same time (the trace changes nothing).
+	shadow    *Governor
+	shadowOut GovOutbox
 
 	hot           [smN]bool       // NoteHot seen, NoteUnhot not yet
 	cooling       [smN]bool       // InAsyncCooling sent, InAsyncCold owed
@@ -142,6 +148,15 @@ func newGovSM(t *rapid.T, scripted bool) *govSM {
 		t.Fatalf("NewGovernor: %v", err)
 	}
 	s.g, s.chk.g = g, g
+	s.out.Tracing = seed%2 == 0
+	if !scripted {
+		twin := cfg
+		twin.Policy = &CardanoPolicy{}
+		if s.shadow, err = NewGovernor(twin, rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), s.m); err != nil {
+			t.Fatalf("NewGovernor: %v", err)
+		}
+		s.shadowOut.Tracing = !s.out.Tracing
+	}
 	s.step(Input{Kind: InTick})
 	return s
 }
@@ -189,6 +204,7 @@ func (s *govSM) step(in Input) {
 	if w <= s.now {
 		t.Fatalf("at %v after %v %d: wake %v is not in the future", s.now, in.Kind, in.Peer, w)
 	}
+	s.checkTrace(in, w)
 	s.wake = w
 	if in.Kind == InTargets && in.Targets.Sane() {
 		s.targets = in.Targets
@@ -198,6 +214,29 @@ func (s *govSM) step(in Input) {
 	}
 	s.absorb(in, before, wasKnown)
 	s.checkState(in)
+}
+
+// checkTrace steps the shadow governor with in and checks that it acted
+// as g did (actions, wake time w), and that the traced outbox's trace
+// matches its actions.
+func (s *govSM) checkTrace(in Input, w clock.Time) {
+	traced := &s.out
+	if s.shadow != nil {
+		s.shadowOut.Reset()
+		if ws := s.shadow.Step(s.now, in, &s.shadowOut); ws != w || !slices.Equal(s.shadowOut.Actions, s.out.Actions) {
+			s.t.Fatalf("at %v after %v %d: tracing %v wakes at %v with actions %v; tracing %v wakes at %v with %v",
+				s.now, in.Kind, in.Peer, s.out.Tracing, w, s.out.Actions, s.shadowOut.Tracing, ws, s.shadowOut.Actions)
+		}
+		if s.shadowOut.Tracing {
+			traced = &s.shadowOut
+		}
+	}
+	if !traced.Tracing {
+		return
+	}
+	if err := traceMatchesActions(traced); err != nil {
+		s.t.Fatalf("at %v after %v %d: %v\ntrace %v\nactions %v", s.now, in.Kind, in.Peer, err, traced.Trace, traced.Actions)
+	}
 }
 
 // advanceTo moves time to at, waking the governor at every wake time on

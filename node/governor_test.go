@@ -686,11 +686,16 @@ func churnedRelay(t tb) (*govEnv, Targets) {
 // BenchmarkGovernorStep measures one Step of a relay at its targets: job
 // answers, wake-ups and, every 64 steps, a churn-like target change that
 // lowers or restores every target. Goal: 0 allocs/op.
-func BenchmarkGovernorStep(b *testing.B) {
+func BenchmarkGovernorStep(b *testing.B) { benchGovernorStep(b, false) }
+
+// benchGovernorStep is BenchmarkGovernorStep with the outbox's Tracing
+// set to tracing.
+func benchGovernorStep(b *testing.B, tracing bool) {
 	e, low := churnedRelay(b)
 	e.check, e.chk = false, nil
 	e.g.policy = &CardanoPolicy{}
 	e.g.cfg.Policy = e.g.policy
+	e.out.Tracing = tracing
 	targets := [2]Targets{low, RelayTargets}
 	i := 0
 	b.ReportAllocs()
