@@ -247,6 +247,9 @@ type Counter struct {
 	Value int64
 }
 
+// Counter returns the value of the run counter name (0 if never counted).
+func (c *Collector) Counter(name string) int64 { return c.counters[name] }
+
 // Counters returns the run counters sorted by name.
 func (c *Collector) Counters() []Counter {
 	out := make([]Counter, len(c.names))

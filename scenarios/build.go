@@ -116,10 +116,12 @@ func Build(s *Scenario, seed uint64, obs world.Observer) (*Run, error) {
 		BitsPerSecond: bps,
 		Relay: node.RelayConfig{HeaderValidation: s.Blocks.HeaderValidation, BodyValidation: s.Blocks.BodyValidation,
 			BodyValidationPerKiB: s.Blocks.BodyValidationPerKiB, Pipelining: s.Blocks.Pipelining, ServeDelay: s.Blocks.ServeDelay},
-		Jitter:     netmodel.Jitter{Fraction: s.Network.Jitter},
-		Seed:       seed,
-		P2P:        p2p,
-		PolderCast: overlay,
+		Jitter:       netmodel.Jitter{Fraction: s.Network.Jitter},
+		Seed:         seed,
+		P2P:          p2p,
+		PolderCast:   overlay,
+		ExactHeaders: s.Check.ExactHeaders,
+		CheckEvents:  s.Check.Invariants > 0,
 	}, r.Latency, r.Peers, sched, obs)
 	if err != nil {
 		return nil, err

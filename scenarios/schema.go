@@ -140,6 +140,9 @@ type Scenario struct {
 	Compare Compare `yaml:"compare"`
 	// Operators builds nodes from operators' cardano-node files (cluster.go).
 	Operators Operators `yaml:"operators"`
+	// Check turns on the simulator's own checks (exact header delivery,
+	// invariants checked during the run).
+	Check Check `yaml:"check"`
 
 	// Path is the file the scenario came from (the name given to Parse);
 	// relative file references are resolved against its folder.
@@ -461,4 +464,21 @@ func ApplyDefaults(s *Scenario) {
 func (s *Scenario) Position(field string) (Pos, bool) {
 	p, ok := s.pos[field]
 	return p, ok
+}
+
+// Check turns on the simulator's own checks, for tests in CI and for the
+// swarm; both leave the outputs as they are unless something is wrong.
+type Check struct {
+	// ExactHeaders delivers every header announcement as an event instead
+	// of skipping those the receiver would ignore: adoption is the same,
+	// and the skipped headers' peer-metric reports come at their arrival
+	// rather than at their sending (world.Config.ExactHeaders). About
+	// twice the events. Default false.
+	ExactHeaders bool `yaml:"exact_headers"`
+	// Invariants, when > 0, checks every invariant of the world (each
+	// governor's, the mirrors the world keeps of the nodes, hot peers
+	// against upstreams) every this much simulated time, and the world's
+	// mirrors at every header event; a run stops with an error at the
+	// first broken one. A whole number of seconds; default 0 (off).
+	Invariants time.Duration `yaml:"invariants"`
 }

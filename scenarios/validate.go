@@ -102,6 +102,7 @@ func Validate(s *Scenario) Problems {
 	v.p2p()
 	v.compare()
 	v.cluster()
+	v.check()
 	v.probs.sort()
 	return v.probs
 }
@@ -435,5 +436,12 @@ func (v *validator) p2p() {
 func (v *validator) targets(field string, t TargetsSpec) {
 	if err := t.Node().Check(); err != nil {
 		v.add(field, fmt.Sprintf("%+v", t), "not sane: "+err.Error())
+	}
+}
+
+func (v *validator) check() {
+	c := v.s.Check
+	if c.Invariants < 0 || c.Invariants > max(v.s.Duration, 0) || c.Invariants%time.Second != 0 {
+		v.add("check.invariants", fmtDur(c.Invariants), "accepted: 0 (off) or a whole number of seconds up to the duration")
 	}
 }

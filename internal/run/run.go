@@ -101,19 +101,29 @@ func (j *Job) Execute(ctx context.Context) (*Result, error) {
 	w := j.built.World
 	end := clock.Time(j.scenario.Duration)
 	step := clock.Time(time.Minute)
-	for t := min(step, end); ; t = min(t+step, end) {
+	every := clock.Time(j.scenario.Check.Invariants)
+	check := clock.Never
+	if every > 0 {
+		check = every
+	}
+	for now := clock.Time(0); now < end; {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		t := min((now/step+1)*step, end, check)
 		if err := w.RunUntil(t); err != nil {
 			return nil, fmt.Errorf("%s: run stopped: %w", j.scenario.Path, limitHint(err))
 		}
-		if j.opt.Progress != nil {
+		if t == check {
+			if err := w.Check(t); err != nil {
+				return nil, fmt.Errorf("%s (seed %d): invariant broken at %s: %w", j.scenario.Path, j.opt.Seed, time.Duration(t), err)
+			}
+			check += every
+		}
+		if j.opt.Progress != nil && (t%step == 0 || t == end) {
 			j.opt.Progress(Progress{Now: t, End: end, Blocks: w.Chain.Len(), Events: w.Eng.Executed()})
 		}
-		if t == end {
-			break
-		}
+		now = t
 	}
 	w.Finish()
 	r := &Result{

@@ -848,3 +848,57 @@ func (w *World) ChurnLog(i int) []node.ChurnEvent {
 
 // Down reports whether node i is crashed.
 func (w *World) Down(i int) bool { return w.rx[i].down }
+
+// Check returns the first broken invariant of the world at now, or nil:
+// every live node's governor invariants (node.Governor.Check) and no
+// governor livelock; its hot peers are exactly the relay's upstreams; the
+// relay announces to exactly the nodes that have it hot; and the mirrors
+// the world keeps of each node (tip, work list, metrics) equal the node.
+// It reads everything and changes nothing; the swarm and the tests call
+// it between events.
+func (w *World) Check(now clock.Time) error {
+	for i := range w.Nodes {
+		if w.Down(i) {
+			continue
+		}
+		n := w.Nodes[i]
+		if w.rx[i].tip != n.Tip() {
+			return fmt.Errorf("node %d: tip %d, mirrored %d", i, n.Tip(), w.rx[i].tip)
+		}
+		if f := w.rx[i].fetching; f != n.WorkBrief() {
+			return fmt.Errorf("node %d: mirrored work %d, the node's %d", i, f, n.WorkBrief())
+		}
+		if w.p2p == nil {
+			continue
+		}
+		g := w.Governor(i)
+		if err := g.Check(now); err != nil {
+			return fmt.Errorf("node %d: %w", i, err)
+		}
+		if g.Livelocked() {
+			return fmt.Errorf("node %d: governor livelock", i)
+		}
+		hot := 0
+		for _, p := range g.Peers() {
+			if p.State == node.Hot {
+				hot++
+				if !w.p2p.isHot(int32(i), p.ID) {
+					return fmt.Errorf("node %d: hot peer %d is not an upstream", i, p.ID)
+				}
+			}
+		}
+		if hot != len(w.p2p.up[i]) {
+			return fmt.Errorf("node %d: %d hot peers, %d upstreams", i, hot, len(w.p2p.up[i]))
+		}
+		// World.announce relies on this.
+		for _, d := range n.Peers {
+			if !w.p2p.isHot(d, int32(i)) {
+				return fmt.Errorf("node %d announces to %d, which does not have it hot", i, d)
+			}
+		}
+		if w.rx[i].metrics != w.p2p.gov[i].Metrics() {
+			return fmt.Errorf("node %d: mirrored metrics are not its governor's", i)
+		}
+	}
+	return nil
+}

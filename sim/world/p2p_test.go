@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,47 +114,8 @@ func (s p2pSetup) replay(test string) string {
 // checkAll runs every governor's invariant check.
 func checkAll(t testing.TB, w *World, now clock.Time, hint string) {
 	t.Helper()
-	for i := range w.Nodes {
-		if w.Down(i) {
-			continue
-		}
-		g := w.Governor(i)
-		if err := g.Check(now); err != nil {
-			t.Fatalf("%v: node %d: %v (%s)", now, i, err, hint)
-		}
-		if g.Livelocked() {
-			t.Fatalf("%v: node %d: governor livelock (%s)", now, i, hint)
-		}
-		// Hot peers are exactly the relay's upstreams.
-		hot := 0
-		for _, p := range g.Peers() {
-			if p.State == node.Hot {
-				hot++
-				if !w.p2p.isHot(int32(i), p.ID) {
-					t.Fatalf("%v: node %d: hot peer %d is not an upstream (%s)", now, i, p.ID, hint)
-				}
-			}
-		}
-		if hot != len(w.p2p.up[i]) {
-			t.Fatalf("%v: node %d: %d hot peers, %d upstreams (%s)", now, i, hot, len(w.p2p.up[i]), hint)
-		}
-		// The relay announces to exactly the nodes that have it hot
-		// (World.announce relies on it), and sendHeader's mirror of the tip
-		// is the tip.
-		for _, d := range w.Nodes[i].Peers {
-			if !w.p2p.isHot(d, int32(i)) {
-				t.Fatalf("%v: node %d announces to %d, which does not have it hot (%s)", now, i, d, hint)
-			}
-		}
-		if f := w.rx[i].fetching; f != w.Nodes[i].WorkBrief() {
-			t.Fatalf("%v: node %d: mirrored work %d, the node's %d (%s)", now, i, f, w.Nodes[i].WorkBrief(), hint)
-		}
-		if w.rx[i].tip != w.Nodes[i].Tip() {
-			t.Fatalf("%v: node %d: tip %d, mirrored %d (%s)", now, i, w.Nodes[i].Tip(), w.rx[i].tip, hint)
-		}
-		if w.rx[i].metrics != w.p2p.gov[i].Metrics() {
-			t.Fatalf("%v: node %d: mirrored metrics are not its governor's (%s)", now, i, hint)
-		}
+	if err := w.Check(now); err != nil {
+		t.Fatalf("%v: %v (%s)", now, err, hint)
 	}
 }
 
@@ -467,5 +429,35 @@ func TestFetchingHeadersSkippedP2P(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestCheckCatches: World.Check passes on a running network and names
+// each broken mirror or link: without this, checkAll could pass anything.
+func TestCheckCatches(t *testing.T) {
+	s := p2pSetup{n: 40, targets: smallTargets, f: 0.2, seed: 5, churn: true}
+	for _, c := range []struct {
+		name, want string
+		breakIt    func(w *World)
+	}{
+		{"tip", "tip", func(w *World) { w.rx[3].tip = node.NoBlock - 7 }},
+		{"work", "mirrored work", func(w *World) { w.rx[4].fetching = 12345 }},
+		{"upstream", "hot peers", func(w *World) { w.p2p.up[5] = append(w.p2p.up[5], 39) }},
+		{"announce", "does not have it hot", func(w *World) { w.Nodes[6].Peers = append(w.Nodes[6].Peers, 6) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w, _ := s.build(t)
+			now := clock.FromSeconds(900)
+			if err := w.RunUntil(now); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Check(now); err != nil {
+				t.Fatalf("a sound world: %v", err)
+			}
+			c.breakIt(w)
+			if err := w.Check(now); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("Check after breaking the %s = %v, want an error naming %q", c.name, err, c.want)
+			}
+		})
 	}
 }

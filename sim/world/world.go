@@ -47,8 +47,18 @@ type Config struct {
 	// governors' hot peers instead of New's peers argument.
 	P2P *P2PConfig
 	// PolderCast, when set, makes the PolderCast overlay the relay graph
-	// (sim/poldercast.go); the peers argument must be all empty.
+	// (poldercast.go); the peers argument must be all empty.
 	PolderCast *PolderCastConfig
+	// ExactHeaders delivers every header announcement as an event, instead
+	// of skipping those the receiver would ignore (sendHeader). Adoption
+	// is the same either way; the skipped headers' peer-metric reports
+	// are then made at their arrival rather than when they are sent. It
+	// costs about twice the events.
+	ExactHeaders bool
+	// CheckEvents checks the world's mirrors against the nodes at every
+	// header event and work-list query (hot marks, work lists), and
+	// panics on a difference: for tests and the swarm.
+	CheckEvents bool
 }
 
 // Forwarder chooses whom a node announces a block it has just adopted as
@@ -92,7 +102,7 @@ type World struct {
 	headers, requests, bodies, unroutable, battles, stale, noBlocks int64
 
 	// everyHeader turns off the skipping of redundant header events
-	// (sendHeader); tests set it to compare.
+	// (sendHeader; Config.ExactHeaders).
 	everyHeader bool
 	// skipped lists the announcements not scheduled because the receiver
 	// was fetching the block (sendHeader), in sending order, from
@@ -105,8 +115,9 @@ type World struct {
 	skipHead int
 	// rx[i] is what an announcement to node i reads (receiver).
 	rx []receiver
-	// checkMarks (tests) checks every header event's hot mark against
-	// the upstream lists, and the work mirror against the node.
+	// checkMarks checks every header event's hot mark against the
+	// upstream lists, and the work mirror against the node
+	// (Config.CheckEvents).
 	checkMarks bool
 	// replayed counts the skipped announcements scheduled after all.
 	replayed int64
@@ -165,6 +176,9 @@ func New(cfg Config, lat netmodel.Latency, peers [][]int32, sched *node.LeaderSc
 		up:   make([]netmodel.Uplink, n),
 		rx:   make([]receiver, n),
 		jrng: sim.Derive(cfg.Seed, "jitter", 0),
+
+		everyHeader: cfg.ExactHeaders,
+		checkMarks:  cfg.CheckEvents,
 	}
 	if len(cfg.BodySizes) > 0 {
 		if len(cfg.BodyWeights) != len(cfg.BodySizes) {
