@@ -170,6 +170,12 @@
 //	      count: 10        # 1 … the class's count, drawn at random from the class
 //	      at: 1h           # before the end of the run
 //	      down: 10m        # > 0; the node restarts with empty peer tables and its chain
+//	check:                 # the simulator's own checks (outputs unchanged unless one fails)
+//	  invariants: 0s       # > 0: every governor's invariants and the world's mirrors checked
+//	                       # this often (whole seconds, ≤ duration); the run stops at the first
+//	                       # broken one
+//	  exact_headers: false # deliver every header as an event instead of skipping those the
+//	                       # receiver would ignore (same adoptions, twice the events)
 //
 // A field that applies only to another choice (pareto_alpha without pareto,
 // degree without random, a file for a model that reads none) is a problem,
@@ -177,7 +183,7 @@
 //
 // # Compatibility
 //
-// New sections (p2p, faults, policy, compare) are added as
+// New sections (p2p, faults, policy, compare, check) are added as
 // optional keys with defaults that reproduce v1 behaviour, so every v1
 // file keeps its meaning and stays valid. The version
 // is bumped only for a change that would alter the meaning of an existing
