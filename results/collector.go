@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/dpsim/dpsim/clock"
+	"github.com/dpsim/dpsim/sim/world"
 )
 
 // never marks a (block, node) pair whose node has not adopted the block
@@ -231,9 +232,13 @@ func (c *Collector) HeaderUS(block, node int) (int64, bool) {
 	return int64(v), v != never
 }
 
-// Count adds delta to the run counter called name (created at zero). It does
-// not allocate once name exists.
-func (c *Collector) Count(name string, delta int64) {
+// Count adds delta to run counter k (created at zero), kept under its
+// summary.json key k.String(). It does not allocate once k exists.
+func (c *Collector) Count(k world.Counter, delta int64) { c.count(k.String(), delta) }
+
+// count adds delta to the counter called name: the world's counters and
+// the few results adds of its own (the god's view's).
+func (c *Collector) count(name string, delta int64) {
 	if _, ok := c.counters[name]; !ok {
 		i, _ := slices.BinarySearch(c.names, name)
 		c.names = slices.Insert(c.names, i, name)
@@ -241,14 +246,14 @@ func (c *Collector) Count(name string, delta int64) {
 	c.counters[name] += delta
 }
 
+// Counter returns the value of run counter k (0 if never counted).
+func (c *Collector) Counter(k world.Counter) int64 { return c.counters[k.String()] }
+
 // Counter is one named run counter.
 type Counter struct {
 	Name  string
 	Value int64
 }
-
-// Counter returns the value of the run counter name (0 if never counted).
-func (c *Collector) Counter(name string) int64 { return c.counters[name] }
 
 // Counters returns the run counters sorted by name.
 func (c *Collector) Counters() []Counter {

@@ -159,10 +159,10 @@ func TestCollectorPanics(t *testing.T) {
 
 func TestCountersSorted(t *testing.T) {
 	c := NewCollector(1)
-	c.Count("slot_battles", 1)
-	c.Count("events", 10)
-	c.Count("messages", 3)
-	c.Count("events", 5)
+	c.count("slot_battles", 1)
+	c.count("events", 10)
+	c.count("messages", 3)
+	c.count("events", 5)
 	want := []Counter{{"events", 15}, {"messages", 3}, {"slot_battles", 1}}
 	if got := c.Counters(); !slices.Equal(got, want) {
 		t.Errorf("Counters = %v, want %v", got, want)
@@ -172,12 +172,12 @@ func TestCountersSorted(t *testing.T) {
 func TestAdoptedAndCountDoNotAllocate(t *testing.T) {
 	c := NewCollector(100)
 	c.BlockMade(0, 0, 0, 0)
-	c.Count("events", 1)
+	c.count("events", 1)
 	n := 0
 	allocs := testing.AllocsPerRun(100, func() {
 		c.HeaderArrived(0, n%100, usT(int64(n)))
 		c.Adopted(0, n%100, usT(int64(n)))
-		c.Count("events", 1)
+		c.count("events", 1)
 		n++
 	})
 	if allocs != 0 {

@@ -317,8 +317,8 @@ func GodsView(c *Collector, lat netmodel.Latency, hop HopCost, forgeDelay time.D
 			out.Adopted(b, v, r.slotStart.Add(min(satAdd(forgeDelay, d), limit)))
 		}
 	}
-	out.Count(GodsViewBlocksBound, int64(len(order)))
-	out.Count(GodsViewSources, int64(sources))
+	out.count(GodsViewBlocksBound, int64(len(order)))
+	out.count(GodsViewSources, int64(sources))
 	return out, nil
 }
 

@@ -290,7 +290,7 @@ func TestGodsViewCollector(t *testing.T) {
 		run.BlockMade(b, m.slot, m.producer, clock.FromSeconds(m.slot))
 		run.Adopted(b, m.producer, clock.FromSeconds(m.slot)) // ignored by the bound
 	}
-	run.Count("events", 99)
+	run.Count(world.CountEvents, 99)
 	const forge = 250 * time.Microsecond
 	// Offsets in µs after the slot start; -1 = unreached. From 1: 1→2 is
 	// 38 ms, 1→2→0 76 ms. From 0: symmetric. From 2: 38 ms to both.

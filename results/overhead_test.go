@@ -10,7 +10,7 @@ import (
 func counted(n int, kv ...any) *Collector {
 	c := NewCollector(n)
 	for i := 0; i < len(kv); i += 2 {
-		c.Count(kv[i].(string), int64(kv[i+1].(int)))
+		c.count(kv[i].(string), int64(kv[i+1].(int)))
 	}
 	return c
 }

@@ -46,9 +46,9 @@ func tinyRun() (*Collector, Meta) {
 	c.Adopted(1, 4, secs(7)+3_000_001_000)
 	c.BlockMade(2, 9, 4, secs(9))
 	c.HeaderArrived(2, 1, secs(9).Add(250*time.Millisecond))
-	c.Count("slot_battles", 1)
-	c.Count("events", 12345)
-	c.Count("messages_sent", 678)
+	c.count("slot_battles", 1)
+	c.count("events", 12345)
+	c.count("messages_sent", 678)
 	meta := Meta{
 		Seed:           42,
 		Scenario:       "tiny",
@@ -193,7 +193,7 @@ func TestWriteRunIsByteStable(t *testing.T) {
 	a, b := t.TempDir(), t.TempDir()
 	for _, dir := range []string{a, b} {
 		c := withRandomHeaders(randomCollector(11, 300, 20), 11)
-		c.Count("events", 99)
+		c.count("events", 99)
 		if err := writeRun(dir, c, Meta{Scenario: "random", GoVersion: "go-test"}, true); err != nil {
 			t.Fatal(err)
 		}

@@ -156,7 +156,7 @@ func peerSeries(s *scenarios.Scenario, r *scenarios.Run) (*results.PeerSeries, e
 	for i, name := range r.Class {
 		classOf[i] = slices.Index(classes, name)
 	}
-	ps, err := results.NewPeerSeries(classes, classOf, world.PeerMetricNames)
+	ps, err := results.NewPeerSeries(classes, classOf, world.PeerMetricNames[:])
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dpsim/dpsim/scenarios"
 	"github.com/dpsim/dpsim/sim"
+	"github.com/dpsim/dpsim/sim/world"
 )
 
 // The swarm, in the manner of TigerBeetle's VOPR: a seed draws a random
@@ -27,7 +28,7 @@ import (
 // path and exact header delivery by design: the events executed, and the
 // headers that arrive over a link no longer hot (the fast path counts a
 // skipped header when it is sent, the exact one when it arrives).
-var swarmVolatile = []string{"events", "headers_not_hot"}
+var swarmVolatile = []string{world.CountEvents.String(), world.CountHeadersNotHot.String()}
 
 // SwarmScenario returns the YAML of the random scenario seed draws. Every
 // drawn scenario is valid (TestSwarmScenariosValid).
@@ -147,7 +148,7 @@ func Swarm(ctx context.Context, seed uint64, scratch string) (*SwarmReport, erro
 			return rep, fmt.Errorf("seed %d (exact headers %v): %w", seed, exact, err)
 		}
 		rep.Blocks = res.Collector.Blocks()
-		rep.Events[i] = uint64(res.Collector.Counter("events"))
+		rep.Events[i] = uint64(res.Collector.Counter(world.CountEvents))
 		if err := res.Write(dirs[i]); err != nil {
 			return rep, err
 		}

@@ -76,12 +76,37 @@ type PeerSampler interface {
 	Sample(t clock.Time, values [][]int64, include []bool)
 }
 
+// The sampled peer metrics, as indices into a sample's rows (a
+// PeerSampler's values[m]); PeerMetricNames names them in this order.
+const (
+	sampleKnown          = iota // known peers
+	sampleEstablished           // warm + hot
+	sampleActive                // hot
+	sampleKnownBLP              // the same for big ledger peers
+	sampleEstablishedBLP        //
+	sampleActiveBLP             //
+	sampleOutboundWarm          // peers this node holds warm
+	sampleOutboundHot           // peers this node holds hot
+	sampleInboundWarm           // nodes holding this node warm
+	sampleInboundHot            // nodes holding this node hot
+	sampleUnidirectional        // connections used one way
+	sampleDuplex                // connections used both ways
+	samplePromotions            // since the last sample: cold→warm and warm→hot
+	sampleDemotions             // hot→warm, warm→cold and asynchronous
+	sampleChurn                 // hot→warm demotions
+	sampleForgotten             // peers forgotten
+	numSamples
+)
+
 // PeerMetricNames are the sampled metrics, in sampling order (documented
 // in docs/outputs.md).
-var PeerMetricNames = []string{
-	"known", "established", "active", "known_blp", "established_blp", "active_blp",
-	"outbound_warm", "outbound_hot", "inbound_warm", "inbound_hot",
-	"unidirectional", "duplex", "promotions", "demotions", "churn", "forgotten",
+var PeerMetricNames = [numSamples]string{
+	sampleKnown: "known", sampleEstablished: "established", sampleActive: "active",
+	sampleKnownBLP: "known_blp", sampleEstablishedBLP: "established_blp", sampleActiveBLP: "active_blp",
+	sampleOutboundWarm: "outbound_warm", sampleOutboundHot: "outbound_hot",
+	sampleInboundWarm: "inbound_warm", sampleInboundHot: "inbound_hot",
+	sampleUnidirectional: "unidirectional", sampleDuplex: "duplex",
+	samplePromotions: "promotions", sampleDemotions: "demotions", sampleChurn: "churn", sampleForgotten: "forgotten",
 }
 
 // Delays of the environment (spec/governor.md §2.3, §2.6, §2.7).
@@ -201,7 +226,7 @@ func (w *World) initP2P(cfg P2PConfig, seed uint64) error {
 		w.Eng.At(c.At, p.kCrash, c.Node, -1, int64(ci))
 	}
 	if cfg.SampleEvery > 0 {
-		p.values = make([][]int64, len(PeerMetricNames))
+		p.values = make([][]int64, numSamples)
 		for m := range p.values {
 			p.values[m] = make([]int64, n)
 		}
@@ -736,28 +761,28 @@ func (w *World) onSample(ev *sim.Event) {
 			continue
 		}
 		c := g.Counts()
-		v[0][i], v[1][i], v[2][i] = int64(c.Known), int64(c.Established), int64(c.Active)
-		v[3][i], v[4][i], v[5][i] = int64(c.KnownBLP), int64(c.EstablishedBLP), int64(c.ActiveBLP)
+		v[sampleKnown][i], v[sampleEstablished][i], v[sampleActive][i] = int64(c.Known), int64(c.Established), int64(c.Active)
+		v[sampleKnownBLP][i], v[sampleEstablishedBLP][i], v[sampleActiveBLP][i] = int64(c.KnownBLP), int64(c.EstablishedBLP), int64(c.ActiveBLP)
 		for _, pe := range g.Peers() {
 			switch pe.State {
 			case node.Warm:
-				v[6][i]++
-				v[8][pe.ID]++
+				v[sampleOutboundWarm][i]++
+				v[sampleInboundWarm][pe.ID]++
 			case node.Hot:
-				v[7][i]++
-				v[9][pe.ID]++
+				v[sampleOutboundHot][i]++
+				v[sampleInboundHot][pe.ID]++
 			}
 		}
 		in, out, dup := p.bearer.Inbound(i), p.bearer.Outbound(i), p.bearer.Duplex(i)
-		v[10][i], v[11][i] = int64(in+out-2*dup), int64(dup)
+		v[sampleUnidirectional][i], v[sampleDuplex][i] = int64(in+out-2*dup), int64(dup)
 		s, l := g.Stats(), &p.last[i]
 		if s.Decisions < l.Decisions { // restarted: a fresh governor
 			*l = node.GovStats{}
 		}
-		v[12][i] = s.PromotedCold + s.PromotedWarm - l.PromotedCold - l.PromotedWarm
-		v[13][i] = s.DemotedHot + s.DemotedWarm + s.AsyncDemotions - l.DemotedHot - l.DemotedWarm - l.AsyncDemotions
-		v[14][i] = s.DemotedHot - l.DemotedHot
-		v[15][i] = s.Forgotten - l.Forgotten
+		v[samplePromotions][i] = s.PromotedCold + s.PromotedWarm - l.PromotedCold - l.PromotedWarm
+		v[sampleDemotions][i] = s.DemotedHot + s.DemotedWarm + s.AsyncDemotions - l.DemotedHot - l.DemotedWarm - l.AsyncDemotions
+		v[sampleChurn][i] = s.DemotedHot - l.DemotedHot
+		v[sampleForgotten][i] = s.Forgotten - l.Forgotten
 		*l = s
 	}
 	p.cfg.Sampler.Sample(ev.At, v, p.include)
@@ -791,26 +816,26 @@ func (w *World) finishP2P() {
 			livelocks++
 		}
 	}
-	w.obs.Count("gov_promotions_cold_warm", s.PromotedCold)
-	w.obs.Count("gov_promotions_warm_hot", s.PromotedWarm)
-	w.obs.Count("gov_demotions_hot_warm", s.DemotedHot)
-	w.obs.Count("gov_demotions_warm_cold", s.DemotedWarm)
-	w.obs.Count("gov_async_demotions", s.AsyncDemotions)
-	w.obs.Count("gov_connect_failures", s.ConnectFailures)
-	w.obs.Count("gov_forgotten", s.Forgotten)
-	w.obs.Count("gov_share_requests", s.ShareRequests)
-	w.obs.Count("gov_violations", s.Violations)
-	w.obs.Count("gov_livelocks", livelocks)
-	w.obs.Count("churn_steps", p.churnSteps)
-	w.obs.Count("churn_timeouts", p.churnTimeouts)
+	w.obs.Count(CountGovPromotionsColdWarm, s.PromotedCold)
+	w.obs.Count(CountGovPromotionsWarmHot, s.PromotedWarm)
+	w.obs.Count(CountGovDemotionsHotWarm, s.DemotedHot)
+	w.obs.Count(CountGovDemotionsWarmCold, s.DemotedWarm)
+	w.obs.Count(CountGovAsyncDemotions, s.AsyncDemotions)
+	w.obs.Count(CountGovConnectFailures, s.ConnectFailures)
+	w.obs.Count(CountGovForgotten, s.Forgotten)
+	w.obs.Count(CountGovShareRequests, s.ShareRequests)
+	w.obs.Count(CountGovViolations, s.Violations)
+	w.obs.Count(CountGovLivelocks, livelocks)
+	w.obs.Count(CountChurnSteps, p.churnSteps)
+	w.obs.Count(CountChurnTimeouts, p.churnTimeouts)
 	if len(p.cfg.Calibration) > 0 {
-		w.obs.Count("calibrations", p.calRounds)
-		w.obs.Count("calibration_timeouts", p.calTimeouts)
-		w.obs.Count("calibration_replaced", p.calReplaced)
+		w.obs.Count(CountCalibrations, p.calRounds)
+		w.obs.Count(CountCalibrationTimeouts, p.calTimeouts)
+		w.obs.Count(CountCalibrationReplaced, p.calReplaced)
 	}
-	w.obs.Count("fault_drops", p.drops)
-	w.obs.Count("fault_crashes", p.crashes)
-	w.obs.Count("connections", int64(p.bearer.NumConns()))
+	w.obs.Count(CountFaultDrops, p.drops)
+	w.obs.Count(CountFaultCrashes, p.crashes)
+	w.obs.Count(CountConnections, int64(p.bearer.NumConns()))
 }
 
 // Bearer returns the connection table (nil in a static world); callers

@@ -391,13 +391,13 @@ func (w *World) finishPolderCast() {
 	if !ok {
 		return
 	}
-	w.obs.Count("gossip_messages", d.gossipMsgs)
-	w.obs.Count("gossip_bytes", d.gossipBytes)
-	w.obs.Count("gossip_lost", d.gossipLost)
-	w.obs.Count("connections_opened", d.conns)
-	w.obs.Count("announcements", d.announce)
-	w.obs.Count("announcements_redundant", d.redundant)
+	w.obs.Count(CountGossipMessages, d.gossipMsgs)
+	w.obs.Count(CountGossipBytes, d.gossipBytes)
+	w.obs.Count(CountGossipLost, d.gossipLost)
+	w.obs.Count(CountConnectionsOpened, d.conns)
+	w.obs.Count(CountAnnouncements, d.announce)
+	w.obs.Count(CountAnnouncementsRedundant, d.redundant)
 	if d.o.P.Mode == poldercast.ITN {
-		w.obs.Count("quarantined", d.quarantined)
+		w.obs.Count(CountQuarantined, d.quarantined)
 	}
 }

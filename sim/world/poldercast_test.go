@@ -21,7 +21,7 @@ import (
 type pcRecorder struct {
 	made    []clock.Time
 	adopted map[[2]int]clock.Time
-	counts  map[string]int64
+	counts  map[Counter]int64
 }
 
 func (r *pcRecorder) BlockMade(block int, slot int64, producer int, slotStart clock.Time) {
@@ -36,7 +36,7 @@ func (r *pcRecorder) Adopted(block, node int, at clock.Time) {
 	}
 }
 
-func (r *pcRecorder) Count(name string, d int64) { r.counts[name] += d }
+func (r *pcRecorder) Count(c Counter, d int64) { r.counts[c] += d }
 
 // pcSetup describes a test world running the PolderCast overlay on the
 // built-in geographic latency model.
@@ -69,7 +69,7 @@ func (s pcSetup) config() Config {
 func (s pcSetup) build(t testing.TB) (*World, *pcRecorder) {
 	t.Helper()
 	geo, _, sched := testNetwork(t, s.n, s.seed, s.f)
-	rec := &pcRecorder{adopted: map[[2]int]clock.Time{}, counts: map[string]int64{}}
+	rec := &pcRecorder{adopted: map[[2]int]clock.Time{}, counts: map[Counter]int64{}}
 	w, err := New(s.config(), geo, make([][]int32, s.n), sched, rec)
 	if err != nil {
 		t.Fatal(err)
@@ -157,7 +157,7 @@ func TestPolderCastDelivers(t *testing.T) {
 			// Blocks after the overlay's first minutes; the last minute
 			// may still be diffusing.
 			n := checkDelivery(t, w, rec, clock.FromSeconds(120), end-clock.FromSeconds(60), nil, 15*time.Second, hint)
-			for _, k := range []string{"gossip_messages", "gossip_bytes", "connections_opened", "announcements"} {
+			for _, k := range []Counter{CountGossipMessages, CountGossipBytes, CountConnectionsOpened, CountAnnouncements} {
 				if rec.counts[k] <= 0 {
 					t.Errorf("counter %s = %d, want > 0 (%s)", k, rec.counts[k], hint)
 				}
@@ -339,8 +339,8 @@ func TestPolderCastITNQuirks(t *testing.T) {
 			t.Errorf("node %d (a top-2 id) received %d announcements, median %d: want ≥ 2× and among the two most (%s)", top, recv[top], median, hint)
 		}
 	}
-	if rec.counts["quarantined"] < 10 {
-		t.Errorf("quarantined %d, want at least one per departed node (%s)", rec.counts["quarantined"], hint)
+	if rec.counts[CountQuarantined] < 10 {
+		t.Errorf("quarantined %d, want at least one per departed node (%s)", rec.counts[CountQuarantined], hint)
 	}
 	quar := 0
 	for i := range n {

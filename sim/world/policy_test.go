@@ -12,6 +12,7 @@ import (
 	"github.com/dpsim/dpsim/clock"
 	"github.com/dpsim/dpsim/node"
 	"github.com/dpsim/dpsim/scenarios"
+	"github.com/dpsim/dpsim/sim/world"
 )
 
 // The whole-run tests of the research policies build their worlds through
@@ -21,7 +22,7 @@ import (
 // polRecorder is a sim.Observer keeping every adoption and counter.
 type polRecorder struct {
 	adopted []adoption
-	counts  map[string]int64
+	counts  map[world.Counter]int64
 }
 
 type adoption struct {
@@ -35,7 +36,7 @@ func (r *polRecorder) HeaderArrived(int, int, clock.Time)    {}
 func (r *polRecorder) Adopted(block, node int, at clock.Time) {
 	r.adopted = append(r.adopted, adoption{block, node, at})
 }
-func (r *polRecorder) Count(name string, delta int64) { r.counts[name] += delta }
+func (r *polRecorder) Count(c world.Counter, delta int64) { r.counts[c] += delta }
 
 // polNodes and polPeriod size the runs: 120 nodes, calibrations at 25
 // and 50 minutes (no jitter), one simulated hour.
@@ -78,7 +79,7 @@ type polRun struct {
 
 func startRun(t *testing.T, s *scenarios.Scenario) polRun {
 	t.Helper()
-	rec := &polRecorder{counts: map[string]int64{}}
+	rec := &polRecorder{counts: map[world.Counter]int64{}}
 	r, err := scenarios.Build(s, s.Seed, rec)
 	if err != nil {
 		t.Fatal(err)
@@ -174,16 +175,16 @@ func TestPolicyRuns(t *testing.T) {
 			}
 			p.r.World.Finish()
 			c := p.rec.counts
-			if got, want := c["calibrations"], cs.rounds*polNodes; got != want {
+			if got, want := c[world.CountCalibrations], cs.rounds*polNodes; got != want {
 				t.Errorf("calibrations = %d, want %d (%s)", got, want, hint)
 			}
-			if got := c["calibration_replaced"]; got != replaced {
+			if got := c[world.CountCalibrationReplaced]; got != replaced {
 				t.Errorf("calibration_replaced = %d, want %d (%s)", got, replaced, hint)
 			}
-			if got := c["calibration_timeouts"]; got != 0 {
+			if got := c[world.CountCalibrationTimeouts]; got != 0 {
 				t.Errorf("calibration_timeouts = %d, want 0 (%s)", got, hint)
 			}
-			if got := c["churn_steps"]; got != 0 {
+			if got := c[world.CountChurnSteps]; got != 0 {
 				t.Errorf("churn_steps = %d: research policies run no churn (%s)", got, hint)
 			}
 			if len(p.rec.adopted) == 0 {
@@ -347,7 +348,7 @@ func TestPolicyRunDeterminism(t *testing.T) {
 	if fmt.Sprint(a.counts) != fmt.Sprint(b.counts) {
 		t.Errorf("counters differ:\n%v\n%v (%s)", a.counts, b.counts, hint)
 	}
-	if a.counts["calibrations"] < polNodes {
-		t.Errorf("calibrations = %d in 20 minutes at a 10-12 minute period, want ≥ %d (%s)", a.counts["calibrations"], polNodes, hint)
+	if a.counts[world.CountCalibrations] < polNodes {
+		t.Errorf("calibrations = %d in 20 minutes at a 10-12 minute period, want ≥ %d (%s)", a.counts[world.CountCalibrations], polNodes, hint)
 	}
 }

@@ -21,7 +21,7 @@ type Observer interface {
 	// (it started validating it): the first for a (block, node) pair is
 	// its header arrival time.
 	HeaderArrived(block, node int, at clock.Time)
-	Count(name string, delta int64)
+	Count(c Counter, delta int64)
 }
 
 // Config is everything a World needs besides its nodes and network.
@@ -293,24 +293,24 @@ func (w *World) Config() Config { return w.cfg }
 
 // Finish reports the run's counters to the observer.
 func (w *World) Finish() {
-	w.obs.Count("events", int64(w.Eng.Executed()))
-	w.obs.Count("headers_sent", w.headers)
-	w.obs.Count("requests_sent", w.requests)
-	w.obs.Count("bodies_sent", w.bodies)
-	w.obs.Count("unroutable_messages", w.unroutable)
-	w.obs.Count("slot_battles", w.battles)
+	w.obs.Count(CountEvents, int64(w.Eng.Executed()))
+	w.obs.Count(CountHeadersSent, w.headers)
+	w.obs.Count(CountRequestsSent, w.requests)
+	w.obs.Count(CountBodiesSent, w.bodies)
+	w.obs.Count(CountUnroutable, w.unroutable)
+	w.obs.Count(CountSlotBattles, w.battles)
 	if w.cfg.Relay.Pipelining {
 		var waiting, abandoned int64
 		for _, n := range w.Nodes {
 			waiting += int64(n.Waiting())
 			abandoned += int64(n.Abandoned())
 		}
-		w.obs.Count("requests_waiting_at_end", waiting)
-		w.obs.Count("requests_abandoned", abandoned)
-		w.obs.Count("no_blocks_sent", w.noBlocks)
+		w.obs.Count(CountRequestsWaitingAtEnd, waiting)
+		w.obs.Count(CountRequestsAbandoned, abandoned)
+		w.obs.Count(CountNoBlocksSent, w.noBlocks)
 	}
 	if w.p2p != nil {
-		w.obs.Count("headers_not_hot", w.stale)
+		w.obs.Count(CountHeadersNotHot, w.stale)
 		w.finishP2P()
 	}
 	w.finishPolderCast()

@@ -31,7 +31,7 @@ func (r *recorder) Adopted(block, node int, at clock.Time) {
 		r.adopted[[2]int{block, node}] = at
 	}
 }
-func (r *recorder) Count(string, int64) {}
+func (r *recorder) Count(Counter, int64) {}
 
 const (
 	testHV   = 5 * time.Millisecond
@@ -233,10 +233,10 @@ func TestRelayFirstAnnouncerOracle(t *testing.T) {
 // countingRecorder is a recorder that also keeps the counters.
 type countingRecorder struct {
 	recorder
-	counts map[string]int64
+	counts map[Counter]int64
 }
 
-func (r *countingRecorder) Count(name string, d int64) { r.counts[name] += d }
+func (r *countingRecorder) Count(c Counter, d int64) { r.counts[c] += d }
 
 // TestRedundantHeadersSkipped: without Dynamic P2P, skipping the header
 // events whose receiver already has the block on its chain leaves every
@@ -268,7 +268,7 @@ func TestRedundantHeadersSkipped(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rec := &countingRecorder{recorder{adopted: map[[2]int]clock.Time{}}, map[string]int64{}}
+		rec := &countingRecorder{recorder{adopted: map[[2]int]clock.Time{}}, map[Counter]int64{}}
 		w, err := New(Config{
 			Slot: 4 * time.Second, BodyBytes: testBody, BitsPerSecond: 20_000_000,
 			Relay:  node.RelayConfig{HeaderValidation: testHV, BodyValidation: testBV},
@@ -300,16 +300,16 @@ func TestRedundantHeadersSkipped(t *testing.T) {
 		}
 		t.Fatalf("adoptions differ: %d vs %d", len(all.adopted), len(skip.adopted))
 	}
-	for _, c := range []string{"headers_sent", "requests_sent", "bodies_sent", "slot_battles"} {
+	for _, c := range []Counter{CountHeadersSent, CountRequestsSent, CountBodiesSent, CountSlotBattles} {
 		if all.counts[c] != skip.counts[c] {
 			t.Errorf("%s: %d delivering every header, %d skipping", c, all.counts[c], skip.counts[c])
 		}
 	}
-	if all.counts["slot_battles"] == 0 {
+	if all.counts[CountSlotBattles] == 0 {
 		t.Errorf("no slot battles: the run does not exercise forks")
 	}
 	saved := wAll.Eng.Executed() - wSkip.Eng.Executed()
-	if saved < uint64(all.counts["headers_sent"])/4 {
-		t.Errorf("skipped %d events of %d headers sent: want at least a quarter", saved, all.counts["headers_sent"])
+	if saved < uint64(all.counts[CountHeadersSent])/4 {
+		t.Errorf("skipped %d events of %d headers sent: want at least a quarter", saved, all.counts[CountHeadersSent])
 	}
 }
