@@ -588,8 +588,7 @@ func (w *World) hotMark(to int32, downstream bool) int32 {
 // while i had peer hot, with i's epoch unchanged since, is still from a
 // hot upstream, since a hot link between them ends only by bumping both
 // ends' epochs (NoteUnhot, a crash). That skips a scan of i's upstream
-// list, a cache miss per header event (6 % of a production-10k.yaml
-// profile). The epoch wraps after 2^30 link ends, far more than one
+// list, a cache miss per header event. The epoch wraps after 2^30 link ends, far more than one
 // header's flight can see.
 func (w *World) stillHot(i, peer int32, mark int32) bool {
 	if mark&markHot != 0 && uint32(mark)>>2 == w.rx[i].epoch&(1<<epochBits-1) {

@@ -108,8 +108,8 @@ type World struct {
 	// was fetching the block (sendHeader), in sending order, from
 	// skipped[skipHead]; entries before skipHead have arrived or were
 	// discarded. One shared log rather than a list per receiver: an append
-	// to it stays in the cache, while one to a per-receiver list missed it
-	// (6 % of a 10,000-node profile); replays, which scan it, are rare and
+	// to it stays in the cache, while one to a per-receiver list missed it;
+	// replays, which scan it, are rare and
 	// find it short (what is in flight).
 	skipped  []skippedHeader
 	skipHead int
