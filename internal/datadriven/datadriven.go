@@ -73,10 +73,8 @@ func runFile(t *testing.T, r reporter, path string, f func(t *testing.T, d *Test
 		d := &cases[i].data
 		d.used = make([]bool, len(d.CmdArgs))
 		actual[i] = normalise(f(t, d))
-		for j, used := range d.used {
-			if !used {
-				r.Errorf("datadriven: %s: %s: argument %s was never read by the test", d.Pos, d.Cmd, d.CmdArgs[j])
-			}
+		for _, u := range d.unread() {
+			r.Errorf("datadriven: %s was never read by the test", u)
 		}
 		if !rewrite && actual[i] != d.Expected {
 			r.Errorf("datadriven: %s: %s\n%s\nexpected:\n%sfound:\n%s", d.Pos, d, firstDifference(d.Expected, actual[i]), d.Expected, actual[i])

@@ -57,6 +57,7 @@ func TestParse(t *testing.T) {
 		t.Fatalf("%d cases, want %d: %+v", len(cases), len(want), cases)
 	}
 	for i, c := range cases {
+		c.data.path, c.data.line = "", 0 // unexported
 		if !reflect.DeepEqual(c.data, want[i]) {
 			t.Errorf("case %d:\n got %#v\nwant %#v", i, c.data, want[i])
 		}
@@ -268,6 +269,52 @@ func TestRunFileUnreadArgument(t *testing.T) {
 	if len(r.errors) != 1 || !strings.Contains(r.errors[0], path+":1: cmd: argument typo=2 was never read") {
 		t.Fatalf("errors %q, want one about typo", r.errors)
 	}
+}
+
+func TestInputCommands(t *testing.T) {
+	path := writeTemp(t, "# c\nconfig a=1\nsub x=1 y=(2, 3)\n\n# comment\nother z\n----\n")
+	var r recorder
+	var got []string
+	runFile(t, &r, path, func(t *testing.T, d *TestData) string {
+		d.HasArg("a")
+		for _, c := range d.InputCommands(t) {
+			got = append(got, c.Pos+" "+c.String())
+			c.HasArg("x")
+			c.HasArg("y")
+		}
+		return ""
+	}, false)
+	want := []string{path + ":3 sub x=1 y=(2, 3)", path + ":6 other z"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("input commands %q, want %q", got, want)
+	}
+	if len(r.errors) != 1 || !strings.Contains(r.errors[0], path+":6: other: argument z was never read") {
+		t.Errorf("errors %q, want one about z", r.errors)
+	}
+	_, cases, err := parseFile(path, "cmd\nx=1\n----\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ft := &fatalRecorder{}
+	func() {
+		defer func() { recover() }()
+		cases[0].data.InputCommands(ft)
+	}()
+	if len(ft.fatals) != 1 || !strings.Contains(ft.fatals[0], path+":2: command \"x=1\"") {
+		t.Errorf("fatals %q, want one naming line 2", ft.fatals)
+	}
+}
+
+// fatalRecorder is a testing.TB whose Fatalf records and stops the caller.
+type fatalRecorder struct {
+	testing.TB
+	fatals []string
+}
+
+func (f *fatalRecorder) Helper() {}
+func (f *fatalRecorder) Fatalf(format string, args ...any) {
+	f.fatals = append(f.fatals, fmt.Sprintf(format, args...))
+	panic("fatal")
 }
 
 func TestRunFileRewrite(t *testing.T) {

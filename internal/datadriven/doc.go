@@ -46,6 +46,11 @@
 // HasArg or Arg): an argument it never looked at is reported as an error,
 // so a misspelt key fails instead of being ignored.
 //
+// A case whose input is itself a list of commands (a configuration, say)
+// reads it with InputCommands: each input line that is neither blank nor
+// a '#' comment parses as a command line, with the Pos of its own line and
+// the same rule on unread arguments.
+//
 // # Rewriting
 //
 // The package registers the test flag -rewrite (unless a flag of that

@@ -59,7 +59,7 @@ func parseCase(path string, lines []string, at int) (testCase, int, error) {
 	if err != nil {
 		return testCase{}, 0, fmt.Errorf("%s: %w", pos, err)
 	}
-	c := testCase{data: TestData{Pos: pos, Cmd: cmd, CmdArgs: args}}
+	c := testCase{data: TestData{Pos: pos, Cmd: cmd, CmdArgs: args, path: path, line: at + 1}}
 	i := at + 1
 	for i < len(lines) && lines[i] != separator {
 		i++

@@ -24,6 +24,9 @@ type TestData struct {
 	Expected string
 
 	used []bool // per CmdArgs: the test read it
+	path string // the file, and the command's line (1-based)
+	line int
+	subs []*TestData // InputCommands' commands, checked for unread arguments too
 }
 
 // CmdArg is one argument of a command: a bare key (no Vals), key=value
@@ -73,6 +76,48 @@ func (d *TestData) Arg(key string) (CmdArg, bool) {
 func (d *TestData) HasArg(key string) bool {
 	_, ok := d.Arg(key)
 	return ok
+}
+
+// InputCommands parses each input line that is neither blank nor a '#'
+// comment as a command line (the syntax of a case's command), for a case
+// whose input is a list of commands. Each gets the Pos of its own line,
+// and its arguments must be read as the case's must. A line that does not
+// parse fails the test.
+func (d *TestData) InputCommands(t testing.TB) []*TestData {
+	t.Helper()
+	if d.Input == "" {
+		return nil
+	}
+	var cmds []*TestData
+	for i, line := range strings.Split(d.Input, "\n") {
+		if isBlank(line) || strings.HasPrefix(line, "#") {
+			continue
+		}
+		pos := fmt.Sprintf("%s:%d", d.path, d.line+1+i)
+		cmd, args, err := parseCommand(line)
+		if err != nil {
+			t.Fatalf("%s: %v", pos, err)
+		}
+		sub := &TestData{Pos: pos, Cmd: cmd, CmdArgs: args, used: make([]bool, len(args))}
+		d.subs = append(d.subs, sub)
+		cmds = append(cmds, sub)
+	}
+	return cmds
+}
+
+// unread returns "pos: cmd: argument" for every argument of d and of its
+// input commands that the test never read.
+func (d *TestData) unread() []string {
+	var out []string
+	for i, used := range d.used {
+		if !used {
+			out = append(out, fmt.Sprintf("%s: %s: argument %s", d.Pos, d.Cmd, d.CmdArgs[i]))
+		}
+	}
+	for _, sub := range d.subs {
+		out = append(out, sub.unread()...)
+	}
+	return out
 }
 
 // Fatalf fails the test with a message that starts with the case's file
