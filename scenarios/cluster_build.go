@@ -8,7 +8,6 @@ import (
 
 	"github.com/dpsim/dpsim/netmodel"
 	"github.com/dpsim/dpsim/node"
-	"github.com/dpsim/dpsim/sim/world"
 )
 
 // nodeFiles are the operators' files of a run's nodes (operators.folder and
@@ -173,50 +172,38 @@ func (r *Run) Upstreams() [][]int32 {
 	return up
 }
 
-// applyFiles gives the nodes with their own files (operators.folder with
-// topology.model p2p, or operators.nodes) their roots, targets and peer
-// sharing, and the cardano policy with production churn.
-func (f *nodeFiles) applyFiles(s *Scenario, r *Run, cfg *world.P2PConfig) error {
-	for i, t := range f.topo {
-		if t == nil {
-			continue
-		}
-		class := s.Nodes.Classes[slices.IndexFunc(s.Nodes.Classes, func(c Class) bool { return c.Name == r.Class[i] })]
-		targets := s.P2P.Targets.Node()
-		if !class.Targets.IsZero() {
-			targets = class.Targets.Node()
-		}
-		c := f.conf[i]
-		if c != nil {
-			f.warnings = append(f.warnings, t.Reconcile(c, class.Producer).Lines()...)
-			targets = c.Targets()
-			if class.Producer {
-				targets = c.ProducerTargets()
-			}
-		}
-		roots, ws, err := t.Roots(node.PeerID(i), f.resolve)
-		if err != nil {
-			return s.errorAt(f.field[i], err)
-		}
-		f.warnings = append(f.warnings, ws.Lines()...)
-		g := &cfg.Governors[i]
-		g.Targets, g.Policy = targets, nil // nil: the cardano policy
-		roots.Apply(g)
-		if c != nil {
-			g.PeerSharing = c.PeerSharingFor(class.Producer)
-		}
-		cfg.Churn[i] = nil
-		if s.P2P.Churn {
-			cc := node.DefaultChurnConfig(targets)
-			cc.DeadlineInterval, cc.DeadlineJitter = s.P2P.ChurnInterval, s.P2P.ChurnJitter
-			cfg.Churn[i] = &cc
-		}
-		if cfg.Calibration != nil {
-			cfg.Calibration[i] = nil
-		}
-		if err := g.Check(); err != nil {
-			return s.errorAt(f.field[i], fmt.Errorf("node %s (%s): %w", f.names[i], t.Path, err))
+// ownNode applies the operator's files of node i (of class c) to g: its
+// roots from topology.json (with the repairs as warnings), and returns its
+// targets (config.json's for its role, else the class's or the p2p
+// section's) and, when config.json says, its peer sharing.
+func (f *nodeFiles) ownNode(s *Scenario, i int, c Class, g *node.GovernorConfig) (node.Targets, *bool, error) {
+	t := f.topo[i]
+	targets := s.P2P.Targets.Node()
+	if !c.Targets.IsZero() {
+		targets = c.Targets.Node()
+	}
+	conf := f.conf[i]
+	if conf != nil {
+		f.warnings = append(f.warnings, t.Reconcile(conf, c.Producer).Lines()...)
+		targets = conf.Targets()
+		if c.Producer {
+			targets = conf.ProducerTargets()
 		}
 	}
-	return nil
+	roots, ws, err := t.Roots(node.PeerID(i), f.resolve)
+	if err != nil {
+		return node.Targets{}, nil, s.errorAt(f.field[i], err)
+	}
+	f.warnings = append(f.warnings, ws.Lines()...)
+	roots.Apply(g)
+	if conf == nil {
+		return targets, nil, nil
+	}
+	sharing := conf.PeerSharingFor(c.Producer)
+	return targets, &sharing, nil
+}
+
+// errorAt names node i's files in a problem with its configuration.
+func (f *nodeFiles) errorAt(s *Scenario, i int, err error) error {
+	return s.errorAt(f.field[i], fmt.Errorf("node %s (%s): %w", f.names[i], f.topo[i].Path, err))
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/dpsim/dpsim/internal/input"
 	"github.com/dpsim/dpsim/netmodel"
 	"github.com/dpsim/dpsim/node"
-	"github.com/dpsim/dpsim/sim/world"
 )
 
 // Pools runs every stake pool as operators do: a block producer behind its
@@ -104,32 +103,41 @@ func (s *Scenario) poolNodes() (bp0, relay0, pools int) {
 	return bp0, relay0, pools
 }
 
-// applyPools wires producers and relays (see Pools) into the p2p config.
-func (s *Scenario) applyPools(cfg *world.P2PConfig) {
+// poolRole is a node's part in a pool (nodes.pools): a block producer
+// with its relays as local roots, or a relay with its producer and the
+// pool's other relays; roots nil for a node outside pools.
+type poolRole struct {
+	producer bool
+	roots    []node.LocalRootGroup
+}
+
+// poolRoles returns every node's pool role and, per node, the relays the
+// ledger names for it (world.P2PConfig.LedgerRelays); both nil without
+// nodes.pools.
+func (s *Scenario) poolRoles() ([]poolRole, [][]int32) {
 	p := &s.Nodes.Pools
 	if !p.on() {
-		return
+		return nil, nil
 	}
 	bp0, relay0, pools := s.poolNodes()
 	r := p.RelaysPerPool
-	cfg.LedgerRelays = make([][]int32, len(cfg.Governors))
+	roles := make([]poolRole, s.Nodes.Count)
+	ledger := make([][]int32, s.Nodes.Count)
 	for i := range pools {
 		bp := int32(bp0 + i)
 		relays := make([]int32, r)
 		for j := range r {
 			relays[j] = int32(relay0 + i*r + j)
 		}
-		cfg.LedgerRelays[bp] = relays
-		g := &cfg.Governors[bp]
-		g.LocalRoots = []node.LocalRootGroup{{Peers: relays, HotValency: r, WarmValency: r, Trustable: true}}
-		g.LedgerPeers, g.PeerSharing = false, false
-		cfg.Churn[bp] = nil
+		ledger[bp] = relays
+		roles[bp] = poolRole{producer: true, roots: []node.LocalRootGroup{{Peers: relays, HotValency: r, WarmValency: r, Trustable: true}}}
 		for _, rl := range relays {
 			group := append([]int32{bp}, relays...)
 			group = slices.DeleteFunc(group, func(x int32) bool { return x == rl })
-			cfg.Governors[rl].LocalRoots = []node.LocalRootGroup{{Peers: group, HotValency: len(group), WarmValency: len(group), Trustable: true}}
+			roles[rl] = poolRole{roots: []node.LocalRootGroup{{Peers: group, HotValency: len(group), WarmValency: len(group), Trustable: true}}}
 		}
 	}
+	return roles, ledger
 }
 
 // poolMeta is one pool of the metadata file.
