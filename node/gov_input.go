@@ -196,7 +196,7 @@ func (g *Governor) connected(now clock.Time, in Input, out *GovOutbox) {
 	if in.Sharing {
 		p.Sharing = SharingEnabled
 		p.NextShare = now.Add(g.cfg.Timing.PeerShareActivation)
-		out.inputAt(in, "warm, shares peers", "peer sharing from", p.NextShare)
+		out.inputAt(in, "warm, shares peers", "next share request", p.NextShare)
 	} else {
 		p.Sharing = SharingDisabled
 		p.NextShare = clock.Never

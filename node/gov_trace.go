@@ -93,8 +93,8 @@ type GovTrace struct {
 	FailCount int
 	Forgotten bool
 	// At is a time the input set, named by AtWhat ("next connect",
-	// "next activate", "next request", "fail count clears", "peer
-	// sharing from"); AtWhat is empty when there is none.
+	// "next activate", "next request", "fail count clears", "next share
+	// request"); AtWhat is empty when there is none.
 	AtWhat string
 	At     clock.Time
 	// Targets are the targets an InTargets input carried.
