@@ -343,38 +343,15 @@ func (w *World) stepNode(i int32, now clock.Time, in node.Input) {
 	p.out.Reset()
 	wake := g.Step(now, in, &p.out)
 	w.applyGov(i, now)
-	if c := p.churn[i]; c != nil {
-		for k := 0; k < 16; k++ {
-			t, changed, cw := c.Step(now, node.ChurnDeadline, g.Counts())
-			w.arm(&p.ctimer[i], cw, now, p.kChurnWake, i)
-			for _, e := range c.Trace() {
-				p.churnSteps++
-				if e.Timeout {
-					p.churnTimeouts++
-				}
-				if p.cfg.ChurnLog {
-					p.log[i] = append(p.log[i], e)
-				}
-			}
-			if !changed {
-				break
-			}
-			p.out.Reset()
-			wake = g.Step(now, node.Input{Kind: node.InTargets, Targets: t}, &p.out)
-			w.applyGov(i, now)
+	// The drivers of the targets, in a fixed order: churn, then calibration.
+	for _, d := range [...]targetsDriver{p.churnOf(i), p.calibrationOf(i)} {
+		if d == nil {
+			continue
 		}
-	}
-	if c := p.cal[i]; c != nil {
 		for k := 0; k < 16; k++ {
-			t, changed, cw := c.Step(now, g, g.Counts())
-			w.arm(&p.ctimer[i], cw, now, p.kChurnWake, i)
-			for _, e := range c.Trace() {
-				p.calRounds++
-				p.calReplaced += int64(e.Replaced)
-				if e.Timeout {
-					p.calTimeouts++
-				}
-			}
+			t, changed, dw := d.drive(now, g)
+			w.arm(&p.ctimer[i], dw, now, p.kChurnWake, i)
+			d.account(p, i)
 			if !changed {
 				break
 			}
@@ -384,6 +361,64 @@ func (w *World) stepNode(i int32, now clock.Time, in node.Input) {
 		}
 	}
 	w.arm(&p.gtimer[i], wake, now, p.kGovWake, i)
+}
+
+// targetsDriver moves a governor's targets over time: the churn governor
+// (node.Churn) and the research policies' calibration (node.Calibration).
+// drive steps it at now and returns the new targets when they change and
+// when to wake it next; account adds its trace to the world's counters.
+type targetsDriver interface {
+	drive(now clock.Time, g *node.Governor) (t node.Targets, changed bool, wake clock.Time)
+	account(p *p2p, i int32)
+}
+
+type churnDriver struct{ c *node.Churn }
+
+func (d churnDriver) drive(now clock.Time, g *node.Governor) (node.Targets, bool, clock.Time) {
+	return d.c.Step(now, node.ChurnDeadline, g.Counts())
+}
+
+func (d churnDriver) account(p *p2p, i int32) {
+	for _, e := range d.c.Trace() {
+		p.churnSteps++
+		if e.Timeout {
+			p.churnTimeouts++
+		}
+		if p.cfg.ChurnLog {
+			p.log[i] = append(p.log[i], e)
+		}
+	}
+}
+
+type calibrationDriver struct{ c *node.Calibration }
+
+func (d calibrationDriver) drive(now clock.Time, g *node.Governor) (node.Targets, bool, clock.Time) {
+	return d.c.Step(now, g, g.Counts())
+}
+
+func (d calibrationDriver) account(p *p2p, _ int32) {
+	for _, e := range d.c.Trace() {
+		p.calRounds++
+		p.calReplaced += int64(e.Replaced)
+		if e.Timeout {
+			p.calTimeouts++
+		}
+	}
+}
+
+// churnOf and calibrationOf return node i's drivers, nil when it has none.
+func (p *p2p) churnOf(i int32) targetsDriver {
+	if c := p.churn[i]; c != nil {
+		return churnDriver{c}
+	}
+	return nil
+}
+
+func (p *p2p) calibrationOf(i int32) targetsDriver {
+	if c := p.cal[i]; c != nil {
+		return calibrationDriver{c}
+	}
+	return nil
 }
 
 // calibration returns node i's calibration configuration, or nil.
