@@ -40,9 +40,8 @@ import (
 //	conns at=T
 //	    every connection as Info reads it at T, and each node's counts.
 func TestBearerScripts(t *testing.T) {
-	datadriven.Walk(t, "testdata/bearer", func(t *testing.T, path string) {
-		s := &bearerScript{}
-		datadriven.RunTest(t, path, s.run)
+	datadriven.RunDir(t, "testdata/bearer", func() func(*testing.T, *datadriven.TestData) string {
+		return (&bearerScript{}).run
 	})
 }
 

@@ -34,9 +34,8 @@ import (
 //	counts counts=(root, known, est, active, knownBLP, estBLP, activeBLP)
 //	    sets the counters (for frozen runs).
 func TestChurnScripts(t *testing.T) {
-	datadriven.Walk(t, "testdata/churn", func(t *testing.T, path string) {
-		s := &churnScript{}
-		datadriven.RunTest(t, path, s.run)
+	datadriven.RunDir(t, "testdata/churn", func() func(*testing.T, *datadriven.TestData) string {
+		return (&churnScript{}).run
 	})
 }
 
@@ -108,17 +107,7 @@ func (s *churnScript) runUntil(t *testing.T, d *datadriven.TestData) string {
 	d.MaybeScanArgs(t, "lag", &lag)
 	frozen := d.HasArg("frozen")
 	mode := ChurnDeadline
-	var modeName string
-	if d.MaybeScanArgs(t, "mode", &modeName) {
-		for m := ChurnDeadline; m <= ChurnGenesis; m++ {
-			if m.String() == modeName {
-				mode = m
-			}
-		}
-		if mode.String() != modeName {
-			d.Fatalf(t, "mode=%s: want deadline, bulk-sync or genesis", modeName)
-		}
-	}
+	scanMode(t, d, &mode)
 	var b strings.Builder
 	end := clock.Time(until)
 	for {

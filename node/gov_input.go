@@ -135,40 +135,32 @@ func (g *Governor) handle(now clock.Time, in Input, out *GovOutbox) {
 	}
 }
 
-// rootResult ends a root or big ledger peer request (spec §2.3).
+// rootResult ends a root or big ledger peer request (spec §2.3): the
+// request is no longer in flight, an answer's new peers join the known
+// set, and the backoff sets the time of the next request.
 func (g *Governor) rootResult(now clock.Time, in Input, out *GovOutbox) {
-	var at clock.Time
-	added := 0
-	switch in.Kind {
-	case InRoots:
-		g.rootsInFlight = false
-		src := SrcPublicConfig
+	inFlight, backoff, retry := &g.blpInFlight, &g.blpBackoff, &g.blpRetry
+	src := SrcBigLedger
+	if in.Kind == InRoots || in.Kind == InRootsFailed {
+		inFlight, backoff, retry = &g.rootsInFlight, &g.rootBackoff, &g.rootRetry
+		src = SrcPublicConfig
 		if g.cfg.LedgerPeers {
 			src = SrcLedger
 		}
-		added = g.addRoots(in.Peers, src)
-		g.rootRetry = now.Add(g.rootRetryDelay(&g.rootBackoff, true, added, in.Delay))
-		at = g.rootRetry
-	case InRootsFailed:
-		g.rootsInFlight = false
-		g.rootRetry = now.Add(g.rootRetryDelay(&g.rootBackoff, false, 0, 0))
-		at = g.rootRetry
-	case InBigLedger:
-		g.blpInFlight = false
-		added = g.addRoots(in.Peers, SrcBigLedger)
-		g.blpRetry = now.Add(g.rootRetryDelay(&g.blpBackoff, true, added, in.Delay))
-		at = g.blpRetry
-	case InBigLedgerFailed:
-		g.blpInFlight = false
-		g.blpRetry = now.Add(g.rootRetryDelay(&g.blpBackoff, false, 0, 0))
-		at = g.blpRetry
 	}
+	*inFlight = false
+	ok := in.Kind == InRoots || in.Kind == InBigLedger
+	added := 0
+	if ok {
+		added = g.addRoots(in.Peers, src)
+	}
+	*retry = now.Add(g.rootRetryDelay(backoff, ok, added, in.Delay))
 	if out.Tracing {
 		outcome := "answered"
-		if in.Kind == InRootsFailed || in.Kind == InBigLedgerFailed {
+		if !ok {
 			outcome = "failed"
 		}
-		out.trace(GovTrace{Kind: TraceInput, Input: in.Kind, Outcome: outcome, Count: added, AtWhat: "next request", At: at})
+		out.trace(GovTrace{Kind: TraceInput, Input: in.Kind, Outcome: outcome, Count: added, AtWhat: "next request", At: *retry})
 	}
 }
 

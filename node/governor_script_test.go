@@ -38,16 +38,15 @@ import (
 //	    roots-failed, big-ledger, big-ledger-failed, targets, inbound-up,
 //	    inbound-down, violation, mode) at time T (a duration since the
 //	    start), D after the last step, or at the last step's wake-up
-//	    time; with peers=(...) one
-//	    input per peer, in order, at the same time;
+//	    time; with peers=(...) one input per peer, in order, at the same
+//	    time;
 //	state
 //	    prints the targets, the counts and the peer table.
 //
 // Every Step is followed by the governor's invariant checks.
 func TestGovernorScripts(t *testing.T) {
-	datadriven.Walk(t, "testdata/governor", func(t *testing.T, path string) {
-		s := &govScript{}
-		datadriven.RunTest(t, path, s.run)
+	datadriven.RunDir(t, "testdata/governor", func() func(*testing.T, *datadriven.TestData) string {
+		return (&govScript{}).run
 	})
 }
 
@@ -91,6 +90,23 @@ func scanTargets(t *testing.T, d *datadriven.TestData, key string) Targets {
 		d.Fatalf(t, "%s: want 7 values (root, known, established, active, knownBLP, establishedBLP, activeBLP), got %d", key, len(v))
 	}
 	return Targets{Root: v[0], Known: v[1], Established: v[2], Active: v[3], KnownBLP: v[4], EstablishedBLP: v[5], ActiveBLP: v[6]}
+}
+
+// scanMode reads an optional mode=deadline|bulk-sync|genesis argument
+// into mode and reports whether it was there.
+func scanMode(t *testing.T, d *datadriven.TestData, mode *ChurnMode) bool {
+	var name string
+	if !d.MaybeScanArgs(t, "mode", &name) {
+		return false
+	}
+	for m := ChurnDeadline; m <= ChurnGenesis; m++ {
+		if m.String() == name {
+			*mode = m
+			return true
+		}
+	}
+	d.Fatalf(t, "mode=%s: want deadline, bulk-sync or genesis", name)
+	return false
 }
 
 // firstPolicy picks the lowest ids: scripts stay easy to check by hand.
@@ -172,17 +188,8 @@ func (s *govScript) input(t *testing.T, d *datadriven.TestData, k InputKind) str
 	if k == InTargets {
 		in.Targets = scanTargets(t, d, "targets")
 	}
-	if k == InMode {
-		var mode string
-		d.ScanArgs(t, "mode", &mode)
-		for m := ChurnDeadline; m <= ChurnGenesis; m++ {
-			if m.String() == mode {
-				in.Mode = m
-			}
-		}
-		if in.Mode.String() != mode {
-			d.Fatalf(t, "mode=%s: want deadline, bulk-sync or genesis", mode)
-		}
+	if k == InMode && !scanMode(t, d, &in.Mode) {
+		d.Fatalf(t, "missing argument mode")
 	}
 	s.out.Reset()
 	if peers == nil {

@@ -115,6 +115,14 @@ func firstDifference(want, got string) string {
 	return "outputs differ only in their final newline"
 }
 
+// RunDir runs every file under dir in a subtest of its own (Walk), as
+// RunTest does, with a test function fresh from newTest for each file, so
+// that no state passes from one file to the next.
+func RunDir(t *testing.T, dir string, newTest func() func(t *testing.T, d *TestData) string) {
+	t.Helper()
+	Walk(t, dir, func(t *testing.T, path string) { RunTest(t, path, newTest()) })
+}
+
 // Walk runs f in a subtest for every file under dir, in name order,
 // recursing into folders (a subtest per folder). Subtests are named after
 // the file without its extension. Files whose names start with '.' or end

@@ -449,6 +449,27 @@ func TestWalk(t *testing.T) {
 	}
 }
 
+func TestRunDir(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a.txt", "b.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("count\n----\n1\n\ncount\n----\n2\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files := 0
+	RunDir(t, dir, func() func(*testing.T, *TestData) string {
+		files++
+		n := 0 // fresh per file: each file counts from 1
+		return func(*testing.T, *TestData) string {
+			n++
+			return fmt.Sprint(n)
+		}
+	})
+	if files != 2 {
+		t.Errorf("%d test functions made, want one per file", files)
+	}
+}
+
 func TestRewriteFlagRegistered(t *testing.T) {
 	if Rewrite() {
 		t.Skip("-rewrite is set")

@@ -40,7 +40,8 @@
 // with each case; it reports every output that differs from the expected
 // one, naming the file and the line of the case's command, and goes on
 // with the next case (the function may call t.Fatal to stop). Walk runs a
-// subtest per file of a folder.
+// subtest per file of a folder; RunDir runs each file of a folder with a
+// test function of its own.
 //
 // The function must read every argument of a case (ScanArgs, MaybeScanArgs,
 // HasArg or Arg): an argument it never looked at is reported as an error,
