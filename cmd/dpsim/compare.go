@@ -70,6 +70,9 @@ func (o *compareOptions) run(ctx context.Context, stdout, stderr io.Writer, path
 	if o.jobs < 1 || o.jobs > run.MaxJobs {
 		return badInput(fmt.Errorf("--jobs %d: accepted 1 … %d", o.jobs, run.MaxJobs))
 	}
+	if err := run.CheckOut(o.out); err != nil {
+		return err
+	}
 	var list []*scenarios.Scenario
 	for _, p := range paths {
 		s, err := scenarios.Load(p)
@@ -89,7 +92,7 @@ func (o *compareOptions) run(ctx context.Context, stdout, stderr io.Writer, path
 		opt.Done = func(d run.RunDone) {
 			fmt.Fprintf(stderr, "%s: %s seed %d done in %.1f s\n", s.Name, d.Label, d.Seed, d.Wall.Seconds())
 		}
-		opt.Warn = func(w string) { fmt.Fprintln(stderr, w) }
+		opt.Warn = func(w string) { fmt.Fprintln(stderr, w) } // the builds' warnings, and the writing's
 		c, err := run.Compare(ctx, s, opt)
 		if err != nil {
 			return err

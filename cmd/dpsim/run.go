@@ -57,8 +57,11 @@ func (o *runOptions) run(ctx context.Context, stdout, stderr io.Writer, path str
 	if err != nil {
 		return badInput(err)
 	}
+	if err := run.CheckOut(o.out); err != nil {
+		return err
+	}
 	p := newProgress(stderr)
-	opt := run.Options{Seed: s.Seed, Version: version, Progress: p.update}
+	opt := run.Options{Seed: s.Seed, Version: version, Progress: p.update, Warn: func(w string) { fmt.Fprintln(stderr, "dpsim:", w) }}
 	if o.seedSet {
 		opt.Seed = o.seed
 	}

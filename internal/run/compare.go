@@ -60,6 +60,8 @@ type Comparison struct {
 	Runs []*Result
 	// Warnings are the builds' warnings, each once, in the order first met.
 	Warnings []string
+
+	warn func(string) // CompareOptions.Warn
 }
 
 // Compare runs every policy of scenario s's compare section on every seed
@@ -102,7 +104,7 @@ func Compare(ctx context.Context, s *scenarios.Scenario, opt CompareOptions) (*C
 	} else {
 		parts = []Part{Summary}
 	}
-	c := &Comparison{Scenario: s, Seeds: seeds}
+	c := &Comparison{Scenario: s, Seeds: seeds, warn: opt.Warn}
 	for _, seed := range seeds {
 		for _, v := range variants {
 			if v.Bound {
@@ -219,7 +221,7 @@ var compareFiles = []string{
 // Write puts the comparison's files into the folder dir (staged, as
 // Result.Write), with each run's parts under RunsDir when kept.
 func (c *Comparison) Write(dir string) error {
-	return staged(dir, compareFiles, func(tmp string) error {
+	return staged(dir, compareFiles, c.warn, func(tmp string) error {
 		if err := results.WriteCompare(tmp, c.Table); err != nil {
 			return err
 		}

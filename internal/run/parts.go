@@ -120,6 +120,7 @@ type Result struct {
 	Warnings   []string
 
 	stake []results.StakeRow // StakeTable's, once computed
+	warn  func(string)       // Options.Warn
 }
 
 // Name is the scenario's name with the variant's label, if any: the title
@@ -157,11 +158,11 @@ func (r *Result) StakeTable() ([]results.StakeRow, error) {
 }
 
 // Write puts the run's parts into the folder out, created if missing. It
-// writes them beside out first and then moves them in, so that a failure
-// leaves out as it was, and it removes the files of an earlier run that
-// this one did not write (staged).
+// writes them into a staging folder inside out and then moves them in, so
+// that a failure leaves out's files as they were, and it removes the files
+// of an earlier run that this one did not write (staged).
 func (r *Result) Write(out string) error {
-	return staged(out, runFiles(), r.WriteParts)
+	return staged(out, runFiles(), r.warn, r.WriteParts)
 }
 
 // WriteParts writes the run's parts straight into dir, created if missing.

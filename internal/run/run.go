@@ -42,6 +42,9 @@ type Options struct {
 	// Progress, when set, is called after every simulated minute, on the
 	// goroutine that runs the simulation.
 	Progress func(Progress)
+	// Warn, when set, is told what writing the outputs noticed and
+	// repaired (a staging folder left by a killed run, removed).
+	Warn func(string)
 }
 
 // Progress is how far a run has got.
@@ -130,7 +133,7 @@ func (j *Job) Execute(ctx context.Context) (*Result, error) {
 		Scenario: j.scenario, Seed: j.opt.Seed, Label: j.opt.Label, Version: j.opt.Version,
 		Collector: j.col, Peers: j.peers, Parts: j.parts,
 		Hop: results.HopCostOf(w.Config()), ForgeDelay: w.Config().ForgeDelay, Latency: j.built.Latency,
-		Stake: j.built.Stake, Warnings: j.built.Warnings(),
+		Stake: j.built.Stake, Warnings: j.built.Warnings(), warn: j.opt.Warn,
 	}
 	j.built = nil // the world (governors, tables, queue) can go now
 	return r, nil
