@@ -8,8 +8,10 @@ FUZZTIME ?= 20000x
 
 .PHONY: build test bench lint fuzz demo flood-bench clean
 
+# The version comes from git describe; -buildvcs=true records the source
+# revision (and whether the tree had changes) for meta.json and dpsim version.
 build:
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/dpsim
+	$(GO) build -buildvcs=true -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/dpsim
 
 test:
 	$(GO) test ./...

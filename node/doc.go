@@ -82,6 +82,10 @@
 //   - pick.go: the Policy interface (which peers to promote, demote,
 //     forget, ask) and CardanoPolicy, the production picks (random keys,
 //     tepid and failure biases, hot demotion by metrics score);
+//   - gov_trace.go: the decisions' trace (GovOutbox.Tracing): each step
+//     can record what it decided and why, with the counts and target that
+//     enabled it, as the reference governor's trace does; off, it costs
+//     nothing, and on, it changes no decision (a rapid shadow checks);
 //   - gov_check.go: the state invariants of assertPeerSelectionState (§6.1);
 //   - targets.go: the seven targets with the sanity rule and the production
 //     defaults (§1.3), and the counters churn waits on;
@@ -126,7 +130,11 @@
 // Tests: governor_rapid_test.go runs the governor against a model
 // environment under rapid and checks the §6.1 invariants, job bookkeeping,
 // backoff, peer-share limits and wake-time completeness after every Step;
-// package sim checks whole runs (targets reached and kept, churn cycles,
+// the scripts under testdata/governor and testdata/churn (run by
+// governor_script_test.go with internal/datadriven; -rewrite regenerates
+// them) drive a governor and the churn cycle input by input and print the
+// actions, the trace and the next wake-up, for a reviewer to read against
+// spec/governor.md; package sim/world checks whole runs (targets reached and kept, churn cycles,
 // failure classes, a one-year soak). relay_pipeline_test.go checks the
 // relay with its new fields zero against a frozen copy of the relay of
 // before them (relay_legacy_test.go), action for action, and runs a
