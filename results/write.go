@@ -37,6 +37,11 @@ type Meta struct {
 	GoVersion      string  // runtime.Version() when empty
 	Nodes          int     // the Collector's node count when 0
 	DurationS      float64 // simulated run length in seconds
+	// DpsimRevision is the source revision of the build (its VCS revision,
+	// "-dirty" when modified), written when known.
+	DpsimRevision string
+	// Command is the command line that made the run, written when known.
+	Command []string
 	// Extra holds any other run facts, written as top-level keys of
 	// meta.json. Values must be JSON-encodable; float64 values are written
 	// with strconv.FormatFloat(x, 'g', -1, 64). A key may not repeat one of
@@ -115,6 +120,12 @@ func metaBytes(m Meta) ([]byte, error) {
 		"go_version":      m.GoVersion,
 		"nodes":           m.Nodes,
 		"duration_s":      json.Number(strconv.FormatFloat(m.DurationS, 'g', -1, 64)),
+	}
+	if m.DpsimRevision != "" {
+		obj["dpsim_revision"] = m.DpsimRevision
+	}
+	if m.Command != nil {
+		obj["command"] = m.Command
 	}
 	// Sorted, so that with several bad keys the same one is always reported.
 	for _, k := range slices.Sorted(maps.Keys(m.Extra)) {

@@ -17,10 +17,11 @@ import (
 )
 
 type compareOptions struct {
-	out   string
-	jobs  int
-	seeds []string
-	runs  bool
+	out     string
+	jobs    int
+	seeds   []string
+	runs    bool
+	command []string // the command line, for meta.json
 }
 
 func newCompareCmd() *cobra.Command {
@@ -43,6 +44,7 @@ first. docs/outputs.md describes every file and column.`,
   dpsim compare scenarios/blog-fig3.yaml --out out/one-seed --seeds 7`,
 		Args: positional(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.command = commandLine(cmd)
 			return o.run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args)
 		},
 	}
@@ -56,7 +58,8 @@ first. docs/outputs.md describes every file and column.`,
 }
 
 func (o *compareOptions) run(ctx context.Context, stdout, stderr io.Writer, paths []string) error {
-	opt := run.CompareOptions{Jobs: o.jobs, Runs: o.runs, Version: version}
+	v, rev := buildVersion()
+	opt := run.CompareOptions{Jobs: o.jobs, Runs: o.runs, Version: v, Revision: rev, Command: o.command}
 	if len(o.seeds) > scenarios.MaxCompareSeeds {
 		return badInput(fmt.Errorf("--seeds: %d seeds: accepted at most %d, as in compare.seeds", len(o.seeds), scenarios.MaxCompareSeeds))
 	}

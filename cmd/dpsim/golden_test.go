@@ -34,45 +34,67 @@ func TestGoldenDigests(t *testing.T) {
 	if runtime.GOARCH != "amd64" {
 		t.Skipf("digests are pinned for amd64; this is %s", runtime.GOARCH)
 	}
+	// The runs read copies of the scenarios and write into the temp dir,
+	// all named relative to it, so that the command lines meta.json
+	// records are the same on every machine.
+	repo, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pinned, err := filepath.Abs(goldenDigests)
+	if err != nil {
+		t.Fatal(err)
+	}
 	root := t.TempDir()
-	prod := shortened(t, filepath.Join("..", "..", "scenarios", "production.yaml"), "duration: 6h", "duration: 1h")
+	prod := shortened(t, filepath.Join(repo, "scenarios", "production.yaml"), "duration: 6h", "duration: 1h")
+	for _, src := range []string{filepath.Join(repo, "scenarios", "quickstart.yaml"), filepath.Join(repo, "scenarios", "faults.yaml"), filepath.Join("testdata", "compare-small.yaml"), prod} {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Base(src)
+		if src == prod {
+			name = "production-1h.yaml"
+		}
+		if err := os.WriteFile(filepath.Join(root, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(root)
 	cases := []struct {
 		name string
 		args []string
 	}{
-		{"quickstart", []string{"run", filepath.Join("..", "..", "scenarios", "quickstart.yaml"), "--arrivals"}},
-		{"faults", []string{"run", filepath.Join("..", "..", "scenarios", "faults.yaml")}},
-		{"production-1h", []string{"run", prod}},
-		{"compare-small", []string{"compare", filepath.Join("testdata", "compare-small.yaml"), "--runs", "--jobs", "2"}},
+		{"quickstart", []string{"run", "quickstart.yaml", "--arrivals"}},
+		{"faults", []string{"run", "faults.yaml"}},
+		{"production-1h", []string{"run", "production-1h.yaml"}},
+		{"compare-small", []string{"compare", "compare-small.yaml", "--runs", "--jobs", "2"}},
 	}
 	var got []string
 	for _, c := range cases {
-		out := filepath.Join(root, c.name)
+		out := c.name
 		if _, stderr, code := dpsim(t, append(c.args, "--out", out)...); code != 0 {
 			t.Fatalf("%s: exit %d: %s", c.name, code, stderr)
 		}
-		got = append(got, digestTree(t, root, out)...)
+		got = append(got, digestTree(t, ".", out)...)
 	}
 	slices.SortFunc(got, func(a, b string) int { return strings.Compare(a[64:], b[64:]) }) // by path
 	text := "# sha256 of every output of TestGoldenDigests' runs (cmd/dpsim/golden_test.go);\n" +
 		"# pinned again with: go test ./cmd/dpsim -run TestGoldenDigests -rewrite\n" +
 		strings.Join(got, "\n") + "\n"
 	if *rewrite {
-		if err := os.MkdirAll(filepath.Dir(goldenDigests), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(goldenDigests, []byte(text), 0o644); err != nil {
+		if err := os.WriteFile(pinned, []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		t.Logf("pinned %d digests in %s", len(got), goldenDigests)
 		return
 	}
-	pinned, err := os.ReadFile(goldenDigests)
+	pinnedText, err := os.ReadFile(pinned)
 	if err != nil {
 		t.Fatalf("%v: pin the digests with -rewrite", err)
 	}
 	want := map[string]string{}
-	for _, line := range strings.Split(string(pinned), "\n") {
+	for _, line := range strings.Split(string(pinnedText), "\n") {
 		if d, path, ok := strings.Cut(line, "  "); ok && !strings.HasPrefix(line, "#") {
 			want[path] = d
 		}

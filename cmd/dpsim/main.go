@@ -31,6 +31,11 @@ func main() {
 // The error goes to root's error writer.
 func runCmd(root *cobra.Command, args []string) int {
 	root.SetArgs(args)
+	ctx := root.Context()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	root.SetContext(context.WithValue(ctx, commandLineKey{}, append([]string{"dpsim"}, args...)))
 	ran := false
 	markRan(root, &ran)
 	err := root.Execute()

@@ -22,6 +22,7 @@ type runOptions struct {
 	seedSet  bool
 	arrivals bool
 	cpuprof  string
+	command  []string // the command line, for meta.json
 }
 
 func newRunCmd() *cobra.Command {
@@ -40,6 +41,7 @@ every file and column. The same scenario and seed give byte-identical files.`,
 		Args: positional(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.seedSet = cmd.Flags().Changed("seed")
+			o.command = commandLine(cmd)
 			return o.run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args[0])
 		},
 	}
@@ -61,7 +63,8 @@ func (o *runOptions) run(ctx context.Context, stdout, stderr io.Writer, path str
 		return err
 	}
 	p := newProgress(stderr)
-	opt := run.Options{Seed: s.Seed, Version: version, Progress: p.update, Warn: func(w string) { fmt.Fprintln(stderr, "dpsim:", w) }}
+	v, rev := buildVersion()
+	opt := run.Options{Seed: s.Seed, Version: v, Revision: rev, Command: o.command, Progress: p.update, Warn: func(w string) { fmt.Fprintln(stderr, "dpsim:", w) }}
 	if o.seedSet {
 		opt.Seed = o.seed
 	}
@@ -185,6 +188,12 @@ func newPlotCmd() *cobra.Command {
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s and %s\n",
 					filepath.Join(args[0], results.PeersPNGFile), filepath.Join(args[0], results.PeersSVGFile))
+			}
+			if _, err := os.Stat(filepath.Join(args[0], results.RoundsFile)); err == nil {
+				if err := results.PlotRoundsDir(args[0]); err != nil {
+					return badInput(err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\n", filepath.Join(args[0], results.RoundsPNGFile))
 			}
 			return nil
 		},

@@ -31,11 +31,17 @@ func readDir(t *testing.T, dir string) map[string][]byte {
 // run twice in one process, under GOMAXPROCS 1 and 2, gives byte-identical
 // files, plots included.
 func TestRunDeterministic(t *testing.T) {
-	scenario := filepath.Join("..", "..", "scenarios", "quickstart.yaml")
+	// The same command line each time (meta.json records it): the same
+	// scenario path and a relative --out, in a fresh folder per run.
+	scenario, err := filepath.Abs(filepath.Join("..", "..", "scenarios", "quickstart.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var runs []map[string][]byte
 	for _, procs := range []int{1, 2, 2} {
 		prev := runtime.GOMAXPROCS(procs)
-		out := filepath.Join(t.TempDir(), "q")
+		t.Chdir(t.TempDir())
+		out := "q"
 		_, stderr, code := dpsim(t, "run", scenario, "--out", out, "--arrivals")
 		runtime.GOMAXPROCS(prev)
 		if code != 0 {

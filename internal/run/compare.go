@@ -32,8 +32,10 @@ type CompareOptions struct {
 	// Runs keeps every run's result, and Write writes each run's parts
 	// (DefaultParts, as dpsim run does) under RunsDir.
 	Runs bool
-	// Version is dpsim's version, for the runs' meta.json.
-	Version string
+	// Version, Revision and Command are for the runs' meta.json (Options).
+	Version  string
+	Revision string
+	Command  []string
 	// Warn, when set, is given each of the builds' warnings once, after
 	// every run is built and before any executes.
 	Warn func(string)
@@ -110,7 +112,7 @@ func Compare(ctx context.Context, s *scenarios.Scenario, opt CompareOptions) (*C
 			if v.Bound {
 				continue
 			}
-			j, err := Prepare(s.WithPolicy(v.Policy), Options{Seed: seed, Parts: parts, Label: v.Label, Version: opt.Version})
+			j, err := Prepare(s.WithPolicy(v.Policy), Options{Seed: seed, Parts: parts, Label: v.Label, Version: opt.Version, Revision: opt.Revision, Command: opt.Command})
 			if err != nil {
 				return nil, badInput(fmt.Errorf("%s (policy %s, seed %d): %w", s.Path, v.Label, seed, err))
 			}

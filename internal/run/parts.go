@@ -108,6 +108,8 @@ type Result struct {
 	Seed      uint64
 	Label     string // the variant's label (compare's policy), or ""
 	Version   string
+	Revision  string
+	Command   []string
 	Collector *results.Collector
 	Peers     *results.PeerSeries // sampled peer counts; nil unless the peer selection governor ran
 	Parts     []Part              // what Write writes, in AllParts order
@@ -137,6 +139,7 @@ func (r *Result) Meta() results.Meta {
 	m := results.Meta{
 		Seed: r.Seed, Scenario: r.Name(), ScenarioSHA256: r.Scenario.Hash, DpsimVersion: r.Version,
 		Nodes: r.Scenario.Nodes.Count, DurationS: r.Scenario.Duration.Seconds(),
+		DpsimRevision: r.Revision, Command: r.Command,
 	}
 	if r.Label != "" {
 		m.Extra = map[string]any{"policy": r.Label}

@@ -37,8 +37,12 @@ type Options struct {
 	// is appended to the scenario's name in meta.json and the plot titles,
 	// and recorded as meta.json's "policy".
 	Label string
-	// Version is dpsim's version, for meta.json.
-	Version string
+	// Version and Revision are dpsim's version and source revision, and
+	// Command the command line, for meta.json (Revision and Command are
+	// left out when empty).
+	Version  string
+	Revision string
+	Command  []string
 	// Progress, when set, is called after every simulated minute, on the
 	// goroutine that runs the simulation.
 	Progress func(Progress)
@@ -130,7 +134,7 @@ func (j *Job) Execute(ctx context.Context) (*Result, error) {
 	}
 	w.Finish()
 	r := &Result{
-		Scenario: j.scenario, Seed: j.opt.Seed, Label: j.opt.Label, Version: j.opt.Version,
+		Scenario: j.scenario, Seed: j.opt.Seed, Label: j.opt.Label, Version: j.opt.Version, Revision: j.opt.Revision, Command: j.opt.Command,
 		Collector: j.col, Peers: j.peers, Parts: j.parts,
 		Hop: results.HopCostOf(w.Config()), ForgeDelay: w.Config().ForgeDelay, Latency: j.built.Latency,
 		Stake: j.built.Stake, Warnings: j.built.Warnings(), warn: j.opt.Warn,
