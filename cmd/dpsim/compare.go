@@ -92,11 +92,14 @@ func (o *compareOptions) run(ctx context.Context, stdout, stderr io.Writer, path
 		if len(list) > 1 {
 			dir = filepath.Join(o.out, s.Name)
 		}
+		p := newProgress(stderr)
 		opt.Done = func(d run.RunDone) {
-			fmt.Fprintf(stderr, "%s: %s seed %d done in %.1f s\n", s.Name, d.Label, d.Seed, d.Wall.Seconds())
+			p.println(fmt.Sprintf("%s: %s seed %d done in %.1f s (%d of %d)", s.Name, d.Label, d.Seed, d.Wall.Seconds(), d.Done, d.Total))
 		}
-		opt.Warn = func(w string) { fmt.Fprintln(stderr, w) } // the builds' warnings, and the writing's
+		opt.Progress = func(c run.CompareProgress) { p.compare(s.Name, c) }
+		opt.Warn = func(w string) { p.println(w) } // the builds' warnings, and the writing's
 		c, err := run.Compare(ctx, s, opt)
+		p.done()
 		if err != nil {
 			return err
 		}

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
-	"time"
 
 	"github.com/dpsim/dpsim/internal/run"
 	"github.com/dpsim/dpsim/results"
@@ -116,49 +115,6 @@ func (o *runOptions) run(ctx context.Context, stdout, stderr io.Writer, path str
 	}
 	fmt.Fprintln(stdout, ")")
 	return nil
-}
-
-// progress prints one updating line on a terminal for runs longer than a
-// couple of seconds; it is silent when stderr is not a terminal, so logs
-// and CI output stay clean. Wall-clock time is read here, in cmd, and never
-// reaches the simulation.
-type progress struct {
-	w      io.Writer
-	tty    bool
-	start  time.Time
-	shown  bool
-	lastEv uint64
-	last   time.Time
-}
-
-func newProgress(w io.Writer) *progress {
-	tty := false
-	if f, ok := w.(*os.File); ok {
-		st, err := f.Stat()
-		tty = err == nil && st.Mode()&os.ModeCharDevice != 0
-	}
-	now := time.Now()
-	return &progress{w: w, tty: tty, start: now, last: now}
-}
-
-func (p *progress) update(r run.Progress) {
-	if !p.tty {
-		return
-	}
-	t := time.Now()
-	if t.Sub(p.start) < 2*time.Second || t.Sub(p.last) < 500*time.Millisecond {
-		return
-	}
-	rate := float64(r.Events-p.lastEv) / t.Sub(p.last).Seconds()
-	p.last, p.lastEv, p.shown = t, r.Events, true
-	fmt.Fprintf(p.w, "\rsimulated %s of %s (%.0f%%), %d blocks, %.2f M events/s   ",
-		time.Duration(r.Now).Round(time.Second), time.Duration(r.End), 100*float64(r.Now)/float64(r.End), r.Blocks, rate/1e6)
-}
-
-func (p *progress) done() {
-	if p.shown {
-		fmt.Fprintln(p.w)
-	}
 }
 
 func newPlotCmd() *cobra.Command {

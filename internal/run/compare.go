@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -41,15 +42,37 @@ type CompareOptions struct {
 	Warn func(string)
 	// Done, when set, is told of every finished run, one call at a time.
 	Done func(RunDone)
+	// Progress, when set, is told how far the comparison has got after
+	// every simulated minute of any run, one call at a time.
+	Progress func(CompareProgress)
 }
 
 // RunDone reports one finished run of a comparison, with the wall-clock
 // time it took (the only wall-clock reading of a comparison, never
-// written to a file).
+// written to a file), and how many of the comparison's runs are done.
 type RunDone struct {
-	Label string
-	Seed  uint64
-	Wall  time.Duration
+	Label       string
+	Seed        uint64
+	Wall        time.Duration
+	Done, Total int
+}
+
+// CompareProgress is how far a comparison has got: runs done of the
+// total, and the simulated share of each run under way (0 … 1) in task
+// order.
+type CompareProgress struct {
+	Done, Total int
+	Running     []float64
+}
+
+// Work is the share of the whole comparison done, 0 … 1, counting each
+// run as one unit.
+func (p CompareProgress) Work() float64 {
+	w := float64(p.Done)
+	for _, f := range p.Running {
+		w += f
+	}
+	return w / float64(max(p.Total, 1))
 }
 
 // Comparison is a finished comparison.
@@ -93,11 +116,12 @@ func Compare(ctx context.Context, s *scenarios.Scenario, opt CompareOptions) (*C
 	}
 	variants := s.Variants()
 	type task struct {
-		v    scenarios.Variant
-		seed uint64
-		job  *Job
-		res  *Result
-		err  error
+		v     scenarios.Variant
+		seed  uint64
+		index int
+		job   *Job
+		res   *Result
+		err   error
 	}
 	var tasks []*task
 	var parts []Part // the summary's observations only, unless each run is written
@@ -107,12 +131,33 @@ func Compare(ctx context.Context, s *scenarios.Scenario, opt CompareOptions) (*C
 		parts = []Part{Summary}
 	}
 	c := &Comparison{Scenario: s, Seeds: seeds, warn: opt.Warn}
+	// What each run reports goes through mu: done counts, running shares.
+	var mu sync.Mutex
+	done := 0
+	share := map[int]float64{} // task index → simulated share, while running
+	report := func() {
+		if opt.Progress == nil {
+			return
+		}
+		var running []float64
+		for _, k := range slices.Sorted(maps.Keys(share)) {
+			running = append(running, share[k])
+		}
+		opt.Progress(CompareProgress{Done: done, Total: len(tasks), Running: running})
+	}
 	for _, seed := range seeds {
 		for _, v := range variants {
 			if v.Bound {
 				continue
 			}
-			j, err := Prepare(s.WithPolicy(v.Policy), Options{Seed: seed, Parts: parts, Label: v.Label, Version: opt.Version, Revision: opt.Revision, Command: opt.Command})
+			k := len(tasks)
+			progress := func(p Progress) {
+				mu.Lock()
+				share[k] = float64(p.Now) / float64(max(p.End, 1))
+				report()
+				mu.Unlock()
+			}
+			j, err := Prepare(s.WithPolicy(v.Policy), Options{Seed: seed, Parts: parts, Label: v.Label, Version: opt.Version, Revision: opt.Revision, Command: opt.Command, Progress: progress})
 			if err != nil {
 				return nil, badInput(fmt.Errorf("%s (policy %s, seed %d): %w", s.Path, v.Label, seed, err))
 			}
@@ -121,7 +166,7 @@ func Compare(ctx context.Context, s *scenarios.Scenario, opt CompareOptions) (*C
 					c.Warnings = append(c.Warnings, w)
 				}
 			}
-			tasks = append(tasks, &task{v: v, seed: seed, job: j})
+			tasks = append(tasks, &task{v: v, seed: seed, job: j, index: k})
 		}
 	}
 	if len(tasks) == 0 {
@@ -138,7 +183,6 @@ func Compare(ctx context.Context, s *scenarios.Scenario, opt CompareOptions) (*C
 	defer cancel()
 	next := make(chan *task)
 	var wg sync.WaitGroup
-	var doneMu sync.Mutex
 	for range min(opt.Jobs, len(tasks)) {
 		wg.Add(1)
 		go func() {
@@ -151,11 +195,14 @@ func Compare(ctx context.Context, s *scenarios.Scenario, opt CompareOptions) (*C
 					cancel() // one failure stops the others
 					continue
 				}
+				mu.Lock()
+				delete(share, t.index)
+				done++
 				if opt.Done != nil {
-					doneMu.Lock()
-					opt.Done(RunDone{Label: t.v.Label, Seed: t.res.Seed, Wall: time.Since(start)})
-					doneMu.Unlock()
+					opt.Done(RunDone{Label: t.v.Label, Seed: t.res.Seed, Wall: time.Since(start), Done: done, Total: len(tasks)})
 				}
+				report()
+				mu.Unlock()
 			}
 		}()
 	}
