@@ -22,6 +22,7 @@ type compareOptions struct {
 	seeds   []string
 	runs    bool
 	command []string // the command line, for meta.json
+	force   bool     // run even if the memory estimate exceeds what is available
 }
 
 func newCompareCmd() *cobra.Command {
@@ -53,6 +54,7 @@ first. docs/outputs.md describes every file and column.`,
 	f.IntVar(&o.jobs, "jobs", runtime.NumCPU(), "runs simulated at once")
 	f.StringSliceVar(&o.seeds, "seeds", nil, "seeds to run instead of the scenario's compare.seeds (comma-separated)")
 	f.BoolVar(&o.runs, "runs", false, "also write each run's own results into DIR/runs/LABEL/seed-N")
+	f.BoolVar(&o.force, "force", false, "run even if the estimated memory of the runs at once exceeds what the machine has available")
 	cmd.MarkFlagRequired("out")
 	return cmd
 }
@@ -93,6 +95,23 @@ func (o *compareOptions) run(ctx context.Context, stdout, stderr io.Writer, path
 			dir = filepath.Join(o.out, s.Name)
 		}
 		p := newProgress(stderr)
+		est := run.EstimateCost(s)
+		runs := len(opt.Seeds)
+		if runs == 0 {
+			runs = len(s.Seeds())
+		}
+		runs *= len(s.Variants())
+		if p.tty {
+			fmt.Fprintf(stderr, "%s: %d runs of %s each, %d at once\n", s.Name, runs, est, min(o.jobs, runs))
+		}
+		if !o.force {
+			// The runs under way at once each hold their world.
+			at := est
+			at.MemoryBytes *= float64(min(o.jobs, runs))
+			if err := run.CheckMemory(s, at); err != nil {
+				return err
+			}
+		}
 		opt.Done = func(d run.RunDone) {
 			p.println(fmt.Sprintf("%s: %s seed %d done in %.1f s (%d of %d)", s.Name, d.Label, d.Seed, d.Wall.Seconds(), d.Done, d.Total))
 		}

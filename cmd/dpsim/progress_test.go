@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -61,5 +63,22 @@ func TestETA(t *testing.T) {
 		if got := eta(c.elapsed, c.share); got != c.want {
 			t.Errorf("eta(%v, %v) = %q, want %q", c.elapsed, c.share, got, c.want)
 		}
+	}
+}
+
+// TestMemoryGuard: a run whose estimated memory exceeds what the machine
+// has available stops before it starts, with the estimate and the flag
+// that goes on anyway (a 20,000-node, 400-day scenario needs hundreds of
+// GB).
+func TestMemoryGuard(t *testing.T) {
+	if _, ok := run.AvailableMemory(); !ok {
+		t.Skip("this system does not say how much memory is available (/proc/meminfo)")
+	}
+	dir := t.TempDir()
+	huge := filepath.Join(dir, "huge.yaml")
+	os.WriteFile(huge, []byte("version: 1\nname: huge\nduration: 9600h\nnodes: {count: 20000}\ntopology: {model: p2p}\n"), 0o644)
+	stdout, stderr, code := dpsim(t, "run", huge, "--out", filepath.Join(dir, "out"))
+	if code != 2 || stdout != "" || !strings.Contains(stderr, "of memory and this machine has") || !strings.Contains(stderr, "--force") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }

@@ -22,6 +22,7 @@ type runOptions struct {
 	arrivals bool
 	cpuprof  string
 	command  []string // the command line, for meta.json
+	force    bool     // run even if the memory estimate exceeds what is available
 }
 
 func newRunCmd() *cobra.Command {
@@ -49,6 +50,7 @@ every file and column. The same scenario and seed give byte-identical files.`,
 	f.Uint64Var(&o.seed, "seed", 0, "master seed (default: the scenario's seed)")
 	f.BoolVar(&o.arrivals, "arrivals", false, "also write arrivals.csv with every adoption and header arrival time")
 	f.StringVar(&o.cpuprof, "cpuprofile", "", "write a Go CPU profile of the simulation to this file (for go tool pprof)")
+	f.BoolVar(&o.force, "force", false, "run even if the estimated memory exceeds what the machine has available")
 	cmd.MarkFlagRequired("out")
 	return cmd
 }
@@ -62,6 +64,15 @@ func (o *runOptions) run(ctx context.Context, stdout, stderr io.Writer, path str
 		return err
 	}
 	p := newProgress(stderr)
+	est := run.EstimateCost(s)
+	if p.tty {
+		fmt.Fprintf(stderr, "%s: %s\n", s.Name, est)
+	}
+	if !o.force {
+		if err := run.CheckMemory(s, est); err != nil {
+			return err
+		}
+	}
 	v, rev := buildVersion()
 	opt := run.Options{Seed: s.Seed, Version: v, Revision: rev, Command: o.command, Progress: p.update, Warn: func(w string) { fmt.Fprintln(stderr, "dpsim:", w) }}
 	if o.seedSet {

@@ -1,0 +1,62 @@
+package run
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/dpsim/dpsim/scenarios"
+)
+
+// TestEstimateAgainstRuns checks the cost model against whole runs
+// measured on the project's machine (events from summary.json, peak
+// memory from /usr/bin/time -f %M; docs/performance.md, "What a run
+// costs", gives the commands): events within 12 %, memory within 20 %.
+func TestEstimateAgainstRuns(t *testing.T) {
+	for _, m := range []struct {
+		scenario string
+		duration string // replaces the scenario's, when set
+		events   float64
+		memKB    float64
+	}{
+		{"quickstart.yaml", "", 184_284, 25_952},
+		{"faults.yaml", "", 769_567, 43_172},
+		{"static-3000.yaml", "", 3_679_225, 38_860},
+		{"production.yaml", "", 7_590_628, 114_008},
+		{"production-3000.yaml", "", 4_397_783, 271_912},
+		{"production-10k.yaml", "3h", 37_861_571, 833_720},
+		{"production-10k.yaml", "", 318_600_000, 1_240_000},
+	} {
+		path := filepath.Join("..", "..", "scenarios", m.scenario)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := scenarios.Parse(b, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.duration != "" {
+			s.Duration = mustDuration(t, m.duration)
+		}
+		e := EstimateCost(s)
+		if r := e.Events / m.events; math.Abs(r-1) > 0.12 {
+			t.Errorf("%s %s: %.3g events estimated, %.3g measured (×%.2f)", m.scenario, m.duration, e.Events, m.events, r)
+		}
+		if r := e.MemoryBytes / (m.memKB * 1024); math.Abs(r-1) > 0.20 {
+			t.Errorf("%s %s: %s estimated, %.0f MB measured (×%.2f)", m.scenario, m.duration, bytesText(e.MemoryBytes), m.memKB/1024, r)
+		}
+		t.Logf("%-22s %-3s events %.3g (measured %.3g), memory %s (measured %.0f MB)", m.scenario, m.duration, e.Events, m.events, bytesText(e.MemoryBytes), m.memKB/1024)
+	}
+}
+
+func mustDuration(t *testing.T, s string) time.Duration {
+	t.Helper()
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
