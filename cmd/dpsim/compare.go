@@ -37,7 +37,10 @@ graph for the same blocks. It writes into DIR (into DIR/NAME for each
 scenario when given several): compare.csv and compare.md (per policy p50, p95
 and p99 with a 95 % confidence interval over seeds, the ratio to god's view
 and the rounds to converge), compare-seeds.csv, compare-rounds.csv,
-compare-cdf.csv, and the plots compare-cdf.png and compare-rounds.png.
+compare-cdf.csv, compare-overhead.csv (each policy's headers, bodies,
+connections and discovery messages per node and hour), and the plots
+compare-cdf.png and compare-rounds.png. With --runs it also writes each
+run's own files, the same set dpsim run writes, into DIR/runs/LABEL/seed-N.
 Runs use every core (--jobs); the results never depend on which run finished
 first. docs/outputs.md describes every file and column.`,
 		Example: `  dpsim compare scenarios/blog-fig3.yaml --out out/blog-fig3
@@ -135,13 +138,17 @@ func printComparison(w io.Writer, s *scenarios.Scenario, cmp *results.Comparison
 		s.Name, s.Nodes.Count, s.Duration, seeds, s.Warmup, s.CompareWindow())
 	fmt.Fprintf(w, "%-20s %10s %10s %10s %8s %s\n", "policy", "p50 ms", "p95 ms", "p99 ms", "p99/god", "rounds")
 	for _, p := range cmp.Policies {
-		ratio := "—"
+		ratio := "–" // no bound row, as in compare.md
 		if p.P99.HasRatio {
 			ratio = strconv.FormatFloat(p.P99.Ratio, 'f', 2, 64)
 		}
-		rounds := "—"
-		if p.Converge.Status == results.Converged {
+		// As compare.md says it: never, or – for too few windows to tell.
+		rounds := "–"
+		switch p.Converge.Status {
+		case results.Converged:
 			rounds = strconv.Itoa(p.Converge.Round)
+		case results.NeverConverged:
+			rounds = "never"
 		}
 		fmt.Fprintf(w, "%-20s %10.1f %10.1f %10.1f %8s %s\n", p.Policy, p.P50.MeanUS/1000, p.P95.MeanUS/1000, p.P99.MeanUS/1000, ratio, rounds)
 	}

@@ -30,12 +30,20 @@ func newRunCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run SCENARIO.yaml --out DIR",
 		Short: "Run a scenario and write its results and CDF plots",
-		Long: `run simulates a scenario and writes into DIR: blocks.csv (per-block adoption
-percentiles), summary.json (pooled percentiles and counters), meta.json (seed,
-scenario hash, versions), cdf.csv, cdf.png and cdf.svg, stake.csv (adoption
-time by share of the stake), and with --arrivals
-every (block, node) adoption time in arrivals.csv. docs/outputs.md describes
-every file and column. The same scenario and seed give byte-identical files.`,
+		Long: `run simulates a scenario and writes into DIR: meta.json (seed, scenario
+hash, versions, command line), summary.json (pooled percentiles and counters),
+blocks.csv (per-block adoption and header percentiles), cdf.csv, cdf.png and
+cdf.svg (the CDFs), rounds.csv and rounds.png (percentiles per convergence
+round), stake.csv (adoption time by share of the stake), with the peer
+selection governor peers.csv, peers.png and peers.svg (peer counts over time),
+and with --arrivals every (block, node) adoption and header time in
+arrivals.csv. docs/outputs.md describes every file and column. The same
+scenario and seed give byte-identical files.
+
+On a terminal it prints an estimate of the run's cost first and a progress
+line while it runs; it refuses a run whose estimated memory exceeds what the
+machine has available, unless --force. Ctrl-C stops it and leaves DIR as it
+was.`,
 		Example: `  dpsim run scenarios/quickstart.yaml --out out/quickstart
   dpsim run scenarios/static-3000.yaml --out out/static-3000 --seed 7 --arrivals`,
 		Args: positional(cobra.ExactArgs(1)),
@@ -47,7 +55,7 @@ every file and column. The same scenario and seed give byte-identical files.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.out, "out", "", "output folder (required; created if missing)")
-	f.Uint64Var(&o.seed, "seed", 0, "master seed (default: the scenario's seed)")
+	f.Uint64Var(&o.seed, "seed", 0, "master seed, 0 … 18446744073709551615 (default: the scenario's seed)")
 	f.BoolVar(&o.arrivals, "arrivals", false, "also write arrivals.csv with every adoption and header arrival time")
 	f.StringVar(&o.cpuprof, "cpuprofile", "", "write a Go CPU profile of the simulation to this file (for go tool pprof)")
 	f.BoolVar(&o.force, "force", false, "run even if the estimated memory exceeds what the machine has available")

@@ -1,0 +1,36 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/dpsim/dpsim/internal/run"
+	"github.com/dpsim/dpsim/results"
+)
+
+// TestHelpNamesEveryFile: run --help names every file a run can write
+// (every part's), and compare --help every file of a comparison, so the
+// help cannot fall behind the outputs.
+func TestHelpNamesEveryFile(t *testing.T) {
+	help, _, code := dpsim(t, "run", "--help")
+	if code != 0 {
+		t.Fatal(code)
+	}
+	for _, p := range run.AllParts {
+		for _, f := range p.Files() {
+			if !strings.Contains(help, f) {
+				t.Errorf("run --help does not name %s (part %s)", f, p)
+			}
+		}
+	}
+	help, _, code = dpsim(t, "compare", "--help")
+	if code != 0 {
+		t.Fatal(code)
+	}
+	for _, f := range []string{results.CompareFile, results.CompareMDFile, results.CompareSeedsFile, results.CompareRoundsFile,
+		results.CompareCDFFile, results.CompareOverheadFile, results.CompareCDFPNGFile, results.CompareRoundsPNGFile, run.RunsDir} {
+		if !strings.Contains(help, f) {
+			t.Errorf("compare --help does not name %s", f)
+		}
+	}
+}
