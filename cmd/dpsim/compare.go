@@ -59,6 +59,8 @@ first. docs/outputs.md describes every file and column.`,
 	f.BoolVar(&o.runs, "runs", false, "also write each run's own results into DIR/runs/LABEL/seed-N")
 	f.BoolVar(&o.force, "force", false, "run even if the estimated memory of the runs at once exceeds what the machine has available")
 	cmd.MarkFlagRequired("out")
+	cmd.ValidArgsFunction = scenarioArgs
+	completeFolders(cmd, "out")
 	return cmd
 }
 

@@ -45,6 +45,8 @@ wall_s covers simulating the blocks only, not reading or writing files.`,
 	f.StringVar(&o.impl, "impl", "dpsim", "implementation name in the RESULT line")
 	cmd.MarkFlagRequired("case")
 	cmd.MarkFlagRequired("out")
+	completeFolders(cmd, "case")
+	completeWords(cmd, "variant", "A\tpure latency", "B\tserial uplink")
 	cmd.AddCommand(newFloodGenerateCmd())
 	return cmd
 }

@@ -34,3 +34,27 @@ func TestHelpNamesEveryFile(t *testing.T) {
 		}
 	}
 }
+
+// TestCompletion: shells complete scenario files for run and compare,
+// folders for --out, and the accepted words for --variant.
+func TestCompletion(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"__complete", "run", ""}, []string{"yaml", "yml", ":8"}},
+		{[]string{"__complete", "compare", "a.yaml", ""}, []string{"yaml", ":8"}},
+		{[]string{"__complete", "run", "a.yaml", "--out", ""}, []string{":16"}},
+		{[]string{"__complete", "flood", "--variant", ""}, []string{"A\tpure latency", "B\tserial uplink", ":4"}},
+	} {
+		out, _, code := dpsim(t, c.args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d", c.args, code)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%v: completion %q lacks %q", c.args, out, w)
+			}
+		}
+	}
+}

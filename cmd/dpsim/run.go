@@ -60,6 +60,8 @@ was.`,
 	f.StringVar(&o.cpuprof, "cpuprofile", "", "write a Go CPU profile of the simulation to this file (for go tool pprof)")
 	f.BoolVar(&o.force, "force", false, "run even if the estimated memory exceeds what the machine has available")
 	cmd.MarkFlagRequired("out")
+	cmd.ValidArgsFunction = scenarioArgs
+	completeFolders(cmd, "out")
 	return cmd
 }
 

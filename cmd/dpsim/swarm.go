@@ -49,6 +49,7 @@ command that replays it and keeping that seed's scenario and outputs.`,
 	f.IntVar(&o.runs, "runs", 1, "seeds to run, from --seed on")
 	f.StringVar(&o.keep, "keep", "", "folder for the failing seed's scenario and outputs (default: a new temporary folder)")
 	f.BoolVar(&o.print, "print", false, "print the scenario of --seed and run nothing")
+	completeFolders(cmd, "keep")
 	return cmd
 }
 
