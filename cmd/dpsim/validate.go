@@ -20,6 +20,14 @@ FILE:LINE:COL: FIELD: value "V": what is accepted. Repairs cardano-node would
 make silently (duplicate local roots, valencies above the group size, unknown
 fields) are printed as FILE:LINE:COL: warning: … and do not fail the file.
 
+A scenario's files are opened and checked too, with the readers and limits of
+dpsim run: the latency matrix, edge list or pings file, the topology's edge
+list, the stake file, the pools' metadata file, and the operators' folder,
+address map and every node's topology.json and config.json. Each broken file
+is reported, not only the first, and then the run is built (not run), so a
+scenario that validates is one run accepts. A static topology (random, edges,
+local-roots) that leaves nodes unreachable is a warning saying how many.
+
 Kinds: scenario (a dpsim scenario), topology (a cardano-node P2P
 topology.json), config (a cardano-node config.json or .yaml; only its P2P
 settings are read). Without --kind each file's kind is detected: .yaml/.yml is
@@ -53,7 +61,7 @@ func (o *validateOptions) run(stdout, stderr io.Writer, paths []string) error {
 	for _, path := range paths {
 		k, warns, err := validateFile(path, kind)
 		for _, w := range warns {
-			fmt.Fprintln(stderr, scenarios.WarningLine(w))
+			fmt.Fprintln(stderr, w)
 		}
 		if err != nil {
 			bad++
@@ -72,9 +80,11 @@ func (o *validateOptions) run(stdout, stderr io.Writer, paths []string) error {
 	return nil
 }
 
-// validateFile reads path once and checks it as kind ("" = detect). An
-// I/O error is returned with the path; content problems as a Problems.
-func validateFile(path string, kind scenarios.Kind) (scenarios.Kind, scenarios.Warnings, error) {
+// validateFile reads path once and checks it as kind ("" = detect); a
+// scenario's files are opened and checked too (scenarios.ValidateFiles).
+// An I/O error is returned with the path; content problems as a Problems.
+// The warnings are formatted lines.
+func validateFile(path string, kind scenarios.Kind) (scenarios.Kind, []string, error) {
 	data, err := scenarios.ReadInput(path)
 	if err != nil {
 		return kind, nil, err
@@ -91,7 +101,15 @@ func validateFile(path string, kind scenarios.Kind) (scenarios.Kind, scenarios.W
 	case scenarios.KindConfig:
 		_, warns, err = scenarios.ParseNodeConfig(path, data)
 	default:
-		_, err = scenarios.Parse(data, path)
+		s, err := scenarios.Parse(data, path)
+		if err != nil {
+			return kind, nil, err
+		}
+		probs, lines := scenarios.ValidateFiles(s)
+		if len(probs) > 0 {
+			return kind, lines, probs
+		}
+		return kind, lines, nil
 	}
-	return kind, warns, err
+	return kind, warns.Lines(), err
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,4 +104,70 @@ func TestValidateBenchmarkCluster(t *testing.T) {
 	if code != 0 || strings.Count(stdout, ": ok (topology)\n") != 53 || stderr != "" {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
+}
+
+// TestValidateOpensScenarioFiles: validate opens every file a scenario
+// names, with run's readers, so each input run refuses (issue 16 item 2)
+// fails validate too, exit 2 for both; a disconnected static topology is
+// a warning naming how many nodes cannot be reached.
+func TestValidateOpensScenarioFiles(t *testing.T) {
+	const base = "version: 1\nname: f\nduration: 1m\nnodes:\n  count: 4\n"
+	const matrix = "network:\n  latency:\n    model: matrix\n    file: m.csv\ntopology:\n  degree: 2\n"
+	const stake = "  stake:\n    distribution: file\n    file: %s\ntopology:\n  degree: 2\n"
+	tests := []struct {
+		name, yaml string
+		files      map[string]string
+		want       string // in validate's stderr
+	}{
+		{"missing file", matrix, nil, `s.yaml:9:11: network.latency.file: value "m.csv": no such file`},
+		{"non-square matrix", matrix, map[string]string{"m.csv": "0,1,2,3\n1,0,1,1\n2,1,0,1\n"}, "fewer rows than columns"},
+		{"negative latency", matrix, map[string]string{"m.csv": "0,1,2,3\n1,0,-1,1\n2,1,0,1\n3,1,1,0\n"}, `value "-1": negative latency`},
+		{"NaN latency", matrix, map[string]string{"m.csv": "0,1,2,3\n1,0,NaN,1\n2,1,0,1\n3,1,1,0\n"}, `value "NaN": not a finite number`},
+		{"infinite latency", matrix, map[string]string{"m.csv": "0,1,2,3\n1,0,Inf,1\n2,1,0,1\n3,1,1,0\n"}, `value "Inf": not a finite number`},
+		{"bad edge id", "topology:\n  model: edges\n  file: e.csv\n", map[string]string{"e.csv": "a,b\n0,1\n1,9\n"},
+			`s.yaml:8:9: topology.file: ` + "%DIR%" + `e.csv:3: field b: value "9": accepted a node id from 0 to 3`},
+		{"all-zero stake", fmt.Sprintf(stake, "stake.csv"), map[string]string{"stake.csv": "pool,stake\nx,0\n"}, "no pool with stake > 0"},
+		{"false .gz", fmt.Sprintf(stake, "stake.csv.gz"), map[string]string{"stake.csv.gz": "pool,stake\nx,1\n"}, "not a gzip file"},
+		{"pings with the wrong header", "network:\n  latency:\n    model: pings\n    file: p.csv\ntopology:\n  degree: 2\n",
+			map[string]string{"p.csv": "from,to,ms\n0,1,3\n"}, `header "from,to,ms": accepted: columns source, dest and rtt_ms`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir() + string(filepath.Separator)
+			for name, text := range tt.files {
+				os.WriteFile(dir+name, []byte(text), 0o644)
+			}
+			os.WriteFile(dir+"s.yaml", []byte(base+tt.yaml), 0o644)
+			stdout, stderr, code := dpsim(t, "validate", dir+"s.yaml")
+			want := strings.ReplaceAll(tt.want, "%DIR%", dir)
+			if code != 2 || !strings.Contains(stderr, want) || strings.Contains(stdout, ": ok") {
+				t.Errorf("validate: exit %d, stdout %q, stderr:\n%s\nwant exit 2 and %q", code, stdout, stderr, want)
+			}
+			if _, stderr, code := dpsim(t, "run", dir+"s.yaml", "--out", dir+"out"); code != 2 {
+				t.Errorf("run: exit %d, stderr %s; want 2", code, stderr)
+			}
+		})
+	}
+	t.Run("disconnected edge list", func(t *testing.T) {
+		dir := t.TempDir() + string(filepath.Separator)
+		os.WriteFile(dir+"e.csv", []byte("a,b\n0,1\n2,3\n"), 0o644)
+		os.WriteFile(dir+"s.yaml", []byte(base+"topology:\n  model: edges\n  file: e.csv\n"), 0o644)
+		stdout, stderr, code := dpsim(t, "validate", dir+"s.yaml")
+		want := dir + "s.yaml:8:9: warning: topology.file: the topology is disconnected: 2 of 4 nodes cannot be reached from its largest connected part (2 nodes; 2 parts in all)"
+		if code != 0 || !strings.Contains(stderr, want) || !strings.Contains(stdout, "s.yaml: ok (scenario, 1 warnings)") {
+			t.Errorf("exit %d, stdout %q, stderr:\n%s\nwant exit 0 and %q", code, stdout, stderr, want)
+		}
+	})
+	t.Run("every problem at once", func(t *testing.T) {
+		dir := t.TempDir() + string(filepath.Separator)
+		os.WriteFile(dir+"stake.csv", []byte("pool,stake\nx,0\n"), 0o644)
+		os.WriteFile(dir+"e.csv", []byte("a,b\n0,1\n1,9\n"), 0o644)
+		os.WriteFile(dir+"s.yaml", []byte(base+"  stake:\n    distribution: file\n    file: stake.csv\nnetwork:\n  latency:\n    model: matrix\n    file: m.csv\ntopology:\n  model: edges\n  file: e.csv\n"), 0o644)
+		_, stderr, code := dpsim(t, "validate", dir+"s.yaml")
+		for _, want := range []string{"s.yaml:8:11: nodes.stake.file:", "s.yaml:12:11: network.latency.file:", "s.yaml:15:9: topology.file:"} {
+			if code != 2 || !strings.Contains(stderr, want) {
+				t.Errorf("exit %d, stderr:\n%s\nwant exit 2 and %q", code, stderr, want)
+			}
+		}
+	})
 }
