@@ -54,11 +54,14 @@ var configKeys = func() []string {
 	return append(keys, "MinBigLedgerPeersForTrustedState", "ConsensusMode", "PeerSharing", "DiffusionMode", "EnableP2P")
 }()
 
-// optInt is a target as written: set false when the key is absent.
+// optInt is a target as written: set false when the key is absent;
+// failed when it is given but is not an integer (the default then
+// stands in, and the rules skip it).
 type optInt struct {
-	v   int
-	set bool
-	pos Pos
+	v      int
+	set    bool
+	failed bool
+	pos    Pos
 }
 
 // NodeConfig is the P2P part of a cardano-node configuration file
@@ -185,11 +188,11 @@ func (r *fileReader) nodeConfig(root *tnode) *NodeConfig {
 			continue
 		}
 		v, ok := intOf(m.val)
+		o := optInt{v: clampInt(v), set: true, pos: m.val.pos}
 		if !ok {
 			r.wrongType(m.val, configKeys[i], "accepted: an integer")
-			continue
+			o = optInt{failed: true, pos: m.val.pos}
 		}
-		o := optInt{v: clampInt(v), set: true, pos: m.val.pos}
 		if i < 7 {
 			c.deadline[i] = o
 		} else {
@@ -237,14 +240,15 @@ func (r *fileReader) nodeConfig(root *tnode) *NodeConfig {
 			}
 		}
 	}
-	if len(r.probs) > 0 {
-		return c // the sanity rules would repeat what failed to decode
-	}
+	// The sanity rules run whatever failed to decode above, so that type
+	// and range problems come in one pass; they skip the targets that
+	// failed (checkTargets).
 	var view fileReader
 	view.file = r.file
+	before := len(r.probs)
 	r.checkTargets(deadlinePrefix, c.deadline, node.RelayTargets, "the relay defaults")
 	view.checkTargets(deadlinePrefix, c.deadline, node.BlockProducerTargets, "the block-producer defaults")
-	if len(r.probs) == 0 {
+	if len(r.probs) == before {
 		for _, p := range view.probs {
 			p.Msg += " (only for a block producer, whose defaults differ; a relay reads this file fine)"
 			r.warns = append(r.warns, p)
@@ -252,7 +256,7 @@ func (r *fileReader) nodeConfig(root *tnode) *NodeConfig {
 	}
 	r.checkTargets(syncPrefix, c.sync, node.SyncTargets, "the sync defaults")
 	if len(r.probs) > 0 {
-		return c
+		return c // the warnings below compare targets that may be broken
 	}
 	// Seed 004: the sync active target "must not exceed
 	// TargetNumberOfEstablishedPeers", and MinBigLedgerPeersForTrustedState
@@ -295,6 +299,7 @@ func (r *fileReader) checkTargets(prefix string, v targetsWritten, defaults node
 	}
 	bad := [7]bool{}
 	for i := range v {
+		bad[i] = v[i].failed // reported as a type problem; its rules are unknown
 		if v[i].set && a[i] < 0 {
 			r.problem(v[i].pos, prefix+targetNames[i], strconv.Itoa(a[i]), "accepted: an integer ≥ 0")
 			bad[i] = true

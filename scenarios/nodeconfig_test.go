@@ -74,6 +74,16 @@ func TestNodeConfigBrokenFixtures(t *testing.T) {
 			`6:45: SyncTargetNumberOfActiveBigLedgerPeers: value "200": accepted: at most 100`,
 			`7:40: TargetNumberOfKnownBigLedgerPeers: value "-1": accepted: an integer ≥ 0`,
 		}},
+		// Type errors do not hide range errors (issue 16 item 4); a target
+		// that failed to decode (known) is left out of the rules.
+		{"config-types-and-targets.json", []string{
+			`2:18: PeerSharing: value "yes": accepted: true or false`,
+			`3:20: ConsensusMode: value "Genesis": accepted: PraosMode or GenesisMode`,
+			`4:32: TargetNumberOfActivePeers: value "500": above TargetNumberOfEstablishedPeers 30; accepted: 0 ≤ active ≤ established ≤ known and root ≤ known`,
+			`4:32: TargetNumberOfActivePeers: value "500": accepted: at most 100`,
+			`6:30: TargetNumberOfRootPeers: value "-1": accepted: an integer ≥ 0`,
+			`7:31: TargetNumberOfKnownPeers: value "many": accepted: an integer`,
+		}},
 		{"config-bad-types.yaml", []string{
 			`2:16: ConsensusMode: value "Genesis": accepted: PraosMode or GenesisMode`,
 			`3:14: PeerSharing: value "yes": accepted: true or false`,

@@ -236,9 +236,11 @@ func (r *fileReader) topology(root *tnode) *TopologyFile {
 					"accepted: a non-empty list, null (disabled), or a localRoots group with trustable: true and access points")
 		}
 	}
-	if len(r.probs) == 0 { // repairs of a refused file would only add noise
-		t.LocalRoots = r.repairGroups(rawGroups, AccessPoint.key)
-	}
+	// The repairs run whatever else is wrong, so that what cardano-node
+	// would repair is reported with the problems in one pass; a group
+	// whose access points did not all decode skips the repairs that
+	// depend on its size (repairGroups).
+	t.LocalRoots = r.repairGroups(rawGroups, AccessPoint.key)
 	return t
 }
 
@@ -247,6 +249,9 @@ type rawGroup struct {
 	LocalRootGroup
 	written []AccessPoint
 	field   string
+	// partial: some access points failed to decode (each a problem), so
+	// the group's size is unknown.
+	partial bool
 }
 
 func (r *fileReader) localRoots(n *tnode) []rawGroup {
@@ -282,6 +287,7 @@ func (r *fileReader) localRoot(g *tnode, path string) (rawGroup, bool) {
 		ok = false
 	} else {
 		grp.written = r.accessPointList(f[0].val, path+".accessPoints")
+		grp.partial = f[0].val.kind != tArray || len(grp.written) != len(f[0].val.items)
 	}
 	grp.Advertise = r.optBool(f[1], path+".advertise")
 	grp.Trustable = r.optBool(f[5], path+".trustable")
@@ -419,6 +425,14 @@ func (r *fileReader) accessPoint(n *tnode, path string) (AccessPoint, bool) {
 			return ap, false
 		}
 		ap.SRV = true
+		if !strings.HasPrefix(ap.Address, "_") {
+			// An SRV name starts with its _service._proto labels
+			// (CIP-0155, e.g. _cardano._tcp.example.com): without them
+			// the port was most likely forgotten.
+			r.warn(n.pos, path+".port", "", "missing, so cardano-node 10.7 (ouroboros-network 1.x) reads "+strconv.Quote(ap.Address)+
+				" as a DNS SRV name and earlier versions refuse the file; the name has no _service._proto labels, so a port was probably forgotten; "+
+				"accepted: an integer 1…65535, or an SRV name such as _cardano._tcp."+strings.TrimSuffix(ap.Address, "."))
+		}
 		return ap, true
 	}
 	v, ok := intOf(port.val)
@@ -453,6 +467,13 @@ func (r *fileReader) repairGroups(groups []rawGroup, key func(AccessPoint) strin
 			aps = append(aps, ap)
 		}
 		g.AccessPoints = aps
+		if g.partial {
+			// Its size is unknown: only the size-free rules apply.
+			if g.HotValency <= 0 || g.WarmValency <= 0 {
+				r.warn(g.Pos, g.field, "", fmt.Sprintf("hotValency %d, warmValency %d: the group is ignored; accepted: valencies ≥ 1", g.HotValency, g.WarmValency))
+			}
+			continue
+		}
 		if len(g.written) == 0 {
 			r.warn(g.Pos, g.field, "", "no access points; the group is ignored")
 			continue

@@ -33,43 +33,56 @@ func cnodeFixture(t *testing.T, name string) (string, []byte) {
 // accepted.
 func TestTopologyBrokenFixtures(t *testing.T) {
 	tests := []struct {
-		file string
-		want []string // after "testdata/cnode/<file>:"
+		file  string
+		want  []string // after "testdata/cnode/<file>:"
+		warns []string // the same, reported with the problems
 	}{
+		// Every field out of the node's ranges at once (issue 16 item 4):
+		// the problems, and the repairs cardano-node would make, in one pass.
+		{"ranges.json", []string{
+			`4:57: localRoots[0].accessPoints[0].port: value "-1": accepted: an integer 1…65535`,
+			`12:80: publicRoots[0].accessPoints[0].port: value "65536": accepted: an integer 1…65535`,
+			`13:64: bootstrapPeers[1].address: missing; accepted: an IP address or a DNS name`,
+		}, []string{
+			`3:5: warning: localRoots[0]: hotValency -3, warmValency -3: the group is ignored; accepted: valencies ≥ 1`,
+			`7:5: warning: localRoots[1]: hotValency 0, warmValency 0: the group is ignored; accepted: valencies ≥ 1`,
+			`13:22: warning: bootstrapPeers[0].port: missing, so cardano-node 10.7 (ouroboros-network 1.x) reads "backbone.cardano.iog.io" as a DNS SRV name and earlier versions refuse the file; ` +
+				`the name has no _service._proto labels, so a port was probably forgotten; accepted: an integer 1…65535, or an SRV name such as _cardano._tcp.backbone.cardano.iog.io`,
+		}},
 		{"bad-port.json", []string{
 			`5:42: localRoots[0].accessPoints[0].port: value "70000": accepted: an integer 1…65535`,
 			`6:42: localRoots[0].accessPoints[1].port: value "3001": got a quoted string; accepted: an integer 1…65535`,
 			`7:42: localRoots[0].accessPoints[2].port: value "3001.5": accepted: an integer 1…65535`,
-		}},
+		}, nil},
 		{"missing-fields.json", []string{
 			`1:1: publicRoots: missing; accepted: a list (may be empty)`,
 			`3:5: localRoots[0].accessPoints: missing; accepted: a list of {address, port}`,
 			`3:5: localRoots[0].hotValency: missing; accepted: an integer (or the deprecated valency)`,
-		}},
+		}, nil},
 		{"bad-enums.json", []string{
 			`6:20: localRoots[0].trustable: value "yes": accepted: true or false`,
 			`7:24: localRoots[0].diffusionMode: value "Duplex": accepted: InitiatorAndResponder or InitiatorOnly`,
 			`10:54: publicRoots[0].advertise: value "1": accepted: true or false`,
-		}},
+		}, nil},
 		{"empty-bootstrap.json", []string{
 			`2:21: bootstrapPeers: value "[]": bootstrap peers enabled with an empty list and no trustable local root: ` +
 				`cardano-node refuses to start; accepted: a non-empty list, null (disabled), or a localRoots group with trustable: true and access points`,
-		}},
+		}, nil},
 		{"bad-address.json", []string{
 			`5:22: localRoots[0].accessPoints[0].address: value "0.0.0.0": the unspecified address; accepted: a routable IP address or a DNS name`,
 			`6:9: localRoots[0].accessPoints[1].port: missing for an IP address; accepted: an integer 1…65535 (only a DNS SRV name may omit the port)`,
 			`7:22: localRoots[0].accessPoints[2].address: got an empty string; accepted: an IP address or a DNS name`,
 			`8:9: localRoots[0].accessPoints[3].address: missing; accepted: an IP address or a DNS name`,
-		}},
+		}, nil},
 		{"syntax.json", []string{
 			`4:1: JSON syntax: invalid character '}' looking for beginning of object key string`,
-		}},
+		}, nil},
 		{"wrong-types.json", []string{
 			`2:17: localRoots: got an object; accepted: a list of groups {accessPoints, hotValency, …}`,
 			`4:25: useLedgerAfterSlot: value "never": accepted: a slot number (< 0 never use ledger peers, 0 always, > 0 from that slot)`,
 			`5:21: bootstrapPeers: value "backbone.cardano.iog.io": accepted: null (disabled) or a list of {address, port}`,
 			`6:23: peerSnapshotFile: value "5": accepted: a file path`,
-		}},
+		}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -86,8 +99,12 @@ func TestTopologyBrokenFixtures(t *testing.T) {
 			if got := strings.Split(ps.Error(), "\n"); !reflect.DeepEqual(got, want) {
 				t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 			}
-			if len(warns) != 0 {
-				t.Errorf("a refused file got repair warnings: %v", warns.Lines())
+			var wantW []string
+			for _, w := range tt.warns {
+				wantW = append(wantW, path+":"+w)
+			}
+			if got := warns.Lines(); !slices.Equal(got, wantW) {
+				t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(wantW, "\n"))
 			}
 		})
 	}
@@ -199,14 +216,14 @@ func TestTopologyFields(t *testing.T) {
 			}
 		}, nil},
 		{"group options", `{"publicRoots": [{"accessPoints": [{"address": "2001:db8::1", "port": 3001}], "advertise": true}],
-			"localRoots": [{"accessPoints": [{"address": "a.example"}, {"address": "B.example.", "port": 3001}],
+			"localRoots": [{"accessPoints": [{"address": "_cardano._tcp.a.example"}, {"address": "B.example.", "port": 3001}],
 			"hotValency": 1.0, "warmValency": 2, "advertise": true, "diffusionMode": "InitiatorOnly", "behindFirewall": true, "trustable": null}]}`,
 			func(t *testing.T, tf *TopologyFile) {
 				g, p := tf.LocalRoots[0], tf.PublicRoots[0]
 				if g.HotValency != 1 || g.WarmValency != 2 || !g.Advertise || g.Trustable || g.DiffusionMode != InitiatorOnly || !g.BehindFirewall {
 					t.Errorf("group %+v", g)
 				}
-				if !g.AccessPoints[0].SRV || g.AccessPoints[0].String() != "a.example" || g.AccessPoints[1].SRV {
+				if !g.AccessPoints[0].SRV || g.AccessPoints[0].String() != "_cardano._tcp.a.example" || g.AccessPoints[1].SRV {
 					t.Errorf("access points %+v", g.AccessPoints)
 				}
 				if !p.Advertise || p.AccessPoints[0].String() != "[2001:db8::1]:3001" {
@@ -230,6 +247,12 @@ func TestTopologyFields(t *testing.T) {
 					t.Errorf("access points %v", tf.LocalRoots[0].AccessPoints)
 				}
 			}, []string{`localRoots[0].accessPoints[1]: value "a.example.:1": already in localRoots[0].accessPoints[0]`}},
+		{"a name without a port is an SRV name, with a word when it does not look like one", `{"publicRoots": [], "localRoots": [], "bootstrapPeers": [{"address": "backbone.cardano.iog.io"}]}`,
+			func(t *testing.T, tf *TopologyFile) {
+				if ap := tf.BootstrapPeers[0]; !ap.SRV || ap.Port != 0 {
+					t.Errorf("bootstrap peer %+v", ap)
+				}
+			}, []string{`cfg/t.json:1:58: warning: bootstrapPeers[0].port: missing, so cardano-node 10.7 (ouroboros-network 1.x) reads "backbone.cardano.iog.io" as a DNS SRV name`}},
 		{"zero valency drops the group", `{"publicRoots": [], "localRoots": [{"accessPoints": [{"address": "10.0.0.1", "port": 1}], "hotValency": 0, "warmValency": 1}]}`,
 			func(t *testing.T, tf *TopologyFile) {
 				if len(tf.LocalRoots) != 0 {
