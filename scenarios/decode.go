@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -96,14 +97,14 @@ func parseYAML(data []byte, name string) (*yaml.Node, Problems) {
 		if errors.Is(err, io.EOF) {
 			return nil, Problems{{File: name, Msg: "empty scenario; accepted: a mapping starting with version: 1"}}
 		}
-		return nil, Problems{syntaxProblem(name, err)}
+		return nil, Problems{syntaxProblem(name, data, err)}
 	}
 	var probs Problems
 	var extra yaml.Node
 	switch err := dec.Decode(&extra); {
 	case errors.Is(err, io.EOF):
 	case err != nil:
-		probs = append(probs, syntaxProblem(name, err))
+		probs = append(probs, syntaxProblem(name, data, err))
 	default:
 		probs = append(probs, Problem{File: name, Line: extra.Line, Col: extra.Column,
 			Msg: "a second YAML document; accepted: exactly one document per scenario file"})
@@ -121,13 +122,52 @@ func parseYAML(data []byte, name string) (*yaml.Node, Problems) {
 }
 
 // syntaxProblem turns a yaml.v3 error ("yaml: line 3: …") into a Problem.
-func syntaxProblem(name string, err error) Problem {
+// yaml.v3 gives no line for the bytes it refuses while decoding the text
+// (invalid UTF-8, control characters): those are found in data, the
+// document's bytes, and reported at their line, column and byte offset.
+func syntaxProblem(name string, data []byte, err error) Problem {
 	msg := err.Error()
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		return Problem{File: name, Line: line, Msg: "YAML syntax: " + m[2]}
 	}
-	return Problem{File: name, Msg: "YAML syntax: " + strings.TrimPrefix(msg, "yaml: ")}
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	if off, size, ok := badYAMLByte(data); ok && readerError(msg) {
+		at := newLineIndex(data).pos(off)
+		return Problem{File: name, Line: at.Line, Col: at.Col, Value: string(data[off : off+size]),
+			Msg: fmt.Sprintf("YAML syntax: %s (byte offset %d); accepted: UTF-8 text without control characters other than tab, LF and CR", msg, off)}
+	}
+	return Problem{File: name, Msg: "YAML syntax: " + msg}
+}
+
+// readerError reports whether a yaml.v3 message is one of its reader's,
+// about the bytes of the text rather than its structure.
+func readerError(msg string) bool {
+	return strings.Contains(msg, "UTF-8") || strings.Contains(msg, "control characters") || strings.Contains(msg, "Unicode")
+}
+
+// badYAMLByte returns the offset and length of the first bytes yaml.v3's
+// reader refuses in a UTF-8 document: an invalid UTF-8 sequence (one byte)
+// or a character outside YAML's printable set (c-printable: tab, LF, CR,
+// 0x20…0x7E, U+0085, U+00A0…U+D7FF, U+E000…U+FFFD, U+10000 and above).
+// ok is false when there is none, or when data starts with a UTF-16 byte
+// order mark (yaml.v3 then decodes UTF-16).
+func badYAMLByte(data []byte) (off, size int, ok bool) {
+	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
+		return 0, 0, false
+	}
+	for off < len(data) {
+		r, n := utf8.DecodeRune(data[off:])
+		if r == utf8.RuneError && n <= 1 {
+			return off, 1, true
+		}
+		if !(r == '\t' || r == '\n' || r == '\r' || r >= 0x20 && r <= 0x7E || r == 0x85 ||
+			r >= 0xA0 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000) {
+			return off, n, true
+		}
+		off += n
+	}
+	return 0, 0, false
 }
 
 // checkShape rejects nesting deeper than MaxDepth and any anchor or alias
@@ -309,7 +349,7 @@ func (d *decoder) scalar(n *yaml.Node, v reflect.Value, path string) {
 	case reflect.Int:
 		want = "an integer"
 	case reflect.Uint64:
-		want = "an integer ≥ 0"
+		want = "an integer 0 … 18446744073709551615 (2^64 − 1)"
 	case reflect.Float64:
 		want = "a number"
 	default:

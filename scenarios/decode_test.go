@@ -1,9 +1,11 @@
 package scenarios
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -100,7 +102,9 @@ func TestDecodeErrors(t *testing.T) {
 		{"int is quoted", "version: 1\nname: t\nnodes:\n  count: \"20\"\n", "4:10:nodes.count", "accepted: an integer"},
 		{"int is float", "version: 1\nname: t\nnodes:\n  count: 2.5\n", "4:10:nodes.count", "accepted: an integer"},
 		{"int overflow", "version: 1\nname: t\nnodes:\n  count: 99999999999999999999\n", "4:10:nodes.count", "accepted: an integer"},
-		{"seed negative", base + "seed: -1\n", "5:7:seed", "accepted: an integer ≥ 0"},
+		{"seed negative", base + "seed: -1\n", "5:7:seed", "accepted: an integer 0 … 18446744073709551615 (2^64 − 1)"},
+		{"seed above 2^64 − 1", base + "seed: 18446744073709551616\n", "5:7:seed", "accepted: an integer 0 … 18446744073709551615 (2^64 − 1)"},
+		{"compare seed above 2^64 − 1", base + "compare:\n  seeds: [1, 99999999999999999999]\n", "6:14:compare.seeds[1]", "accepted: an integer 0 … 18446744073709551615"},
 		{"bool", base + "  classes:\n    - {name: a, count: 20, producer: maybe}\n", "6:38:nodes.classes[0].producer", "accepted: true or false"},
 		{"float NaN", base + "network:\n  jitter: .nan\n", "6:11:network.jitter", "accepted: a number"},
 		{"mapping expected", base + "network: fast\n", "5:10:network", "accepted: a mapping with fields latency, jitter, bandwidth_mbps"},
@@ -116,6 +120,9 @@ func TestDecodeErrors(t *testing.T) {
 		{"top is list", "- 1\n- 2\n", "1:1:", "accepted: a mapping with fields version"},
 		{"empty", "", "0:0:", "empty scenario"},
 		{"only comments", "# nothing\n", "0:0:", "empty scenario"},
+		{"invalid UTF-8", base + "description: ab\xffc\n", "5:16:", "YAML syntax: invalid leading UTF-8 octet (byte offset 53); accepted: UTF-8 text"},
+		{"cut UTF-8", base + "description: ab\xc3", "5:16:", "YAML syntax: incomplete UTF-8 octet sequence (byte offset 53)"},
+		{"control character", base + "description: a\x01\n", "5:15:", "YAML syntax: control characters are not allowed (byte offset 52)"},
 		{"too deep", base + "description: " + strings.Repeat("[", 40) + strings.Repeat("]", 40) + "\n", "5:", "nesting too deep; accepted: at most 32 levels"},
 	}
 	for _, tt := range tests {
@@ -132,6 +139,32 @@ func TestDecodeErrors(t *testing.T) {
 				t.Errorf("no problem at %q containing %q in:\n%v", tt.at, tt.contains, ps)
 			}
 		})
+	}
+}
+
+// TestRandomBytesHavePosition: whatever bytes a scenario holds, a syntax
+// problem that yaml.v3 reports without a line (its reader's: invalid
+// UTF-8, control characters) gets one, with the byte offset and value.
+func TestRandomBytesHavePosition(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 8))
+	for i := range 200 {
+		data := make([]byte, 1+rng.IntN(400))
+		for j := range data {
+			data[j] = byte(rng.Uint32())
+		}
+		_, err := Parse(data, "r.yaml")
+		var ps Problems
+		if !errors.As(err, &ps) {
+			t.Fatalf("case %d: %v", i, err)
+		}
+		for _, p := range ps {
+			if strings.HasPrefix(p.Msg, "YAML syntax") && p.Line == 0 && readerError(p.Msg) && !bytes.HasPrefix(data, []byte{0xFF, 0xFE}) && !bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
+				t.Errorf("case %d: no position: %v", i, p)
+			}
+			if readerError(p.Msg) && p.Line > 0 && (!strings.Contains(p.Msg, "(byte offset ") || p.Value == "") {
+				t.Errorf("case %d: no byte offset or value: %v", i, p)
+			}
+		}
 	}
 }
 

@@ -343,13 +343,13 @@ func parseYAMLTree(name string, data []byte) (*tnode, Problems) {
 		if errors.Is(err, io.EOF) {
 			return nil, Problems{{File: name, Msg: "empty file; accepted: a mapping of settings"}}
 		}
-		return nil, Problems{syntaxProblem(name, err)}
+		return nil, Problems{syntaxProblem(name, data, err)}
 	}
 	var extra yaml.Node
 	switch err := dec.Decode(&extra); {
 	case errors.Is(err, io.EOF):
 	case err != nil:
-		return nil, Problems{syntaxProblem(name, err)}
+		return nil, Problems{syntaxProblem(name, data, err)}
 	default:
 		return nil, Problems{{File: name, Line: extra.Line, Col: extra.Column,
 			Msg: "a second YAML document; accepted: exactly one document"}}

@@ -141,6 +141,7 @@ func TestNodeConfigShape(t *testing.T) {
 		{"list", "[1, 2]", `c:1:1: got a list; accepted: a mapping of cardano-node settings`},
 		{"syntax", "a: [1,\n", `c:1: YAML syntax: did not find expected node content`},
 		{"two documents", "a: 1\n---\nb: 2\n", `c:2:1: a second YAML document; accepted: exactly one document`},
+		{"invalid UTF-8", "Protocol: Cardano\nConsensusMode: Pr\xe4os\n", `c:2:18: value "\xe4": YAML syntax: invalid trailing UTF-8 octet (byte offset 35)`},
 		{"alias", "a: &x 1\nTargetNumberOfActivePeers: *x\n", `YAML anchors and aliases are not supported`},
 		{"quoted number", `{"TargetNumberOfActivePeers": "20"}`, `c:1:31: TargetNumberOfActivePeers: value "20": got a quoted string; accepted: an integer`},
 		{"too big a number", `{"TargetNumberOfActivePeers": 99999999999999999999}`, `value "99999999999999999999": accepted: an integer`},

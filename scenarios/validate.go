@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dpsim/dpsim/netmodel"
+	"github.com/dpsim/dpsim/node"
 )
 
 // Problem is one thing wrong with a scenario. Line and Col are 1-based and 0
@@ -194,21 +195,21 @@ func (v *validator) nodes() {
 
 	sum, producers := 0, 0
 	first := map[string]int{}
-	classesOK := true
+	// A bad or duplicate name does not hide a count problem: only a bad
+	// class count makes the sum meaningless.
+	countsOK := true
 	for i, c := range n.Classes {
 		f := fmt.Sprintf("nodes.classes[%d]", i)
 		if !validName(c.Name, 32, "_-") {
 			v.add(f+".name", c.Name, "accepted: 1 to 32 characters of a-z 0-9 _ -")
-			classesOK = false
 		} else if j, dup := first[c.Name]; dup {
 			v.add(f+".name", c.Name, fmt.Sprintf("duplicate class name (also nodes.classes[%d]); accepted: a unique name", j))
-			classesOK = false
 		} else {
 			first[c.Name] = i
 		}
 		if c.Count < 1 || c.Count > MaxNodes {
 			v.add(f+".count", fmtInt(c.Count), fmt.Sprintf("accepted: an integer 1 … %d", MaxNodes))
-			classesOK = false
+			countsOK = false
 		} else {
 			sum += c.Count
 		}
@@ -216,7 +217,7 @@ func (v *validator) nodes() {
 			producers++
 		}
 	}
-	if countOK && classesOK && sum != n.Count {
+	if countOK && countsOK && sum != n.Count {
 		v.add("nodes.count", fmtInt(n.Count), fmt.Sprintf("must equal the sum of the class counts (%d)", sum))
 	}
 	if len(n.Classes) > 0 && producers == 0 {
@@ -376,10 +377,10 @@ func (v *validator) p2p() {
 		return
 	}
 	p := &s.P2P
-	v.targets("p2p.targets", p.Targets)
+	v.targets("p2p.targets", p.Targets, false)
 	for i, c := range s.Nodes.Classes {
 		if !c.Targets.IsZero() {
-			v.targets(fmt.Sprintf("nodes.classes[%d].targets", i), c.Targets)
+			v.targets(fmt.Sprintf("nodes.classes[%d].targets", i), c.Targets, true)
 		}
 	}
 	if p.ChurnInterval <= 0 || p.ChurnInterval > MaxDuration {
@@ -432,10 +433,68 @@ func (v *validator) p2p() {
 	}
 }
 
-// targets checks seven targets against the governor's sanity rule.
-func (v *validator) targets(field string, t TargetsSpec) {
-	if err := t.Node().Check(); err != nil {
-		v.add(field, fmt.Sprintf("%+v", t), "not sane: "+err.Error())
+// targetFields are the scenario's names of the seven targets, in the
+// order of TargetsSpec.
+var targetFields = [7]string{"root", "known", "established", "active",
+	"known_big_ledger", "established_big_ledger", "active_big_ledger"}
+
+// targets checks seven targets against the governor's sanity rule
+// (node.Targets.Check: 0 ≤ active ≤ established ≤ known, root ≤ known, the
+// same for big ledger peers, and the caps), one problem per broken rule at
+// the field written in the file, in the scenario's own field names.
+// inClass: a class's targets, whose fields not written are 0, not the
+// p2p section's defaults.
+func (v *validator) targets(field string, t TargetsSpec, inClass bool) {
+	a := [7]int{t.Root, t.Known, t.Established, t.Active, t.KnownBigLedger, t.EstablishedBigLedger, t.ActiveBigLedger}
+	name := func(i int) string { return field + "." + targetFields[i] }
+	val := func(i int) string {
+		switch {
+		case v.given(name(i)):
+			return fmtInt(a[i])
+		case inClass:
+			return fmtInt(a[i]) + " (not written: a class's targets apply all seven as written)"
+		}
+		return fmtInt(a[i]) + " (the default)"
+	}
+	n := len(v.probs)
+	bad := [7]bool{}
+	for i := range a {
+		if a[i] < 0 {
+			v.add(name(i), fmtInt(a[i]), "accepted: an integer ≥ 0")
+			bad[i] = true
+		}
+	}
+	const rule, ruleBLP = "0 ≤ active ≤ established ≤ known and root ≤ known", "0 ≤ active ≤ established ≤ known for big ledger peers"
+	// Indices: 0 root, 1 known, 2 established, 3 active, 4…6 the same for
+	// big ledger peers; each pair is lo ≤ hi.
+	for _, pair := range [][3]int{{3, 2, 0}, {2, 1, 0}, {0, 1, 0}, {6, 5, 1}, {5, 4, 1}} {
+		lo, hi := pair[0], pair[1]
+		if bad[lo] || bad[hi] || a[lo] <= a[hi] {
+			continue
+		}
+		rl := rule
+		if pair[2] == 1 {
+			rl = ruleBLP
+		}
+		if v.given(name(lo)) || !v.given(name(hi)) {
+			v.add(name(lo), fmtInt(a[lo]), fmt.Sprintf("above %s %s; accepted: %s", name(hi), val(hi), rl))
+		} else {
+			v.add(name(hi), fmtInt(a[hi]), fmt.Sprintf("below %s %s; accepted: %s", name(lo), val(lo), rl))
+		}
+	}
+	caps := [7]int{0, node.MaxKnownTarget, node.MaxEstablishedTarget, node.MaxActiveTarget,
+		node.MaxKnownTarget, node.MaxEstablishedTarget, node.MaxActiveTarget}
+	for i, c := range caps {
+		if i > 0 && a[i] > c {
+			v.add(name(i), fmtInt(a[i]), fmt.Sprintf("accepted: at most %d", c))
+		}
+	}
+	if len(v.probs) == n {
+		// The rules above are the governor's; should they ever differ,
+		// the governor's word stands.
+		if err := t.Node().Check(); err != nil {
+			v.add(field, "", "not sane: "+err.Error())
+		}
 	}
 }
 

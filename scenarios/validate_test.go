@@ -2,9 +2,12 @@ package scenarios
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"pgregory.net/rapid"
 )
 
 // parseProblems parses src and returns its problems, failing the test when
@@ -187,9 +190,16 @@ func TestValidateP2P(t *testing.T) {
 		{"p2p section without p2p", base + "p2p:\n  churn: false\n", "p2p", "applies only with topology.model: p2p", 5},
 		{"faults without p2p", base + "faults:\n  drop_every: 1m\n", "faults", "applies only with topology.model: p2p", 5},
 		{"adversarial without p2p", "version: 1\nname: t\nnodes:\n  classes:\n    - {name: a, count: 20, producer: true, adversarial: true}\n", "nodes.classes[0].adversarial", "applies only", 5},
-		{"targets not sane", p2p + "p2p:\n  targets:\n    active: 40\n", "p2p.targets", "0 ≤ active ≤ established ≤ known", 8},
-		{"targets above caps", p2p + "p2p:\n  targets:\n    active: 101\n    established: 200\n    known: 300\n", "p2p.targets", "active targets ≤ 100", 8},
-		{"class targets not sane", "version: 1\nname: t\nnodes:\n  classes:\n    - {name: a, count: 20, producer: true, targets: {known: 5, root: 6}}\ntopology:\n  model: p2p\n", "nodes.classes[0].targets", "not sane", 5},
+		{"targets not sane", p2p + "p2p:\n  targets:\n    active: 40\n", "p2p.targets.active",
+			"above p2p.targets.established 30 (the default); accepted: 0 ≤ active ≤ established ≤ known and root ≤ known", 9},
+		{"targets not sane, reported where written", p2p + "p2p:\n  targets:\n    known: 40\n", "p2p.targets.known",
+			"below p2p.targets.root 60 (the default); accepted: 0 ≤ active ≤ established ≤ known and root ≤ known", 9},
+		{"targets above caps", p2p + "p2p:\n  targets:\n    active: 101\n    established: 200\n    known: 300\n", "p2p.targets.active", "accepted: at most 100", 9},
+		{"negative target", p2p + "p2p:\n  targets:\n    active_big_ledger: -1\n", "p2p.targets.active_big_ledger", "accepted: an integer ≥ 0", 9},
+		{"class targets not sane", "version: 1\nname: t\nnodes:\n  classes:\n    - {name: a, count: 20, producer: true, targets: {known: 5, root: 6}}\ntopology:\n  model: p2p\n",
+			"nodes.classes[0].targets.root", "above nodes.classes[0].targets.known 5; accepted: 0 ≤ active ≤ established ≤ known and root ≤ known", 5},
+		{"class targets apply as written", "version: 1\nname: t\nnodes:\n  classes:\n    - {name: a, count: 20, producer: true, targets: {known: 5, active: 2}}\ntopology:\n  model: p2p\n",
+			"nodes.classes[0].targets.active", "above nodes.classes[0].targets.established 0 (not written: a class's targets apply all seven as written)", 5},
 		{"churn interval", p2p + "p2p:\n  churn_interval: 0s\n", "p2p.churn_interval", "> 0", 8},
 		{"max retries", p2p + "p2p:\n  max_retries: 300\n", "p2p.max_retries", "0 … 255", 8},
 		{"handshake rtts", p2p + "p2p:\n  handshake_rtts: 17\n", "p2p.handshake_rtts", "0 … 16", 8},
@@ -216,4 +226,40 @@ func TestValidateP2P(t *testing.T) {
 	if s.P2P.Churn || !s.P2P.PeerSharing || s.P2P.Targets.Known != 150 || len(s.Faults.Crashes) != 1 {
 		t.Errorf("decoded %+v %+v", s.P2P, s.Faults)
 	}
+}
+
+// TestValidateAllClassProblems: a duplicate class name does not hide the
+// class-count sum error (issue 16 item 4), nor does a bad name.
+func TestValidateAllClassProblems(t *testing.T) {
+	ps := parseProblems(t, "version: 1\nname: t\nnodes:\n  count: 20\n  classes:\n    - {name: a, count: 3, producer: true}\n    - {name: a, count: 3}\n    - {name: B, count: 1}\n")
+	want := []string{
+		`t.yaml:4:10: nodes.count: value "20": must equal the sum of the class counts (7)`,
+		`t.yaml:7:14: nodes.classes[1].name: value "a": duplicate class name (also nodes.classes[0]); accepted: a unique name`,
+		`t.yaml:8:14: nodes.classes[2].name: value "B": accepted: 1 to 32 characters of a-z 0-9 _ -`,
+	}
+	if got := strings.Split(ps.Error(), "\n"); !slices.Equal(got, want) {
+		t.Errorf("problems\n%s\nwant\n%s", ps, strings.Join(want, "\n"))
+	}
+}
+
+// TestTargetsInFieldNames: broken targets are reported by the scenario's
+// field names and values, never as a Go struct, and the rules are the
+// governor's: a set is refused exactly when node.Targets.Check refuses it,
+// and then by a rule of their own (not the fallback).
+func TestTargetsInFieldNames(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		v := rapid.SliceOfN(rapid.IntRange(-2, 12000), 7, 7).Draw(t, "targets")
+		ts := TargetsSpec{Root: v[0], Known: v[1], Established: v[2], Active: v[3], KnownBigLedger: v[4], EstablishedBigLedger: v[5], ActiveBigLedger: v[6]}
+		val := &validator{s: &Scenario{}}
+		val.targets("p2p.targets", ts, false)
+		check := ts.Node().Check()
+		if (len(val.probs) == 0) != (check == nil) {
+			t.Fatalf("targets %v: problems %v, governor %v", v, val.probs, check)
+		}
+		for _, p := range val.probs {
+			if p.Field == "p2p.targets" || strings.Contains(p.Msg, "{") || !strings.HasPrefix(p.Field, "p2p.targets.") {
+				t.Fatalf("targets %v: %v", v, p)
+			}
+		}
+	})
 }
