@@ -524,7 +524,11 @@ func (n *Node) selectChain(now clock.Time, out *Outbox) {
 				continue
 			}
 			if n.pathToChain(p.block) {
-				// Switching forks: the held ancestors join the chain first.
+				// Switching forks: the blocks of the old fork are kept as
+				// validated (a child of one may still make it the better
+				// chain again, as the node's volatile store keeps them);
+				// the held ancestors join the chain first.
+				n.holdOldFork(n.chain.Get(n.path[len(n.path)-1]).Parent)
 				for k := len(n.path) - 1; k >= 1; k-- {
 					n.tip = n.path[k]
 					out.add(Action{Kind: Adopt, Block: n.path[k], To: -1})
@@ -555,6 +559,20 @@ func (n *Node) selectChain(now clock.Time, out *Outbox) {
 // validated held blocks, leaving in n.path b and those blocks, newest
 // first. A block that does not beat the tip on its own (a fork sibling)
 // can still join as the ancestor of one that does.
+// holdOldFork puts the blocks of the selected chain above fork (an
+// ancestor of the tip) back into the work list as validated blocks, before
+// the chain switches to another fork there: cardano-node's ChainDB keeps
+// them in its volatile store, so a block that extends one of them later
+// can still win chain selection without fetching it again. The selection's
+// clean-up drops those that nothing builds on.
+func (n *Node) holdOldFork(fork BlockID) {
+	for x := n.tip; x != NoBlock && x != fork; x = n.chain.Get(x).Parent {
+		if n.find(x) < 0 {
+			n.work = append(n.work, pending{block: x, from: -1, state: stValid})
+		}
+	}
+}
+
 func (n *Node) pathToChain(b BlockID) bool {
 	n.path = append(n.path[:0], b)
 	for x := n.chain.Get(b).Parent; x != NoBlock && !n.OnChain(x); x = n.chain.Get(x).Parent {

@@ -3,7 +3,10 @@ package node
 // This file freezes the relay as it was before BodyValidationPerKiB and
 // Pipelining (commit 25c48ee, node/relay.go), as the reference that
 // TestRelayZeroConfigUnchanged compares the relay with when those fields
-// are zero. Do not edit it to follow changes of relay.go.
+// are zero. Do not edit it to follow changes of relay.go; the one exception
+// is a fix of chain selection both needed (holdOldFork: a fork left in a
+// switch is kept while something builds on it), applied here too so that
+// the comparison still isolates the new fields.
 
 import (
 	"slices"
@@ -175,6 +178,7 @@ func (n *legacyNode) selectChain(now clock.Time, out *Outbox) {
 			}
 			if n.pathToChain(p.block) {
 				// Switching forks: the held ancestors join the chain first.
+				n.holdOldFork(n.chain.Get(n.path[len(n.path)-1]).Parent)
 				for k := len(n.path) - 1; k >= 1; k-- {
 					n.tip = n.path[k]
 					out.add(Action{Kind: Adopt, Block: n.path[k], To: -1})
@@ -211,6 +215,15 @@ func (n *legacyNode) pathToChain(b BlockID) bool {
 		n.path = append(n.path, x)
 	}
 	return true
+}
+
+// holdOldFork is Node.holdOldFork.
+func (n *legacyNode) holdOldFork(fork BlockID) {
+	for x := n.tip; x != NoBlock && x != fork; x = n.chain.Get(x).Parent {
+		if n.find(x) < 0 {
+			n.work = append(n.work, legacyPending{block: x, from: -1, state: stValid})
+		}
+	}
 }
 
 // hasValidChild reports whether a held block builds on b (so b may still

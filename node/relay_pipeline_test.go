@@ -486,3 +486,50 @@ func TestPipelinedProperties(t *testing.T) {
 		}
 	})
 }
+
+// TestForkSwitchKeepsOldFork is the 52-node cluster's slot battle (seed 1,
+// slots 82–83): a node adopts x, then switches to y of the same slot,
+// which wins the VRF tie-break, while the header of z, built on x, is on
+// its way; once z's body is validated the chain x←z is the longest, and
+// the node must take it, x being still in its store, not wait for a next
+// block (it waited 48 s before x's old fork was kept).
+func TestForkSwitchKeepsOldFork(t *testing.T) {
+	for _, cfg := range []RelayConfig{{}, pipeCfg()} {
+		var c Chain
+		p := c.Add(NoBlock, 1, 9, 50, 0).ID
+		x := c.Add(p, 2, 7, 60, 0).ID // loses the tie-break to y
+		y := c.Add(p, 2, 8, 40, 0).ID
+		z := c.Add(x, 3, 7, 70, 0).ID
+		n := NewNode(0, &c, cfg, []int32{1, 2})
+		n.tip = p
+		var out Outbox
+		step := func(f func()) { out.Reset(); f() }
+		// x arrives and is adopted.
+		step(func() { n.OnHeader(0, 1, x, &out) })
+		step(func() { n.OnHeaderValidated(2*ms, x, &out) })
+		step(func() { n.OnBody(50*ms, 1, x, &out) })
+		step(func() { n.OnBodyValidated(60*ms, x, &out) })
+		if n.Tip() != x {
+			t.Fatalf("pipelining %v: tip %d after x, want x=%d", cfg.Pipelining, n.Tip(), x)
+		}
+		// y (better by VRF) and z (on x) are fetched; y is validated first.
+		step(func() { n.OnHeader(100*ms, 2, y, &out) })
+		step(func() { n.OnHeaderValidated(102*ms, y, &out) })
+		step(func() { n.OnHeader(110*ms, 1, z, &out) })
+		step(func() { n.OnHeaderValidated(112*ms, z, &out) })
+		step(func() { n.OnBody(150*ms, 2, y, &out) })
+		step(func() { n.OnBodyValidated(160*ms, y, &out) })
+		if n.Tip() != y {
+			t.Fatalf("pipelining %v: tip %d after y, want y=%d", cfg.Pipelining, n.Tip(), y)
+		}
+		step(func() { n.OnBody(170*ms, 1, z, &out) })
+		step(func() { n.OnBodyValidated(180*ms, z, &out) })
+		if n.Tip() != z {
+			t.Fatalf("pipelining %v: tip %d after z's body, want z=%d on the old fork x", cfg.Pipelining, n.Tip(), z)
+		}
+		// y, the fork left in turn, is dropped: nothing builds on it.
+		if n.WorkLen() != 0 {
+			t.Errorf("pipelining %v: %d blocks held after the switch back, want none", cfg.Pipelining, n.WorkLen())
+		}
+	}
+}
