@@ -46,6 +46,8 @@ func TestCompletion(t *testing.T) {
 		{[]string{"__complete", "compare", "a.yaml", ""}, []string{"yaml", ":8"}},
 		{[]string{"__complete", "run", "a.yaml", "--out", ""}, []string{":16"}},
 		{[]string{"__complete", "flood", "--variant", ""}, []string{"A\tpure latency", "B\tserial uplink", ":4"}},
+		{[]string{"__complete", "validate", "--kind", ""}, []string{"scenario\t", "topology\t", "config\t", ":4"}},
+		{[]string{"__complete", "validate", ""}, []string{"json", ":8"}},
 	} {
 		out, _, code := dpsim(t, c.args...)
 		if code != 0 {

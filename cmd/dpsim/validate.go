@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/dpsim/dpsim/internal/run"
 	"github.com/dpsim/dpsim/scenarios"
 	"github.com/spf13/cobra"
 )
@@ -45,6 +46,10 @@ Exit status: 2 if any file has a problem, 0 otherwise (warnings alone exit 0).`,
 		},
 	}
 	cmd.Flags().StringVar(&o.kind, "kind", "", "kind of every FILE: scenario, topology or config (default: detected per file)")
+	completeWords(cmd, "kind", "scenario\ta dpsim scenario (YAML)", "topology\ta cardano-node topology.json", "config\ta cardano-node config.json or .yaml")
+	cmd.ValidArgsFunction = func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return []string{"yaml", "yml", "json"}, cobra.ShellCompDirectiveFilterFileExt
+	}
 	return cmd
 }
 
@@ -59,7 +64,7 @@ func (o *validateOptions) run(stdout, stderr io.Writer, paths []string) error {
 	}
 	bad := 0
 	for _, path := range paths {
-		k, warns, err := validateFile(path, kind)
+		k, warns, cost, err := validateFile(path, kind)
 		for _, w := range warns {
 			fmt.Fprintln(stderr, w)
 		}
@@ -68,10 +73,11 @@ func (o *validateOptions) run(stdout, stderr io.Writer, paths []string) error {
 			fmt.Fprintln(stderr, err)
 			continue
 		}
-		if len(warns) > 0 {
-			fmt.Fprintf(stdout, "%s: ok (%s, %d warnings)\n", path, k, len(warns))
-		} else {
-			fmt.Fprintf(stdout, "%s: ok (%s)\n", path, k)
+		switch {
+		case len(warns) > 0:
+			fmt.Fprintf(stdout, "%s: ok (%s, %d warnings)%s\n", path, k, len(warns), cost)
+		default:
+			fmt.Fprintf(stdout, "%s: ok (%s)%s\n", path, k, cost)
 		}
 	}
 	if bad > 0 {
@@ -83,15 +89,16 @@ func (o *validateOptions) run(stdout, stderr io.Writer, paths []string) error {
 // validateFile reads path once and checks it as kind ("" = detect); a
 // scenario's files are opened and checked too (scenarios.ValidateFiles).
 // An I/O error is returned with the path; content problems as a Problems.
-// The warnings are formatted lines.
-func validateFile(path string, kind scenarios.Kind) (scenarios.Kind, []string, error) {
+// The warnings are formatted lines; cost is a scenario's estimated cost
+// (": about … events, … of memory, …"), "" for the other kinds.
+func validateFile(path string, kind scenarios.Kind) (_ scenarios.Kind, _ []string, cost string, _ error) {
 	data, err := scenarios.ReadInput(path)
 	if err != nil {
-		return kind, nil, err
+		return kind, nil, "", err
 	}
 	if kind == "" {
 		if kind, err = scenarios.DetectKind(path, data); err != nil {
-			return kind, nil, err
+			return kind, nil, "", err
 		}
 	}
 	var warns scenarios.Warnings
@@ -103,13 +110,13 @@ func validateFile(path string, kind scenarios.Kind) (scenarios.Kind, []string, e
 	default:
 		s, err := scenarios.Parse(data, path)
 		if err != nil {
-			return kind, nil, err
+			return kind, nil, "", err
 		}
 		probs, lines := scenarios.ValidateFiles(s)
 		if len(probs) > 0 {
-			return kind, lines, probs
+			return kind, lines, "", probs
 		}
-		return kind, lines, nil
+		return kind, lines, ": " + run.EstimateCost(s).String(), nil
 	}
-	return kind, warns.Lines(), err
+	return kind, warns.Lines(), "", err
 }

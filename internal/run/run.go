@@ -93,10 +93,11 @@ func Prepare(s *scenarios.Scenario, opt Options) (*Job, error) {
 	return j, nil
 }
 
-// Warnings returns what the build noticed in the scenario's files without
-// refusing them (cardano-node options dpsim does not model, say), in a
-// fixed order.
-func (j *Job) Warnings() []string { return j.built.Warnings() }
+// Warnings returns what the build noticed without refusing it: repairs of
+// the scenario's cardano-node files (options dpsim does not model, say),
+// then nodes a static topology cannot reach, in a fixed order (the lines
+// dpsim validate prints).
+func (j *Job) Warnings() []string { return append(j.built.Warnings(), j.built.Unreached()...) }
 
 // Execute runs the job to the scenario's duration and returns its result.
 // It stops between two simulated minutes when ctx is cancelled, with
@@ -137,7 +138,7 @@ func (j *Job) Execute(ctx context.Context) (*Result, error) {
 		Scenario: j.scenario, Seed: j.opt.Seed, Label: j.opt.Label, Version: j.opt.Version, Revision: j.opt.Revision, Command: j.opt.Command,
 		Collector: j.col, Peers: j.peers, Parts: j.parts,
 		Hop: results.HopCostOf(w.Config()), ForgeDelay: w.Config().ForgeDelay, Latency: j.built.Latency,
-		Stake: j.built.Stake, Warnings: j.built.Warnings(), warn: j.opt.Warn,
+		Stake: j.built.Stake, Warnings: j.Warnings(), warn: j.opt.Warn,
 	}
 	j.built = nil // the world (governors, tables, queue) can go now
 	return r, nil
