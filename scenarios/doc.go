@@ -26,8 +26,9 @@
 // number is refused (except 0) because 30 read as 30 ns is a trap. Relative
 // file paths are resolved against the scenario file's folder; FileRef keeps
 // both the path as written and the resolved one. Scenario.Hash is the SHA-256
-// of the file's bytes, for run metadata. The files a scenario names are not
-// opened here: their content is Build's concern.
+// of the file's bytes, for run metadata. Load and Parse do not open the
+// files a scenario names; ValidateFiles (which dpsim validate calls) does,
+// with Build's readers and limits.
 //
 // # Schema, version 1
 //
