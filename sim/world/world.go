@@ -93,7 +93,9 @@ type World struct {
 
 	kSlot, kHeader, kRequest, kBody, kWakeHeader, kWakeBody, kWakeServe, kNoBlocks sim.Kind
 
-	p2p *p2p
+	// link is the relay graph's layer: static, Dynamic P2P or the overlay.
+	link linkLayer
+	p2p  *p2p
 	// fwd, when set, adds per-block announcement targets (Forwarder).
 	fwd    Forwarder
 	fwdDst []int32
@@ -208,23 +210,8 @@ func New(cfg Config, lat netmodel.Latency, peers [][]int32, sched *node.LeaderSc
 	}
 	w.kSlot = w.Eng.Register("praos.slot", w.onSlot)
 	w.kHeader = w.Eng.Register("relay.header", w.nodeInput(func(n *node.Node, ev *sim.Event, b node.BlockID, mark int32) {
-		replay := mark & 1
-		if w.p2p != nil {
-			// Headers come over chain-sync, which runs only with hot peers.
-			// A replayed one (replaySkipped) was counted at send time.
-			hot := w.stillHot(ev.Node, ev.From, mark)
-			if w.checkMarks && hot != w.p2p.isHot(ev.Node, ev.From) {
-				panic(fmt.Sprintf("world: header %d→%d marked %#x: stillHot %v, isHot %v", ev.From, ev.Node, mark, hot, !hot))
-			}
-			if !hot {
-				w.stale += int64(1 - replay)
-				// Announcements skipped behind this one must come now.
-				w.replaySkipped(ev.At, ev.Node)
-				return
-			}
-			if replay == 0 {
-				w.reports().HeaderArrived(ev.Node, w.rx[ev.Node].metrics, w.Chain.Get(b).Slot, ev.From, ev.At)
-			}
+		if !w.link.headerIn(ev, b, mark) {
+			return
 		}
 		before := n.WorkLen()
 		n.OnHeader(ev.At, ev.From, b, &w.out)
@@ -236,10 +223,7 @@ func New(cfg Config, lat netmodel.Latency, peers [][]int32, sched *node.LeaderSc
 		n.OnRequest(ev.At, ev.From, b, count, &w.out)
 	}))
 	w.kBody = w.Eng.Register("relay.body", w.nodeInput(func(n *node.Node, ev *sim.Event, b node.BlockID, _ int32) {
-		if w.p2p != nil {
-			blk := w.Chain.Get(b)
-			w.reports().BodyArrived(ev.Node, w.rx[ev.Node].metrics, blk.Slot, ev.From, int64(blk.Bytes), ev.At)
-		}
+		w.link.bodyIn(ev, b)
 		n.OnBody(ev.At, ev.From, b, &w.out)
 	}))
 	w.kWakeHeader = w.Eng.Register("relay.header-valid", w.nodeInput(func(n *node.Node, ev *sim.Event, b node.BlockID, _ int32) {
@@ -259,17 +243,26 @@ func New(cfg Config, lat netmodel.Latency, peers [][]int32, sched *node.LeaderSc
 	if s := sched.NextSlot(); s >= 0 {
 		w.Eng.At(w.slotStart(s).Add(cfg.ForgeDelay), w.kSlot, -1, -1, s)
 	}
+	w.link = staticLink{}
 	if cfg.P2P != nil {
 		if err := w.initP2P(*cfg.P2P, cfg.Seed); err != nil {
 			return nil, err
 		}
+		w.link = p2pLink{w}
 	}
 	if cfg.PolderCast != nil {
 		if err := w.initPolderCast(*cfg.PolderCast, cfg.Seed); err != nil {
 			return nil, err
 		}
+		w.link = overlayLink{w: w}
 	}
 	return w, nil
+}
+
+// panicMark reports a header event whose hot mark disagrees with the
+// upstream lists (Config.CheckEvents).
+func panicMark(ev *sim.Event, mark int32, hot bool) {
+	panic(fmt.Sprintf("world: header %d→%d marked %#x: stillHot %v, isHot %v", ev.From, ev.Node, mark, hot, !hot))
 }
 
 // bodySize returns the next block's body size.
@@ -309,11 +302,7 @@ func (w *World) Finish() {
 		w.obs.Count(CountRequestsAbandoned, abandoned)
 		w.obs.Count(CountNoBlocksSent, w.noBlocks)
 	}
-	if w.p2p != nil {
-		w.obs.Count(CountHeadersNotHot, w.stale)
-		w.finishP2P()
-	}
-	w.finishPolderCast()
+	w.link.finish()
 }
 
 func (w *World) onSlot(ev *sim.Event) {
@@ -371,9 +360,7 @@ func (w *World) apply(now clock.Time, self int32) {
 				}
 			}
 		case node.SendRequest:
-			if w.p2p != nil && !w.connected(self, a.To) {
-				w.dropFrom(now, self, a.To) // the connection is gone
-				w.unroutable++
+			if !w.link.canRequest(now, self, a.To) {
 				continue
 			}
 			w.requests++
@@ -393,13 +380,7 @@ func (w *World) apply(now clock.Time, self int32) {
 		case node.Adopt:
 			w.rx[self].tip = w.Nodes[self].Tip()
 			w.obs.Adopted(int(a.Block), int(self), now)
-			if w.fwd != nil && a.Count == 1 {
-				w.fwdDst = w.fwd.Forward(now, self, a.To, a.Block, w.fwdDst[:0])
-				for _, to := range w.fwdDst {
-					w.headers++
-					w.sendHeader(now, self, to, a.Block)
-				}
-			}
+			w.link.adopted(now, self, a.To, a.Block, a.Count)
 		}
 	}
 }
@@ -579,14 +560,7 @@ func (w *World) announce(now clock.Time, from, to int32, h *header, downstream b
 		}
 		return
 	}
-	if w.p2p == nil || r.down {
-		return
-	}
-	if !downstream && !w.p2p.isHot(to, from) {
-		w.stale++
-		return
-	}
-	w.reports().HeaderArrived(to, r.metrics, h.blk.Slot, from, at)
+	w.link.skipped(from, to, &h.blk, at, downstream)
 }
 
 // reports returns the log that feeds the nodes' peer metrics (made at the
