@@ -5,7 +5,11 @@
 // (Config.P2P, p2p.go: Dynamic P2P with the bearer, ledger, DNS, faults
 // and peer sampling), or the PolderCast overlay (Config.PolderCast,
 // poldercast.go: gossip rounds, connect-on-demand, and a Forwarder that
-// picks each block's announcement targets).
+// picks each block's announcement targets). What differs between the three
+// for the relay sits behind one interface, linkLayer (link.go): whether a
+// header is taken up, who learns of a body, whether a request can go, what
+// an adoption sets off. Churn and calibration move a governor's targets
+// through another, targetsDriver. World.Check holds the world's invariants.
 //
 // Messages cross the network model of package netmodel: the latency, then
 // either the ideal transport (a body waits for its sender's uplink) or the
