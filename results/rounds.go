@@ -270,6 +270,27 @@ func resize[T any](x []T, n int) []T {
 // formatS formats a virtual time in seconds, shortest exact form.
 func formatS(t clock.Time) string { return strconv.FormatFloat(t.Seconds(), 'g', -1, 64) }
 
+// RoundRow is one line of rounds.csv, as WriteRoundsCSV writes it and
+// ReadRoundsCSV reads it back: window Round (1-based) spans [StartS, EndS)
+// seconds since the run start and holds Blocks blocks; Stats is over their
+// adoptions (Reached, the adoptions column, and the percentiles in µs,
+// zero when Reached is 0).
+type RoundRow struct {
+	Round        int
+	StartS, EndS float64
+	Blocks       int
+	Stats
+}
+
+// roundRowsOf returns the rows rounds.csv holds for ws.
+func roundRowsOf(ws []Window) []RoundRow {
+	rows := make([]RoundRow, len(ws))
+	for i, w := range ws {
+		rows[i] = RoundRow{Round: w.Index + 1, StartS: w.Start.Seconds(), EndS: w.End.Seconds(), Blocks: w.Blocks, Stats: w.Stats}
+	}
+	return rows
+}
+
 // WriteRoundsCSV writes ws as rounds.csv: the header
 // "round,start_s,end_s,blocks,adoptions,p50_ms,p90_ms,p95_ms,p99_ms,max_ms",
 // then one line per window, round being Index+1 (1-based, as
@@ -277,21 +298,26 @@ func formatS(t clock.Time) string { return strconv.FormatFloat(t.Seconds(), 'g',
 // in seconds, adoptions its Reached, and the percentiles in exact ms (empty
 // when the window has no adoption).
 func WriteRoundsCSV(w io.Writer, ws []Window) error {
+	return writeRoundRows(w, roundRowsOf(ws))
+}
+
+// writeRoundRows writes rows as rounds.csv.
+func writeRoundRows(w io.Writer, rows []RoundRow) error {
 	if _, err := io.WriteString(w, roundsHeader+"\n"); err != nil {
 		return err
 	}
 	var line []byte
-	for _, win := range ws {
-		line = strconv.AppendInt(line[:0], int64(win.Index)+1, 10)
+	for _, r := range rows {
+		line = strconv.AppendInt(line[:0], int64(r.Round), 10)
 		line = append(line, ',')
-		line = append(line, formatS(win.Start)...)
+		line = strconv.AppendFloat(line, r.StartS, 'g', -1, 64)
 		line = append(line, ',')
-		line = append(line, formatS(win.End)...)
+		line = strconv.AppendFloat(line, r.EndS, 'g', -1, 64)
 		line = append(line, ',')
-		line = strconv.AppendInt(line, int64(win.Blocks), 10)
+		line = strconv.AppendInt(line, int64(r.Blocks), 10)
 		line = append(line, ',')
-		line = strconv.AppendInt(line, win.Reached, 10)
-		line = appendPercentiles(line, win.Stats)
+		line = strconv.AppendInt(line, r.Reached, 10)
+		line = appendPercentiles(line, r.Stats)
 		line = append(line, '\n')
 		if _, err := w.Write(line); err != nil {
 			return err
@@ -309,26 +335,26 @@ type roundLine struct {
 	thin   bool        // a secondary percentile of the same policy
 }
 
-// windowMidH is the middle of [start, end) in hours since the run start:
-// each window's value is drawn there.
-func windowMidH(start, end clock.Time) float64 {
-	return (start.Seconds() + end.Seconds()) / 2 / 3600
-}
-
 // PlotRounds draws the p50, p95 and p99 of each window that has adoptions
 // against time (x: the window's middle in hours since the run start, y:
 // adoption time in seconds) and writes it atomically to path, as PNG or SVG
-// by the extension. Equal inputs give identical bytes.
+// by the extension. Equal inputs give identical bytes, and PlotRoundsDir
+// redraws the same bytes from rounds.csv.
 func PlotRounds(path, title string, ws []Window) error {
+	return plotRoundRows(path, title, roundRowsOf(ws))
+}
+
+// plotRoundRows is PlotRounds from the rows of rounds.csv.
+func plotRoundRows(path, title string, rows []RoundRow) error {
 	var p50, p95, p99 plotter.XYs
-	for _, w := range ws {
-		if w.Reached == 0 {
+	for _, r := range rows {
+		if r.Reached == 0 {
 			continue
 		}
-		x := windowMidH(w.Start, w.End)
-		p50 = append(p50, plotter.XY{X: x, Y: seconds(w.P50)})
-		p95 = append(p95, plotter.XY{X: x, Y: seconds(w.P95)})
-		p99 = append(p99, plotter.XY{X: x, Y: seconds(w.P99)})
+		x := (r.StartS + r.EndS) / 2 / 3600 // the window's middle, in hours
+		p50 = append(p50, plotter.XY{X: x, Y: seconds(r.P50)})
+		p95 = append(p95, plotter.XY{X: x, Y: seconds(r.P95)})
+		p99 = append(p99, plotter.XY{X: x, Y: seconds(r.P99)})
 	}
 	lines := []roundLine{{name: "p99", xys: p99, colour: 0}, {name: "p95", xys: p95, colour: 1}, {name: "p50", xys: p50, colour: 2}}
 	return writeRoundsPlot(path, title, lines)

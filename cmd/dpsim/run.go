@@ -166,6 +166,12 @@ func newPlotCmd() *cobra.Command {
 				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s and %s\n",
 					filepath.Join(args[0], results.PeersPNGFile), filepath.Join(args[0], results.PeersSVGFile))
 			}
+			if _, err := os.Stat(filepath.Join(args[0], results.RoundsFile)); err == nil {
+				if err := results.PlotRoundsDir(args[0]); err != nil {
+					return badInput(err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\n", filepath.Join(args[0], results.RoundsPNGFile))
+			}
 			return nil
 		},
 	}
