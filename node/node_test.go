@@ -51,34 +51,34 @@ func TestRelaySequence(t *testing.T) {
 	down := NewNode(1, &c, cfg, []int32{0, 2, 3})
 	var out Outbox
 	b := c.Add(NoBlock, 0, 0, 1, 0).ID
-	up.Forge(0, b, &out)
+	up.forge(0, b, &out)
 	if got := kinds(&out); len(got) != 2 || got[0] != Adopt || got[1] != Announce || out.Actions[1].To != -1 {
 		t.Fatalf("forge actions %+v", out.Actions)
 	}
 	out.Reset()
-	down.OnHeader(10, 0, b, &out)
-	down.OnHeader(11, 2, b, &out) // a later announcer is ignored
+	down.onHeader(10, 0, b, &out)
+	down.onHeader(11, 2, b, &out) // a later announcer is ignored
 	if len(out.Actions) != 1 || out.Actions[0].Kind != WakeHeader || out.Actions[0].At != clock.Time(10+5*time.Millisecond) {
 		t.Fatalf("header actions %+v", out.Actions)
 	}
 	out.Reset()
-	down.OnHeaderValidated(15, b, &out)
+	down.onHeaderValidated(15, b, &out)
 	if len(out.Actions) != 1 || out.Actions[0].Kind != SendRequest || out.Actions[0].To != 0 || out.Actions[0].Count != 1 {
 		t.Fatalf("request %+v", out.Actions)
 	}
 	out.Reset()
-	up.OnRequest(20, 1, b, 1, &out)
+	up.onRequest(20, 1, b, 1, &out)
 	if len(out.Actions) != 1 || out.Actions[0].Kind != SendBody || out.Actions[0].To != 1 {
 		t.Fatalf("serve %+v", out.Actions)
 	}
 	out.Reset()
-	down.OnBody(100, 0, b, &out)
-	down.OnBody(101, 0, b, &out) // a duplicate body is ignored
+	down.onBody(100, 0, b, &out)
+	down.onBody(101, 0, b, &out) // a duplicate body is ignored
 	if len(out.Actions) != 1 || out.Actions[0].At != clock.Time(100+50*time.Millisecond) {
 		t.Fatalf("body %+v", out.Actions)
 	}
 	out.Reset()
-	down.OnBodyValidated(200, b, &out)
+	down.onBodyValidated(200, b, &out)
 	got := kinds(&out)
 	if len(got) != 2 || got[0] != Adopt || got[1] != Announce || out.Actions[1].To != 0 {
 		t.Fatalf("adopt %+v (must announce to all but the sender, 0)", out.Actions)
@@ -97,28 +97,28 @@ func TestFetchFragment(t *testing.T) {
 	a := c.Add(NoBlock, 0, 0, 1, 0).ID
 	b := c.Add(a, 1, 0, 1, 0).ID
 	var out Outbox
-	n.OnHeader(0, 0, b, &out)
+	n.onHeader(0, 0, b, &out)
 	out.Reset()
-	n.OnHeaderValidated(0, b, &out)
+	n.onHeaderValidated(0, b, &out)
 	if out.Actions[0].Count != 2 {
 		t.Fatalf("request %+v, want a 2-block fragment", out.Actions)
 	}
 	up := NewNode(0, &c, cfg, nil)
 	up.tip = b
 	out.Reset()
-	up.OnRequest(0, 1, b, 2, &out)
+	up.onRequest(0, 1, b, 2, &out)
 	if out.Actions[0].Block != a || out.Actions[1].Block != b {
 		t.Fatalf("bodies %+v, want oldest first", out.Actions)
 	}
 	out.Reset()
-	n.OnBody(1, 0, b, &out) // out of order: the child first
-	n.OnBody(2, 0, a, &out)
+	n.onBody(1, 0, b, &out) // out of order: the child first
+	n.onBody(2, 0, a, &out)
 	out.Reset()
-	n.OnBodyValidated(3, b, &out)
+	n.onBodyValidated(3, b, &out)
 	if len(out.Actions) != 0 {
 		t.Fatalf("adopted a block whose parent is missing: %+v", out.Actions)
 	}
-	n.OnBodyValidated(4, a, &out)
+	n.onBodyValidated(4, a, &out)
 	if len(out.Actions) != 2 || out.Actions[0].Block != a || out.Actions[1].Block != b || n.Tip() != b {
 		t.Fatalf("adoptions %+v tip %d", out.Actions, n.Tip())
 	}
@@ -200,7 +200,7 @@ func TestTargetsSanity(t *testing.T) {
 func cloneNode(n *Node) *Node {
 	c := *n
 	c.work = slices.Clone(n.work)
-	c.Peers = slices.Clone(n.Peers)
+	c.peers = slices.Clone(n.peers)
 	if n.pipe != nil {
 		p := *n.pipe
 		p.early, p.kept = slices.Clone(p.early), slices.Clone(p.kept)
@@ -238,7 +238,7 @@ func TestFetchingSkipArgument(t *testing.T) {
 				if before[b] || notBetter[b] {
 					m := cloneNode(n)
 					out.Reset()
-					m.OnHeader(now, 1, BlockID(b), &out)
+					m.onHeader(now, 1, BlockID(b), &out)
 					if len(out.Actions) != 0 || !slices.Equal(m.work, n.work) {
 						t.Fatalf("step %d: OnHeader(%d) acted on a block Fetching %v, better %v", step, b, before[b], !notBetter[b])
 					}
@@ -251,19 +251,19 @@ func TestFetchingSkipArgument(t *testing.T) {
 			forgets := false
 			switch op := rapid.IntRange(0, 5).Draw(t, "op"); op {
 			case 0:
-				n.OnHeader(now, peer, b, &out)
+				n.onHeader(now, peer, b, &out)
 			case 1:
-				n.OnHeaderValidated(now, b, &out)
+				n.onHeaderValidated(now, b, &out)
 			case 2:
-				n.OnBody(now, peer, b, &out)
+				n.onBody(now, peer, b, &out)
 			case 3:
-				n.OnBodyValidated(now, b, &out)
+				n.onBodyValidated(now, b, &out)
 			case 4:
-				n.DropFrom(peer)
+				n.dropFrom(peer)
 				forgets = true
 			case 5:
-				n.Restart()
-				n.Peers = append(n.Peers, 1, 2)
+				n.restart()
+				n.peers = append(n.peers, 1, 2)
 				forgets = true
 			}
 			for x := range nb {
@@ -290,7 +290,7 @@ func TestNodeFillsCacheLines(t *testing.T) {
 	}
 	c := &Chain{}
 	ns := NewNodes(c, RelayConfig{}, [][]int32{{1}, {0}})
-	if len(ns) != 2 || ns[1].ID != 1 || ns[0].Tip() != NoBlock || len(ns[1].Peers) != 1 || ns[0].WorkLen() != 0 {
+	if len(ns) != 2 || ns[1].ID != 1 || ns[0].Tip() != NoBlock || len(ns[1].peers) != 1 || ns[0].WorkLen() != 0 {
 		t.Fatalf("NewNodes: %+v", ns)
 	}
 }

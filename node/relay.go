@@ -136,9 +136,9 @@ type Node struct {
 	// cfg is read-only, one copy for all the nodes of NewNodes (so it
 	// stays in cache and the node stays three lines).
 	cfg *RelayConfig
-	// Peers are the node's relay peers in ascending id order: it takes
+	// peers are the node's relay peers in ascending id order: it takes
 	// headers from them and announces to them. The governor will own them.
-	Peers []int32
+	peers []int32
 	// bodyBusy is when the node's (sequential) body validation is free.
 	bodyBusy clock.Time
 	path     []BlockID // scratch of pathToChain
@@ -193,28 +193,28 @@ func NewNodes(chain *Chain, cfg RelayConfig, peers [][]int32) []*Node {
 }
 
 func (n *Node) init(id int32, chain *Chain, cfg *RelayConfig, peers []int32) {
-	*n = Node{ID: id, chain: chain, cfg: cfg, tip: NoBlock, Peers: peers}
+	*n = Node{ID: id, chain: chain, cfg: cfg, tip: NoBlock, peers: peers}
 	n.work = n.workBuf[:0]
 }
 
-// Restart models a node restart: it keeps its chain (the database
+// restart models a node restart: it keeps its chain (the database
 // survives) and forgets blocks in flight, its peers, the requests it
 // kept and which blocks it announced early (its peers will be new
 // connections).
-func (n *Node) Restart() {
+func (n *Node) restart() {
 	n.work = n.work[:0]
-	n.Peers = n.Peers[:0]
+	n.peers = n.peers[:0]
 	if p := n.pipe; p != nil {
 		p.kept, p.early = p.kept[:0], p.early[:0]
 	}
 }
 
-// DropFrom forgets the blocks the node is still waiting for from peer:
+// dropFrom forgets the blocks the node is still waiting for from peer:
 // headers under validation and bodies requested but not received, and
 // the requests from peer it keeps. The engine calls it when the
 // connection to peer is lost; the blocks are fetched again, with any
 // missing ancestors, from the next announcement.
-func (n *Node) DropFrom(peer int32) {
+func (n *Node) dropFrom(peer int32) {
 	n.work = slices.DeleteFunc(n.work, func(p pending) bool {
 		return p.from == peer && (p.state == stHeader || p.state == stRequested)
 	})
@@ -223,14 +223,14 @@ func (n *Node) DropFrom(peer int32) {
 	}
 }
 
-// OnNoBlocks handles peer from's MsgNoBlocks for the count-block fragment
+// onNoBlocks handles peer from's MsgNoBlocks for the count-block fragment
 // ending at b: the blocks of it still requested from that peer leave the
 // work list, so that the next announcement of any of them fetches it
 // elsewhere (as DropFrom does for a lost connection). Without it a node
 // would wait for ever for a body its upstream announced early and then
 // dropped (it lost a fork there), and hold every later block that builds
 // on it.
-func (n *Node) OnNoBlocks(now clock.Time, from int32, b BlockID, count int32, out *Outbox) {
+func (n *Node) onNoBlocks(now clock.Time, from int32, b BlockID, count int32, out *Outbox) {
 	for x, k := b, int32(0); k < count && x != NoBlock; x, k = n.chain.Get(x).Parent, k+1 {
 		if i := n.find(x); i >= 0 && n.work[i].from == from && n.work[i].state == stRequested {
 			n.work = slices.Delete(n.work, i, i+1)
@@ -251,7 +251,7 @@ func (n *Node) Waiting() int {
 // because a block of theirs can never be served: it is neither on the
 // chain nor in the work list (its fetch was lost, or it was dropped
 // unvalidated) and the tip beats it, so no announcement brings it back.
-// Restart and DropFrom forget requests without counting them here.
+// restart and DropFrom forget requests without counting them here.
 func (n *Node) Abandoned() int {
 	if n.pipe == nil {
 		return 0
@@ -292,17 +292,17 @@ func (n *Node) find(b BlockID) int {
 	return -1
 }
 
-// Forge makes block b (already added to the chain by the engine, on top of
+// forge makes block b (already added to the chain by the engine, on top of
 // this node's tip) the node's tip and announces it.
-func (n *Node) Forge(now clock.Time, b BlockID, out *Outbox) {
+func (n *Node) forge(now clock.Time, b BlockID, out *Outbox) {
 	n.adopt(now, b, -1, out)
 	n.serveKept(out)
 }
 
-// OnHeader handles a header announcement of b from peer from. The first
+// onHeader handles a header announcement of b from peer from. The first
 // announcement of a block that would improve the chain starts header
 // validation; later ones are ignored (the body comes from the first).
-func (n *Node) OnHeader(now clock.Time, from int32, b BlockID, out *Outbox) {
+func (n *Node) onHeader(now clock.Time, from int32, b BlockID, out *Outbox) {
 	if !n.chain.Better(b, n.tip) || n.find(b) >= 0 || n.OnChain(b) {
 		return
 	}
@@ -310,14 +310,14 @@ func (n *Node) OnHeader(now clock.Time, from int32, b BlockID, out *Outbox) {
 	out.add(Action{Kind: WakeHeader, Block: b, At: now.Add(n.cfg.HeaderValidation)})
 }
 
-// OnHeaderValidated requests the body of b, with any ancestors the node
+// onHeaderValidated requests the body of b, with any ancestors the node
 // lacks, from the peer that announced it first: one request per run of
 // consecutive missing blocks (a gap arises when an earlier fetch was lost
 // with its connection while later blocks arrived). With Pipelining, when
 // b extends the tip (its parent is the tip; at genesis, NoBlock), it then
 // announces b at once to every peer but that one, unless it already did
 // (announceEarly).
-func (n *Node) OnHeaderValidated(now clock.Time, b BlockID, out *Outbox) {
+func (n *Node) onHeaderValidated(now clock.Time, b BlockID, out *Outbox) {
 	i := n.find(b)
 	if i < 0 || n.work[i].state != stHeader {
 		return
@@ -372,17 +372,17 @@ func (n *Node) announceEarly(b BlockID, from int32, out *Outbox) {
 
 // hasPeerBut reports whether the node has a relay peer other than from.
 func (n *Node) hasPeerBut(from int32) bool {
-	return len(n.Peers) > 1 || len(n.Peers) == 1 && n.Peers[0] != from
+	return len(n.peers) > 1 || len(n.peers) == 1 && n.peers[0] != from
 }
 
-// OnRequest serves a block-fetch request: the bodies of b's count-block
+// onRequest serves a block-fetch request: the bodies of b's count-block
 // fragment, oldest first. With Pipelining, a request for a fragment with
 // a block in the work list whose body is not yet servable is kept, and
 // served (in arrival order among kept requests) by OnBodyServable or by
 // an adoption once every block of the fragment is on the chain or
 // servable. A fragment of blocks on the chain, servable or unknown to the
 // node is served at once, as without Pipelining.
-func (n *Node) OnRequest(now clock.Time, from int32, b BlockID, count int32, out *Outbox) {
+func (n *Node) onRequest(now clock.Time, from int32, b BlockID, count int32, out *Outbox) {
 	if n.cfg.Pipelining && n.holdsBack(b, count) {
 		p := n.pipeline()
 		p.kept = append(p.kept, request{from: from, block: b, count: count})
@@ -467,10 +467,10 @@ func (n *Node) serve(from int32, b BlockID, count int32, out *Outbox) {
 	}
 }
 
-// OnBody queues the body of b for validation; bodies validate one at a
+// onBody queues the body of b for validation; bodies validate one at a
 // time, in arrival order, each for cfg.BodyValidationOf(its Bytes). With
 // Pipelining it also asks to be woken ServeDelay later (WakeServe).
-func (n *Node) OnBody(now clock.Time, from int32, b BlockID, out *Outbox) {
+func (n *Node) onBody(now clock.Time, from int32, b BlockID, out *Outbox) {
 	i := n.find(b)
 	if i < 0 || n.work[i].state != stRequested {
 		return
@@ -487,11 +487,11 @@ func (n *Node) OnBody(now clock.Time, from int32, b BlockID, out *Outbox) {
 	}
 }
 
-// OnBodyServable marks the body of b servable (WakeServe: it arrived
+// onBodyServable marks the body of b servable (WakeServe: it arrived
 // ServeDelay ago) and serves the kept requests that were waiting for it.
 // It ignores b if its body is no longer held: b joined the chain (and is
 // servable as such) or left the work list.
-func (n *Node) OnBodyServable(now clock.Time, b BlockID, out *Outbox) {
+func (n *Node) onBodyServable(now clock.Time, b BlockID, out *Outbox) {
 	i := n.find(b)
 	if i < 0 || n.work[i].state < stBody {
 		return
@@ -500,9 +500,9 @@ func (n *Node) OnBodyServable(now clock.Time, b BlockID, out *Outbox) {
 	n.serveKept(out)
 }
 
-// OnBodyValidated marks b valid and switches to the best chain the node can
+// onBodyValidated marks b valid and switches to the best chain the node can
 // now assemble.
-func (n *Node) OnBodyValidated(now clock.Time, b BlockID, out *Outbox) {
+func (n *Node) onBodyValidated(now clock.Time, b BlockID, out *Outbox) {
 	i := n.find(b)
 	if i < 0 || n.work[i].state != stBody {
 		return
@@ -623,10 +623,10 @@ func (n *Node) settleEarly(b BlockID) bool {
 
 // Fetching reports whether b is in the node's work list: its header under
 // validation, its body requested, validating or held off the chain.
-// OnHeader ignores an announcement of such a block. b leaves the list when
+// onHeader ignores an announcement of such a block. b leaves the list when
 // it joins the chain or can no longer beat the tip (after which OnHeader
 // ignores b for good, as the tip only gets better), or when DropFrom or
-// Restart forget it (after which the next announcement fetches it again).
+// restart forget it (after which the next announcement fetches it again).
 func (n *Node) Fetching(b BlockID) bool { return n.find(b) >= 0 }
 
 // ManyBlocks is WorkBrief's answer for a work list of two or more blocks.

@@ -64,11 +64,11 @@ func TestBodyValidationPerKiB(t *testing.T) {
 	cfg := RelayConfig{BodyValidation: 10 * time.Millisecond, BodyValidationPerKiB: time.Millisecond}
 	n := NewNode(0, &c, cfg, []int32{1, 2})
 	for _, b := range []BlockID{small.ID, big.ID} {
-		n.OnHeader(0, 1, b, &Outbox{})
-		n.OnHeaderValidated(0, b, &Outbox{})
+		n.onHeader(0, 1, b, &Outbox{})
+		n.onHeaderValidated(0, b, &Outbox{})
 	}
-	sameActions(t, "small body", run(func(out *Outbox) { n.OnBody(ms, 1, small.ID, out) }),
+	sameActions(t, "small body", run(func(out *Outbox) { n.onBody(ms, 1, small.ID, out) }),
 		[]Action{{Kind: WakeBody, Block: small.ID, At: 13 * ms}})
-	sameActions(t, "big body, queued behind the small one", run(func(out *Outbox) { n.OnBody(2*ms, 1, big.ID, out) }),
+	sameActions(t, "big body, queued behind the small one", run(func(out *Outbox) { n.onBody(2*ms, 1, big.ID, out) }),
 		[]Action{{Kind: WakeBody, Block: big.ID, At: (13 + 10 + 88) * ms}})
 }

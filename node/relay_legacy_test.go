@@ -33,7 +33,7 @@ type legacyNode struct {
 
 // Restart models a node restart: it keeps its chain (the database
 // survives) and forgets blocks in flight and its peers.
-func (n *legacyNode) Restart() {
+func (n *legacyNode) restart() {
 	n.work = n.work[:0]
 	n.Peers = n.Peers[:0]
 }
@@ -42,7 +42,7 @@ func (n *legacyNode) Restart() {
 // headers under validation and bodies requested but not received. The
 // engine calls it when the connection to peer is lost; the blocks are
 // fetched again, with any missing ancestors, from the next announcement.
-func (n *legacyNode) DropFrom(peer int32) {
+func (n *legacyNode) dropFrom(peer int32) {
 	n.work = slices.DeleteFunc(n.work, func(p legacyPending) bool {
 		return p.from == peer && (p.state == stHeader || p.state == stRequested)
 	})
@@ -75,14 +75,14 @@ func (n *legacyNode) find(b BlockID) int {
 
 // Forge makes block b (already added to the chain by the engine, on top of
 // this node's tip) the node's tip and announces it.
-func (n *legacyNode) Forge(now clock.Time, b BlockID, out *Outbox) {
+func (n *legacyNode) forge(now clock.Time, b BlockID, out *Outbox) {
 	n.adopt(now, b, -1, out)
 }
 
 // OnHeader handles a header announcement of b from peer from. The first
 // announcement of a block that would improve the chain starts header
 // validation; later ones are ignored (the body comes from the first).
-func (n *legacyNode) OnHeader(now clock.Time, from int32, b BlockID, out *Outbox) {
+func (n *legacyNode) onHeader(now clock.Time, from int32, b BlockID, out *Outbox) {
 	if !n.chain.Better(b, n.tip) || n.find(b) >= 0 || n.OnChain(b) {
 		return
 	}
@@ -94,7 +94,7 @@ func (n *legacyNode) OnHeader(now clock.Time, from int32, b BlockID, out *Outbox
 // lacks, from the peer that announced it first: one request per run of
 // consecutive missing blocks (a gap arises when an earlier fetch was lost
 // with its connection while later blocks arrived).
-func (n *legacyNode) OnHeaderValidated(now clock.Time, b BlockID, out *Outbox) {
+func (n *legacyNode) onHeaderValidated(now clock.Time, b BlockID, out *Outbox) {
 	i := n.find(b)
 	if i < 0 || n.work[i].state != stHeader {
 		return
@@ -132,7 +132,7 @@ func (n *legacyNode) OnHeaderValidated(now clock.Time, b BlockID, out *Outbox) {
 
 // OnRequest serves a block-fetch request: the bodies of b's count-block
 // fragment, oldest first.
-func (n *legacyNode) OnRequest(now clock.Time, from int32, b BlockID, count int32, out *Outbox) {
+func (n *legacyNode) onRequest(now clock.Time, from int32, b BlockID, count int32, out *Outbox) {
 	start := len(out.Actions)
 	for x, k := b, int32(0); k < count && x != NoBlock; x, k = n.chain.Get(x).Parent, k+1 {
 		out.add(Action{Kind: SendBody, To: from, Block: x})
@@ -145,7 +145,7 @@ func (n *legacyNode) OnRequest(now clock.Time, from int32, b BlockID, count int3
 
 // OnBody queues the body of b for validation; bodies validate one at a
 // time, in arrival order.
-func (n *legacyNode) OnBody(now clock.Time, from int32, b BlockID, out *Outbox) {
+func (n *legacyNode) onBody(now clock.Time, from int32, b BlockID, out *Outbox) {
 	i := n.find(b)
 	if i < 0 || n.work[i].state != stRequested {
 		return
@@ -157,7 +157,7 @@ func (n *legacyNode) OnBody(now clock.Time, from int32, b BlockID, out *Outbox) 
 
 // OnBodyValidated marks b valid and switches to the best chain the node can
 // now assemble.
-func (n *legacyNode) OnBodyValidated(now clock.Time, b BlockID, out *Outbox) {
+func (n *legacyNode) onBodyValidated(now clock.Time, b BlockID, out *Outbox) {
 	i := n.find(b)
 	if i < 0 || n.work[i].state != stBody {
 		return

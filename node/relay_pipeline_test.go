@@ -59,12 +59,12 @@ func TestPipelinedEarlyAnnounce(t *testing.T) {
 			n := NewNode(0, &c, cs.cfg, cs.peers)
 			n.tip = cs.tip
 			for _, x := range append(slices.Clone(cs.inWork), cs.block) {
-				run(func(out *Outbox) { n.OnHeader(0, 1, x, out) })
+				run(func(out *Outbox) { n.onHeader(0, 1, x, out) })
 			}
 			for _, x := range cs.inWork {
-				run(func(out *Outbox) { n.OnHeaderValidated(5*ms, x, out) })
+				run(func(out *Outbox) { n.onHeaderValidated(5*ms, x, out) })
 			}
-			sameActions(t, "header validated", run(func(out *Outbox) { n.OnHeaderValidated(5*ms, cs.block, out) }), cs.want)
+			sameActions(t, "header validated", run(func(out *Outbox) { n.onHeaderValidated(5*ms, cs.block, out) }), cs.want)
 		})
 	}
 }
@@ -73,8 +73,8 @@ func TestPipelinedEarlyAnnounce(t *testing.T) {
 // into n at `at` and validates it then: it returns the actions of OnBody
 // and OnBodyValidated.
 func deliver(n *Node, at clock.Time, from int32, b BlockID) (body, valid []Action) {
-	body = run(func(out *Outbox) { n.OnBody(at, from, b, out) })
-	valid = run(func(out *Outbox) { n.OnBodyValidated(at.Add(n.cfg.BodyValidation), b, out) })
+	body = run(func(out *Outbox) { n.onBody(at, from, b, out) })
+	valid = run(func(out *Outbox) { n.onBodyValidated(at.Add(n.cfg.BodyValidation), b, out) })
 	return body, valid
 }
 
@@ -91,8 +91,8 @@ func TestPipelinedAdoptionNotAnnouncedAgain(t *testing.T) {
 	t.Run("adopted after the early announcement", func(t *testing.T) {
 		n := NewNode(0, &c, pipeCfg(), []int32{1, 2, 3})
 		n.tip = a
-		n.OnHeader(0, 1, b, &Outbox{})
-		n.OnHeaderValidated(5*ms, b, &Outbox{})
+		n.onHeader(0, 1, b, &Outbox{})
+		n.onHeaderValidated(5*ms, b, &Outbox{})
 		_, valid := deliver(n, 30*ms, 1, b)
 		sameActions(t, "adoption", valid, []Action{{Kind: Adopt, To: 1, Block: b, Count: 1}})
 	})
@@ -100,14 +100,14 @@ func TestPipelinedAdoptionNotAnnouncedAgain(t *testing.T) {
 	t.Run("fetch lost and made again", func(t *testing.T) {
 		n := NewNode(0, &c, pipeCfg(), []int32{1, 2, 3})
 		n.tip = a
-		n.OnHeader(0, 1, b, &Outbox{})
-		n.OnHeaderValidated(5*ms, b, &Outbox{})
-		n.DropFrom(1)
+		n.onHeader(0, 1, b, &Outbox{})
+		n.onHeaderValidated(5*ms, b, &Outbox{})
+		n.dropFrom(1)
 		if n.Fetching(b) {
 			t.Fatal("DropFrom kept the requested block")
 		}
-		n.OnHeader(10*ms, 2, b, &Outbox{})
-		sameActions(t, "second header validation", run(func(out *Outbox) { n.OnHeaderValidated(15*ms, b, out) }),
+		n.onHeader(10*ms, 2, b, &Outbox{})
+		sameActions(t, "second header validation", run(func(out *Outbox) { n.onHeaderValidated(15*ms, b, out) }),
 			[]Action{{Kind: SendRequest, To: 2, Block: b, Count: 1}})
 		_, valid := deliver(n, 30*ms, 2, b)
 		sameActions(t, "adoption", valid, []Action{{Kind: Adopt, To: 2, Block: b, Count: 1}})
@@ -116,9 +116,9 @@ func TestPipelinedAdoptionNotAnnouncedAgain(t *testing.T) {
 	t.Run("no peer to announce to at header validation", func(t *testing.T) {
 		n := NewNode(0, &c, pipeCfg(), []int32{1})
 		n.tip = a
-		n.OnHeader(0, 1, b, &Outbox{})
-		n.OnHeaderValidated(5*ms, b, &Outbox{})
-		n.Peers = append(n.Peers, 4) // a new hot peer before the adoption
+		n.onHeader(0, 1, b, &Outbox{})
+		n.onHeaderValidated(5*ms, b, &Outbox{})
+		n.peers = append(n.peers, 4) // a new hot peer before the adoption
 		_, valid := deliver(n, 30*ms, 1, b)
 		sameActions(t, "adoption", valid, []Action{{Kind: Adopt, To: 1, Block: b, Count: 1}, {Kind: Announce, To: 1, Block: b}})
 	})
@@ -129,8 +129,8 @@ func TestPipelinedAdoptionNotAnnouncedAgain(t *testing.T) {
 func servingNode(c *Chain, cfg RelayConfig, a, b BlockID) *Node {
 	n := NewNode(0, c, cfg, []int32{1, 2, 3, 4})
 	n.tip = a
-	n.OnHeader(0, 1, b, &Outbox{})
-	n.OnHeaderValidated(5*ms, b, &Outbox{})
+	n.onHeader(0, 1, b, &Outbox{})
+	n.onHeaderValidated(5*ms, b, &Outbox{})
 	return n
 }
 
@@ -166,11 +166,11 @@ func TestPipelinedServing(t *testing.T) {
 			adoptAt := bodyAt.Add(cs.cfg.BodyValidation)
 			servableAt := bodyAt.Add(cs.cfg.ServeDelay)
 			var gotReq, gotServ, gotAdopt []Action
-			request := func() { gotReq = run(func(out *Outbox) { n.OnRequest(cs.requestAt, 2, b, 1, out) }) }
+			request := func() { gotReq = run(func(out *Outbox) { n.onRequest(cs.requestAt, 2, b, 1, out) }) }
 			if cs.requestAt < bodyAt {
 				request()
 			}
-			body := run(func(out *Outbox) { n.OnBody(bodyAt, 1, b, out) })
+			body := run(func(out *Outbox) { n.onBody(bodyAt, 1, b, out) })
 			sameActions(t, "body", body, []Action{{Kind: WakeBody, Block: b, At: adoptAt}, {Kind: WakeServe, Block: b, At: servableAt}})
 			// The wake-ups and the request in time order.
 			type ev struct {
@@ -178,8 +178,8 @@ func TestPipelinedServing(t *testing.T) {
 				f  func()
 			}
 			evs := []ev{
-				{servableAt, func() { gotServ = run(func(out *Outbox) { n.OnBodyServable(servableAt, b, out) }) }},
-				{adoptAt, func() { gotAdopt = run(func(out *Outbox) { n.OnBodyValidated(adoptAt, b, out) }) }},
+				{servableAt, func() { gotServ = run(func(out *Outbox) { n.onBodyServable(servableAt, b, out) }) }},
+				{adoptAt, func() { gotAdopt = run(func(out *Outbox) { n.onBodyValidated(adoptAt, b, out) }) }},
 			}
 			if cs.requestAt >= bodyAt {
 				evs = append(evs, ev{cs.requestAt, request})
@@ -206,14 +206,14 @@ func TestPipelinedServingOrder(t *testing.T) {
 	b := c.Add(a, 2, 9, 50, 0).ID
 	d := c.Add(b, 3, 9, 50, 0).ID
 	n := servingNode(&c, pipeCfg(), a, b)
-	n.OnHeader(6*ms, 1, d, &Outbox{}) // d's parent b is in flight: d is not announced early
-	n.OnHeaderValidated(11*ms, d, &Outbox{})
+	n.onHeader(6*ms, 1, d, &Outbox{}) // d's parent b is in flight: d is not announced early
+	n.onHeaderValidated(11*ms, d, &Outbox{})
 	for _, r := range []struct {
 		from  int32
 		b     BlockID
 		count int32
 	}{{3, d, 2}, {2, b, 1}, {4, b, 1}, {2, a, 1}, {4, d, 1}} {
-		got := run(func(out *Outbox) { n.OnRequest(20*ms, r.from, r.b, r.count, out) })
+		got := run(func(out *Outbox) { n.onRequest(20*ms, r.from, r.b, r.count, out) })
 		if r.b == a {
 			sameActions(t, "request for the tip", got, []Action{{Kind: SendBody, To: 2, Block: a}})
 		} else if len(got) != 0 {
@@ -223,11 +223,11 @@ func TestPipelinedServingOrder(t *testing.T) {
 	if n.Waiting() != 4 {
 		t.Fatalf("waiting %d, want 4", n.Waiting())
 	}
-	n.OnBody(30*ms, 1, b, &Outbox{})
-	n.OnBody(40*ms, 1, d, &Outbox{})
-	sameActions(t, "b servable", run(func(out *Outbox) { n.OnBodyServable(75*ms, b, out) }),
+	n.onBody(30*ms, 1, b, &Outbox{})
+	n.onBody(40*ms, 1, d, &Outbox{})
+	sameActions(t, "b servable", run(func(out *Outbox) { n.onBodyServable(75*ms, b, out) }),
 		[]Action{{Kind: SendBody, To: 2, Block: b}, {Kind: SendBody, To: 4, Block: b}})
-	sameActions(t, "d servable", run(func(out *Outbox) { n.OnBodyServable(85*ms, d, out) }),
+	sameActions(t, "d servable", run(func(out *Outbox) { n.onBodyServable(85*ms, d, out) }),
 		[]Action{{Kind: SendBody, To: 3, Block: b}, {Kind: SendBody, To: 3, Block: d}, {Kind: SendBody, To: 4, Block: d}})
 	if n.Waiting() != 0 {
 		t.Errorf("waiting %d, want 0", n.Waiting())
@@ -244,51 +244,51 @@ func TestPipelinedForgetting(t *testing.T) {
 
 	t.Run("DropFrom", func(t *testing.T) {
 		n := servingNode(&c, pipeCfg(), a, b)
-		n.OnRequest(10*ms, 2, b, 1, &Outbox{})
-		n.OnRequest(11*ms, 3, b, 1, &Outbox{})
-		n.OnRequest(12*ms, 2, b, 1, &Outbox{})
-		n.DropFrom(2)
+		n.onRequest(10*ms, 2, b, 1, &Outbox{})
+		n.onRequest(11*ms, 3, b, 1, &Outbox{})
+		n.onRequest(12*ms, 2, b, 1, &Outbox{})
+		n.dropFrom(2)
 		if n.Waiting() != 1 {
 			t.Fatalf("waiting %d after DropFrom(2), want 1", n.Waiting())
 		}
-		n.OnBody(30*ms, 1, b, &Outbox{})
-		sameActions(t, "servable", run(func(out *Outbox) { n.OnBodyServable(75*ms, b, out) }),
+		n.onBody(30*ms, 1, b, &Outbox{})
+		sameActions(t, "servable", run(func(out *Outbox) { n.onBodyServable(75*ms, b, out) }),
 			[]Action{{Kind: SendBody, To: 3, Block: b}})
 	})
 
 	t.Run("Restart", func(t *testing.T) {
 		n := servingNode(&c, pipeCfg(), a, b)
-		n.OnRequest(10*ms, 2, b, 1, &Outbox{})
-		n.Restart()
+		n.onRequest(10*ms, 2, b, 1, &Outbox{})
+		n.restart()
 		if n.Waiting() != 0 || n.Abandoned() != 0 {
 			t.Fatalf("waiting %d abandoned %d after Restart, want 0 and 0", n.Waiting(), n.Abandoned())
 		}
 		// After the restart the node fetches b again and announces it again
 		// (its peers are new connections), but serves no forgotten request.
-		n.Peers = append(n.Peers, 1, 2)
-		n.OnHeader(20*ms, 1, b, &Outbox{})
-		sameActions(t, "header validated after restart", run(func(out *Outbox) { n.OnHeaderValidated(25*ms, b, out) }),
+		n.peers = append(n.peers, 1, 2)
+		n.onHeader(20*ms, 1, b, &Outbox{})
+		sameActions(t, "header validated after restart", run(func(out *Outbox) { n.onHeaderValidated(25*ms, b, out) }),
 			[]Action{{Kind: SendRequest, To: 1, Block: b, Count: 1}, {Kind: Announce, To: 1, Block: b}})
-		n.OnBody(30*ms, 1, b, &Outbox{})
-		sameActions(t, "servable", run(func(out *Outbox) { n.OnBodyServable(75*ms, b, out) }), nil)
+		n.onBody(30*ms, 1, b, &Outbox{})
+		sameActions(t, "servable", run(func(out *Outbox) { n.onBodyServable(75*ms, b, out) }), nil)
 	})
 
 	t.Run("abandoned", func(t *testing.T) {
 		n := servingNode(&c, pipeCfg(), a, b)
-		n.OnRequest(10*ms, 2, b, 1, &Outbox{})
-		n.DropFrom(1) // b's fetch is lost: the request waits for a new one
-		n.OnRequest(11*ms, 3, b, 1, &Outbox{})
+		n.onRequest(10*ms, 2, b, 1, &Outbox{})
+		n.dropFrom(1) // b's fetch is lost: the request waits for a new one
+		n.onRequest(11*ms, 3, b, 1, &Outbox{})
 		if n.Waiting() != 1 {
 			t.Fatalf("waiting %d, want 1 (a request for a block the node no longer fetches is served at once)", n.Waiting())
 		}
 		// The node forges on a, past b: b can never be fetched again.
 		f := c.Add(a, 3, 0, 99, 0)
 		f2 := c.Add(f.ID, 4, 0, 99, 0).ID
-		n.Forge(40*ms, f.ID, &Outbox{})
+		n.forge(40*ms, f.ID, &Outbox{})
 		if n.Waiting() != 1 || n.Abandoned() != 0 {
 			t.Fatalf("waiting %d abandoned %d with b as good as the tip, want 1 and 0", n.Waiting(), n.Abandoned())
 		}
-		acts := run(func(out *Outbox) { n.Forge(50*ms, f2, out) })
+		acts := run(func(out *Outbox) { n.forge(50*ms, f2, out) })
 		if n.Waiting() != 0 || n.Abandoned() != 1 {
 			t.Fatalf("waiting %d abandoned %d with the tip past b, want 0 and 1", n.Waiting(), n.Abandoned())
 		}
@@ -310,19 +310,19 @@ func TestNoBlocksRefetchElsewhere(t *testing.T) {
 	d := c.Add(b, 3, 9, 50, 0).ID
 	n := NewNode(0, &c, pipeCfg(), []int32{1, 2})
 	n.tip = a
-	n.OnHeader(0, 1, b, &Outbox{})
-	n.OnHeaderValidated(5*ms, b, &Outbox{})
+	n.onHeader(0, 1, b, &Outbox{})
+	n.onHeaderValidated(5*ms, b, &Outbox{})
 	// Another peer's MsgNoBlocks changes nothing: b is requested from 1.
-	n.OnNoBlocks(20*ms, 2, b, 1, &Outbox{})
+	n.onNoBlocks(20*ms, 2, b, 1, &Outbox{})
 	if !n.Fetching(b) {
 		t.Fatal("MsgNoBlocks from a peer b was not requested from dropped it")
 	}
-	n.OnNoBlocks(30*ms, 1, b, 1, &Outbox{})
+	n.onNoBlocks(30*ms, 1, b, 1, &Outbox{})
 	if n.Fetching(b) {
 		t.Fatal("b still in work after MsgNoBlocks from the peer it was requested from")
 	}
-	n.OnHeader(40*ms, 2, d, &Outbox{})
-	sameActions(t, "child validated", run(func(out *Outbox) { n.OnHeaderValidated(45*ms, d, out) }),
+	n.onHeader(40*ms, 2, d, &Outbox{})
+	sameActions(t, "child validated", run(func(out *Outbox) { n.onHeaderValidated(45*ms, d, out) }),
 		[]Action{{Kind: SendRequest, To: 2, Block: d, Count: 2}})
 }
 
@@ -335,7 +335,7 @@ func TestPipelinedUnknownBlock(t *testing.T) {
 	b := c.Add(a, 2, 9, 50, 0).ID
 	for _, cfg := range []RelayConfig{{}, pipeCfg()} {
 		n := NewNode(0, &c, cfg, []int32{1, 2})
-		sameActions(t, fmt.Sprintf("pipelining %v", cfg.Pipelining), run(func(out *Outbox) { n.OnRequest(0, 2, b, 3, out) }),
+		sameActions(t, fmt.Sprintf("pipelining %v", cfg.Pipelining), run(func(out *Outbox) { n.onRequest(0, 2, b, 3, out) }),
 			[]Action{{Kind: SendBody, To: 2, Block: a}, {Kind: SendBody, To: 2, Block: b}})
 	}
 }
@@ -425,11 +425,11 @@ func (h *pipeHarness) advance(dt clock.Time) {
 		h.now = a.At
 		switch a.Kind {
 		case WakeHeader:
-			h.step("OnHeaderValidated", false, func(out *Outbox) { h.n.OnHeaderValidated(h.now, a.Block, out) })
+			h.step("OnHeaderValidated", false, func(out *Outbox) { h.n.onHeaderValidated(h.now, a.Block, out) })
 		case WakeBody:
-			h.step("OnBodyValidated", false, func(out *Outbox) { h.n.OnBodyValidated(h.now, a.Block, out) })
+			h.step("OnBodyValidated", false, func(out *Outbox) { h.n.onBodyValidated(h.now, a.Block, out) })
 		case WakeServe:
-			h.step("OnBodyServable", false, func(out *Outbox) { h.n.OnBodyServable(h.now, a.Block, out) })
+			h.step("OnBodyServable", false, func(out *Outbox) { h.n.onBodyServable(h.now, a.Block, out) })
 		}
 	}
 	h.now = end
@@ -459,20 +459,20 @@ func TestPipelinedProperties(t *testing.T) {
 			case 0:
 				h.advance(clock.Time(rapid.IntRange(0, 4).Draw(t, "dt")) * ms)
 			case 1:
-				h.step("OnHeader", false, func(out *Outbox) { h.n.OnHeader(h.now, peer, b, out) })
+				h.step("OnHeader", false, func(out *Outbox) { h.n.onHeader(h.now, peer, b, out) })
 			case 2:
-				h.step("OnBody", false, func(out *Outbox) { h.n.OnBody(h.now, peer, b, out) })
+				h.step("OnBody", false, func(out *Outbox) { h.n.onBody(h.now, peer, b, out) })
 			case 3:
 				count := int32(rapid.IntRange(1, 3).Draw(t, "count"))
-				h.step("OnRequest", true, func(out *Outbox) { h.n.OnRequest(h.now, peer, b, count, out) })
+				h.step("OnRequest", true, func(out *Outbox) { h.n.onRequest(h.now, peer, b, count, out) })
 			case 4:
-				h.n.DropFrom(peer)
+				h.n.dropFrom(peer)
 				if h.n.pipe != nil && slices.ContainsFunc(h.n.pipe.kept, func(r request) bool { return r.from == peer }) {
 					t.Fatalf("DropFrom(%d) kept a request from %d", peer, peer)
 				}
 			case 5:
-				h.n.Restart()
-				h.n.Peers = append(h.n.Peers, peers...)
+				h.n.restart()
+				h.n.peers = append(h.n.peers, peers...)
 				h.wakes = h.wakes[:0]
 				clear(h.bodyAt)
 				clear(h.announced)
@@ -481,7 +481,7 @@ func TestPipelinedProperties(t *testing.T) {
 				}
 			case 6:
 				f := c.Add(h.n.Tip(), int64(c.Len()), 0, 0, h.now).ID
-				h.step("Forge", false, func(out *Outbox) { h.n.Forge(h.now, f, out) })
+				h.step("Forge", false, func(out *Outbox) { h.n.forge(h.now, f, out) })
 			}
 		}
 	})
@@ -505,25 +505,25 @@ func TestForkSwitchKeepsOldFork(t *testing.T) {
 		var out Outbox
 		step := func(f func()) { out.Reset(); f() }
 		// x arrives and is adopted.
-		step(func() { n.OnHeader(0, 1, x, &out) })
-		step(func() { n.OnHeaderValidated(2*ms, x, &out) })
-		step(func() { n.OnBody(50*ms, 1, x, &out) })
-		step(func() { n.OnBodyValidated(60*ms, x, &out) })
+		step(func() { n.onHeader(0, 1, x, &out) })
+		step(func() { n.onHeaderValidated(2*ms, x, &out) })
+		step(func() { n.onBody(50*ms, 1, x, &out) })
+		step(func() { n.onBodyValidated(60*ms, x, &out) })
 		if n.Tip() != x {
 			t.Fatalf("pipelining %v: tip %d after x, want x=%d", cfg.Pipelining, n.Tip(), x)
 		}
 		// y (better by VRF) and z (on x) are fetched; y is validated first.
-		step(func() { n.OnHeader(100*ms, 2, y, &out) })
-		step(func() { n.OnHeaderValidated(102*ms, y, &out) })
-		step(func() { n.OnHeader(110*ms, 1, z, &out) })
-		step(func() { n.OnHeaderValidated(112*ms, z, &out) })
-		step(func() { n.OnBody(150*ms, 2, y, &out) })
-		step(func() { n.OnBodyValidated(160*ms, y, &out) })
+		step(func() { n.onHeader(100*ms, 2, y, &out) })
+		step(func() { n.onHeaderValidated(102*ms, y, &out) })
+		step(func() { n.onHeader(110*ms, 1, z, &out) })
+		step(func() { n.onHeaderValidated(112*ms, z, &out) })
+		step(func() { n.onBody(150*ms, 2, y, &out) })
+		step(func() { n.onBodyValidated(160*ms, y, &out) })
 		if n.Tip() != y {
 			t.Fatalf("pipelining %v: tip %d after y, want y=%d", cfg.Pipelining, n.Tip(), y)
 		}
-		step(func() { n.OnBody(170*ms, 1, z, &out) })
-		step(func() { n.OnBodyValidated(180*ms, z, &out) })
+		step(func() { n.onBody(170*ms, 1, z, &out) })
+		step(func() { n.onBodyValidated(180*ms, z, &out) })
 		if n.Tip() != z {
 			t.Fatalf("pipelining %v: tip %d after z's body, want z=%d on the old fork x", cfg.Pipelining, n.Tip(), z)
 		}

@@ -51,36 +51,36 @@ func TestRelayZeroConfigUnchanged(t *testing.T) {
 			op := rapid.IntRange(0, 8).Draw(t, "op")
 			switch op {
 			case 0:
-				n.OnHeader(now, peer, b, &got)
-				old.OnHeader(now, peer, b, &want)
+				n.onHeader(now, peer, b, &got)
+				old.onHeader(now, peer, b, &want)
 			case 1:
-				n.OnHeaderValidated(now, b, &got)
-				old.OnHeaderValidated(now, b, &want)
+				n.onHeaderValidated(now, b, &got)
+				old.onHeaderValidated(now, b, &want)
 			case 2:
-				n.OnBody(now, peer, b, &got)
-				old.OnBody(now, peer, b, &want)
+				n.onBody(now, peer, b, &got)
+				old.onBody(now, peer, b, &want)
 			case 3:
-				n.OnBodyValidated(now, b, &got)
-				old.OnBodyValidated(now, b, &want)
+				n.onBodyValidated(now, b, &got)
+				old.onBodyValidated(now, b, &want)
 			case 4:
 				count := int32(rapid.IntRange(1, 3).Draw(t, "count"))
-				n.OnRequest(now, peer, b, count, &got)
-				old.OnRequest(now, peer, b, count, &want)
+				n.onRequest(now, peer, b, count, &got)
+				old.onRequest(now, peer, b, count, &want)
 			case 5:
-				n.OnBodyServable(now, b, &got) // never called without pipelining; harmless
+				n.onBodyServable(now, b, &got) // never called without pipelining; harmless
 			case 6:
-				n.DropFrom(peer)
-				old.DropFrom(peer)
+				n.dropFrom(peer)
+				old.dropFrom(peer)
 			case 7:
-				n.Restart()
-				old.Restart()
-				n.Peers = append(n.Peers, peers...)
+				n.restart()
+				old.restart()
+				n.peers = append(n.peers, peers...)
 				old.Peers = append(old.Peers, peers...)
 			case 8:
 				f := c.Add(n.Tip(), int64(100+step), 0, 0, now).ID
 				nb++
-				n.Forge(now, f, &got)
-				old.Forge(now, f, &want)
+				n.forge(now, f, &got)
+				old.forge(now, f, &want)
 			}
 			if !slices.Equal(got.Actions, want.Actions) {
 				t.Fatalf("step %d op %d: actions\n got %+v\nwant %+v", step, op, got.Actions, want.Actions)

@@ -21,7 +21,7 @@ func TestPoolsProducersBehindRelays(t *testing.T) {
 	countries := []string{"JP", "DE", "DE", "", "US", "US", "FR", "GB", "SG", "AU", "CA", "NL"}
 	for i := range 12 {
 		relays := []int32{int32(12 + 2*i), int32(13 + 2*i)}
-		if got := r.World.Nodes[i].Peers; !slices.Equal(got, relays) {
+		if got := r.World.Nodes[i].Peers(); !slices.Equal(got, relays) {
 			t.Errorf("producer %d relays to %v, want its relays %v", i, got, relays)
 		}
 		for _, n := range []int{i, int(relays[0]), int(relays[1])} {

@@ -211,7 +211,7 @@ func (w *World) initP2P(cfg P2PConfig, seed uint64) error {
 	p.kRestart = w.Eng.Register("fault.restart", w.onRestart)
 	p.kSample = w.Eng.Register("peers.sample", w.onSample)
 	for i := 0; i < n; i++ {
-		w.Nodes[i].Peers = nil
+		w.peerInput(0, int32(i), node.RelayPeersGone, -1) // the governor makes them
 		if err := w.startNode(int32(i), 0); err != nil {
 			return err
 		}
@@ -550,13 +550,13 @@ func (w *World) applyGov(self int32, now clock.Time) {
 		case node.NoteHot:
 			fresh := p.cfg.Bidirectional && !p.isHot(self, a.Peer)
 			p.up[self] = insertSorted(p.up[self], a.Peer)
-			w.Nodes[a.Peer].Peers = insertSorted(w.Nodes[a.Peer].Peers, self)
+			w.peerInput(now, a.Peer, node.RelayPeerUp, self)
 			// Chain-sync starts: the upstream announces its tip.
 			if tip := w.Nodes[a.Peer].Tip(); tip != node.NoBlock {
 				w.send(now, a.Peer, self, w.kHeader, pack(tip, 0), w.cfg.HeaderBytes)
 			}
 			if fresh {
-				w.Nodes[self].Peers = insertSorted(w.Nodes[self].Peers, a.Peer)
+				w.peerInput(now, self, node.RelayPeerUp, a.Peer)
 				if tip := w.Nodes[self].Tip(); tip != node.NoBlock {
 					w.send(now, self, a.Peer, w.kHeader, pack(tip, 0), w.cfg.HeaderBytes)
 				}
@@ -570,9 +570,9 @@ func (w *World) applyGov(self int32, now clock.Time) {
 			w.rx[self].epoch++
 			w.rx[a.Peer].epoch++
 			if !p.isHot(self, a.Peer) { // bidirectional: the peer may still have self hot
-				w.Nodes[a.Peer].Peers = deleteSorted(w.Nodes[a.Peer].Peers, self)
+				w.peerInput(now, a.Peer, node.RelayPeerDown, self)
 				if p.cfg.Bidirectional {
-					w.Nodes[self].Peers = deleteSorted(w.Nodes[self].Peers, a.Peer)
+					w.peerInput(now, self, node.RelayPeerDown, a.Peer)
 				}
 			}
 		}
@@ -753,7 +753,7 @@ func (w *World) onCrash(ev *sim.Event) {
 	}
 	// Its upstreams stop serving it.
 	for _, u := range p.up[i] {
-		w.Nodes[u].Peers = deleteSorted(w.Nodes[u].Peers, i)
+		w.peerInput(ev.At, u, node.RelayPeerDown, i)
 		w.rx[u].epoch++
 	}
 	w.rx[i].epoch++
@@ -761,14 +761,14 @@ func (w *World) onCrash(ev *sim.Event) {
 	w.rx[i].down = true
 	p.gtimer[i].Cancel()
 	p.ctimer[i].Cancel()
-	w.Nodes[i].Peers = w.Nodes[i].Peers[:0]
+	w.peerInput(ev.At, i, node.RelayPeersGone, -1)
 	c := p.cfg.Faults.Crashes[ev.Arg]
 	w.Eng.At(ev.At.Add(c.Down), p.kRestart, i, -1, 0)
 }
 
 func (w *World) onRestart(ev *sim.Event) {
 	w.rx[ev.Node].down = false
-	w.Nodes[ev.Node].Restart()
+	w.Nodes[ev.Node].Step(ev.At, node.RelayInput{Kind: node.RelayRestart}, &w.out)
 	w.brief(ev.Node)
 	w.replaySkipped(ev.At, ev.Node)
 	// A restart re-reads the configuration: the error cannot occur, the
@@ -950,7 +950,7 @@ func (w *World) Check(now clock.Time) error {
 			return fmt.Errorf("node %d: %d hot peers, %d upstreams", i, hot, len(w.p2p.up[i]))
 		}
 		// World.announce relies on this.
-		for _, d := range n.Peers {
+		for _, d := range n.Peers() {
 			if !w.p2p.isHot(d, int32(i)) {
 				return fmt.Errorf("node %d announces to %d, which does not have it hot", i, d)
 			}
@@ -960,4 +960,10 @@ func (w *World) Check(now clock.Time) error {
 		}
 	}
 	return nil
+}
+
+// peerInput tells node i's relay of a change in who has it hot (an input
+// that sets off no action).
+func (w *World) peerInput(now clock.Time, i int32, k node.RelayInputKind, peer int32) {
+	w.Nodes[i].Step(now, node.RelayInput{Kind: k, From: peer}, &w.peerOut)
 }

@@ -443,7 +443,7 @@ func TestCheckCatches(t *testing.T) {
 		{"tip", "tip", func(w *World) { w.rx[3].tip = node.NoBlock - 7 }},
 		{"work", "mirrored work", func(w *World) { w.rx[4].fetching = 12345 }},
 		{"upstream", "hot peers", func(w *World) { w.p2p.up[5] = append(w.p2p.up[5], 39) }},
-		{"announce", "does not have it hot", func(w *World) { w.Nodes[6].Peers = append(w.Nodes[6].Peers, 6) }},
+		{"announce", "does not have it hot", func(w *World) { w.peerInput(0, 6, node.RelayPeerUp, 6) }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			w, _ := s.build(t)

@@ -86,8 +86,8 @@ func (w *World) initPolderCast(cfg PolderCastConfig, seed uint64) error {
 		return fmt.Errorf("world: poldercast and p2p both set: accepted one relay graph")
 	}
 	for i, nd := range w.Nodes {
-		if len(nd.Peers) > 0 {
-			return fmt.Errorf("world: poldercast: node %d has %d static peers: accepted none (the overlay picks the targets)", i, len(nd.Peers))
+		if len(nd.Peers()) > 0 {
+			return fmt.Errorf("world: poldercast: node %d has %d static peers: accepted none (the overlay picks the targets)", i, len(nd.Peers()))
 		}
 	}
 	if cfg.Subs != nil && len(cfg.Subs) != n {

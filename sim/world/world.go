@@ -89,6 +89,9 @@ type World struct {
 	srng    *rand.Rand // body sizes (Config.BodySizes)
 	scum    []float64  // cumulative BodyWeights
 	out     node.Outbox
+	// peerOut receives the (no) actions of the relays' peer inputs, which
+	// may come while out is being applied.
+	peerOut node.Outbox
 	lead    []node.Leader
 
 	kSlot, kHeader, kRequest, kBody, kWakeHeader, kWakeBody, kWakeServe, kNoBlocks sim.Kind
@@ -214,29 +217,29 @@ func New(cfg Config, lat netmodel.Latency, peers [][]int32, sched *node.LeaderSc
 			return
 		}
 		before := n.WorkLen()
-		n.OnHeader(ev.At, ev.From, b, &w.out)
+		n.Step(ev.At, node.RelayInput{Kind: node.RelayHeader, From: ev.From, Block: b}, &w.out)
 		if n.WorkLen() > before {
 			w.obs.HeaderArrived(int(b), int(ev.Node), ev.At)
 		}
 	}))
 	w.kRequest = w.Eng.Register("relay.request", w.nodeInput(func(n *node.Node, ev *sim.Event, b node.BlockID, count int32) {
-		n.OnRequest(ev.At, ev.From, b, count, &w.out)
+		n.Step(ev.At, node.RelayInput{Kind: node.RelayRequest, From: ev.From, Block: b, Count: count}, &w.out)
 	}))
 	w.kBody = w.Eng.Register("relay.body", w.nodeInput(func(n *node.Node, ev *sim.Event, b node.BlockID, _ int32) {
 		w.link.bodyIn(ev, b)
-		n.OnBody(ev.At, ev.From, b, &w.out)
+		n.Step(ev.At, node.RelayInput{Kind: node.RelayBody, From: ev.From, Block: b}, &w.out)
 	}))
 	w.kWakeHeader = w.Eng.Register("relay.header-valid", w.nodeInput(func(n *node.Node, ev *sim.Event, b node.BlockID, _ int32) {
-		n.OnHeaderValidated(ev.At, b, &w.out)
+		n.Step(ev.At, node.RelayInput{Kind: node.RelayHeaderValidated, Block: b}, &w.out)
 	}))
 	w.kWakeBody = w.Eng.Register("relay.body-valid", w.nodeInput(func(n *node.Node, ev *sim.Event, b node.BlockID, _ int32) {
-		n.OnBodyValidated(ev.At, b, &w.out)
+		n.Step(ev.At, node.RelayInput{Kind: node.RelayBodyValidated, Block: b}, &w.out)
 	}))
 	w.kWakeServe = w.Eng.Register("relay.body-serve", w.nodeInput(func(n *node.Node, ev *sim.Event, b node.BlockID, _ int32) {
-		n.OnBodyServable(ev.At, b, &w.out)
+		n.Step(ev.At, node.RelayInput{Kind: node.RelayBodyServable, Block: b}, &w.out)
 	}))
 	w.kNoBlocks = w.Eng.Register("relay.no-blocks", w.nodeInput(func(n *node.Node, ev *sim.Event, b node.BlockID, count int32) {
-		n.OnNoBlocks(ev.At, ev.From, b, count, &w.out)
+		n.Step(ev.At, node.RelayInput{Kind: node.RelayNoBlocks, From: ev.From, Block: b, Count: count}, &w.out)
 		w.brief(ev.Node)
 		w.replaySkipped(ev.At, ev.Node) // announcements skipped while it waited
 	}))
@@ -320,7 +323,7 @@ func (w *World) onSlot(ev *sim.Event) {
 		b.Bytes = int32(w.bodySize())
 		w.obs.BlockMade(int(b.ID), slot, int(l.Node), w.slotStart(slot))
 		w.out.Reset()
-		nd.Forge(ev.At, b.ID, &w.out)
+		nd.Step(ev.At, node.RelayInput{Kind: node.RelayForge, Block: b.ID}, &w.out)
 		w.apply(ev.At, l.Node)
 	}
 	if s := w.sched.NextSlot(); s >= 0 {
@@ -353,7 +356,7 @@ func (w *World) apply(now clock.Time, self int32) {
 		switch a.Kind {
 		case node.Announce:
 			h := w.outgoing(a.Block)
-			for _, to := range w.Nodes[self].Peers {
+			for _, to := range w.Nodes[self].Peers() {
 				if to != a.To {
 					w.headers++
 					w.announce(now, self, to, &h, true)
@@ -604,7 +607,7 @@ func (w *World) trimSkipped(now clock.Time) {
 // dropFrom forgets node i's fetches from peer (Node.DropFrom) and replays
 // what the relay would now act on.
 func (w *World) dropFrom(now clock.Time, i, peer int32) {
-	w.Nodes[i].DropFrom(peer)
+	w.Nodes[i].Step(now, node.RelayInput{Kind: node.RelayDropFrom, From: peer}, &w.out)
 	w.brief(i)
 	w.replaySkipped(now, i)
 }
