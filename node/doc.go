@@ -4,11 +4,13 @@
 // peer metrics.
 //
 // A node never schedules events, reads a clock or sends anything itself:
-// every handler takes the current time as an argument and appends Actions
+// every input goes in through one door, Node.Step(now, RelayInput, out) for
+// the relay as Governor.Step for the governor, and the node appends Actions
 // (send a header, request bodies, send a body, wake me after a delay, I
-// adopted a block) to an Outbox that the engine (package sim) carries out.
-// So the node is testable without an engine, and package node never imports
-// sim.
+// adopted a block) to an Outbox that the world (package sim/world) carries
+// out. The relay's peer list is its own, fed by inputs (RelayPeerUp,
+// RelayPeerDown). So the node is testable without an engine, and package
+// node never imports sim.
 //
 // The relay follows the Cardano pattern (chain-sync and block-fetch, seed
 // 001 and spec/research.md): a node that adopts a block announces its header
@@ -39,7 +41,7 @@
 // and does not announce it again at adoption; other blocks (fork
 // siblings, children of blocks still in flight) are announced at adoption
 // as before. It serves a body from ServeDelay after the body arrived
-// (WakeServe, OnBodyServable) or from its adoption, whichever is first; a
+// (WakeServe, onBodyServable) or from its adoption, whichever is first; a
 // request that comes earlier, for a block it is fetching or validating, is
 // kept and served then, kept requests in arrival order. Headers then run
 // ahead at L(u,v) + headerValidation a hop; for a block u announced early,
@@ -55,7 +57,7 @@
 // queue + S(body) + L(u,v) from body to body instead of the sum above,
 // and adoptions follow their bodies by bv(b) each (measured on a 52-node
 // cluster: ServeDelay 45.5 ms, bv 84.6 ms). A node forgets its kept
-// requests at Restart, and those of a peer at DropFrom; a kept request for
+// requests at a restart, and those of a peer at dropFrom; a kept request for
 // a block that left the work list without joining the chain waits until
 // the block is fetched again, or is abandoned (counted by Abandoned) once
 // the tip beats it; Waiting counts the kept requests.

@@ -34,14 +34,14 @@ const (
 	// is the peer it came from (-1: forged), and Count is 1 for the block
 	// the node announces (the new tip), 0 for ancestors that joined with it.
 	Adopt
-	// WakeServe wakes the node at At (OnBodyServable): the body of Block,
+	// WakeServe wakes the node at At (onBodyServable): the body of Block,
 	// received at At-ServeDelay, may now be sent onward. Only with
 	// RelayConfig.Pipelining.
 	WakeServe
 	// SendNoBlocks answers peer To's request for Block's Count-block
 	// fragment with block-fetch's MsgNoBlocks: the node announced Block
 	// early (Pipelining) but no longer has it and never will, so the
-	// requester must fetch it elsewhere (OnNoBlocks).
+	// requester must fetch it elsewhere (onNoBlocks).
 	SendNoBlocks
 )
 
@@ -109,7 +109,7 @@ type pending struct {
 	block BlockID
 	from  int32
 	state uint8
-	// servable: the body arrived at least ServeDelay ago (OnBodyServable),
+	// servable: the body arrived at least ServeDelay ago (onBodyServable),
 	// so the node sends it on request before adopting it.
 	servable bool
 }
@@ -152,7 +152,7 @@ type Node struct {
 type pipeline struct {
 	// early lists the blocks announced at header validation that may still
 	// be adopted (they beat the tip): adopt does not announce them again,
-	// nor does OnHeaderValidated after DropFrom made the node fetch one
+	// nor does onHeaderValidated after dropFrom made the node fetch one
 	// again. A block leaves when the tip beats it.
 	early []BlockID
 	// kept are the requests waiting for servable bodies, in arrival order.
@@ -226,7 +226,7 @@ func (n *Node) dropFrom(peer int32) {
 // onNoBlocks handles peer from's MsgNoBlocks for the count-block fragment
 // ending at b: the blocks of it still requested from that peer leave the
 // work list, so that the next announcement of any of them fetches it
-// elsewhere (as DropFrom does for a lost connection). Without it a node
+// elsewhere (as dropFrom does for a lost connection). Without it a node
 // would wait for ever for a body its upstream announced early and then
 // dropped (it lost a fork there), and hold every later block that builds
 // on it.
@@ -251,7 +251,7 @@ func (n *Node) Waiting() int {
 // because a block of theirs can never be served: it is neither on the
 // chain nor in the work list (its fetch was lost, or it was dropped
 // unvalidated) and the tip beats it, so no announcement brings it back.
-// restart and DropFrom forget requests without counting them here.
+// restart and dropFrom forget requests without counting them here.
 func (n *Node) Abandoned() int {
 	if n.pipe == nil {
 		return 0
@@ -378,7 +378,7 @@ func (n *Node) hasPeerBut(from int32) bool {
 // onRequest serves a block-fetch request: the bodies of b's count-block
 // fragment, oldest first. With Pipelining, a request for a fragment with
 // a block in the work list whose body is not yet servable is kept, and
-// served (in arrival order among kept requests) by OnBodyServable or by
+// served (in arrival order among kept requests) by onBodyServable or by
 // an adoption once every block of the fragment is on the chain or
 // servable. A fragment of blocks on the chain, servable or unknown to the
 // node is served at once, as without Pipelining.
@@ -412,7 +412,7 @@ const (
 // fragment classifies b's count-block fragment for a kept request: each
 // block must be on the chain or servable; one neither on the chain nor in
 // the work list may still be fetched again while it beats the tip, and
-// never after (OnHeader ignores it for good).
+// never after (onHeader ignores it for good).
 func (n *Node) fragment(b BlockID, count int32) int {
 	st := fragReady
 	for x, k := b, int32(0); k < count && x != NoBlock; x, k = n.chain.Get(x).Parent, k+1 {
@@ -624,8 +624,8 @@ func (n *Node) settleEarly(b BlockID) bool {
 // Fetching reports whether b is in the node's work list: its header under
 // validation, its body requested, validating or held off the chain.
 // onHeader ignores an announcement of such a block. b leaves the list when
-// it joins the chain or can no longer beat the tip (after which OnHeader
-// ignores b for good, as the tip only gets better), or when DropFrom or
+// it joins the chain or can no longer beat the tip (after which onHeader
+// ignores b for good, as the tip only gets better), or when dropFrom or
 // restart forget it (after which the next announcement fetches it again).
 func (n *Node) Fetching(b BlockID) bool { return n.find(b) >= 0 }
 

@@ -466,7 +466,7 @@ func (w *World) arrival(t clock.Time, from, to int32) (clock.Time, bool) {
 
 // sendHeader announces block b from→to. Most announcements reach a node
 // that already has or is fetching b, and for the relay such an arrival is
-// a no-op: OnHeader ignores a block that is not better than the tip (which
+// a no-op: onHeader ignores a block that is not better than the tip (which
 // includes the chain's blocks) or in the node's work list (Fetching).
 // Those announcements are not scheduled; only their arrival time is
 // computed, so the jitter stream is that of delivering them. This leaves
@@ -477,9 +477,9 @@ func (w *World) arrival(t clock.Time, from, to int32) (clock.Time, bool) {
 //   - a block not better than the tip stays so, as the tip only gets
 //     better (a restart keeps the chain);
 //   - a block leaves the work list when it joins the chain or can no longer
-//     beat the tip (OnHeaderValidated's "overtaken while validating",
+//     beat the tip (onHeaderValidated's "overtaken while validating",
 //     selectChain), and is then ignored for good; or
-//   - when DropFrom or Restart forget it (a lost connection, a request on
+//   - when dropFrom or Restart forget it (a lost connection, a request on
 //     a dead one, a crash). Then the relay would fetch it again from the
 //     next announcement to arrive, so the announcements skipped because
 //     the node was fetching it are remembered (skipped) and those still in
@@ -604,7 +604,7 @@ func (w *World) trimSkipped(now clock.Time) {
 	w.skipHead = k
 }
 
-// dropFrom forgets node i's fetches from peer (Node.DropFrom) and replays
+// dropFrom forgets node i's fetches from peer (Node.dropFrom) and replays
 // what the relay would now act on.
 func (w *World) dropFrom(now clock.Time, i, peer int32) {
 	w.Nodes[i].Step(now, node.RelayInput{Kind: node.RelayDropFrom, From: peer}, &w.out)
@@ -631,9 +631,9 @@ func (w *World) inWork(to int32, b node.BlockID) bool {
 	return in
 }
 
-// replaySkipped is called when node i has forgotten fetches (DropFrom,
+// replaySkipped is called when node i has forgotten fetches (dropFrom,
 // Restart): it schedules, at their arrival times, the skipped
-// announcements still in flight of blocks that OnHeader would now accept,
+// announcements still in flight of blocks that onHeader would now accept,
 // as header events marked as replays (their metrics were recorded at
 // send time). It keeps the entries of blocks still in work and discards
 // the rest: arrived ones were ignored (the block was in work then), and a
