@@ -305,25 +305,15 @@ func (r *fileReader) checkTargets(prefix string, v targetsWritten, defaults node
 			bad[i] = true
 		}
 	}
-	const rule, ruleBLP = "0 ≤ active ≤ established ≤ known and root ≤ known", "0 ≤ active ≤ established ≤ known for big ledger peers"
-	// Indices: 0 root, 1 known, 2 established, 3 active, 4..6 the same for BLPs.
-	for _, pair := range [][3]int{{3, 2, 0}, {2, 1, 0}, {0, 1, 0}, {6, 5, 1}, {5, 4, 1}} {
-		lo, hi := pair[0], pair[1]
-		if bad[lo] || bad[hi] || a[lo] <= a[hi] {
-			continue
-		}
-		rl := rule
-		if pair[2] == 1 {
-			rl = ruleBLP
-		}
+	brokenOrders(a, bad, func(lo, hi int, rule string) {
 		if v[lo].set {
 			r.problem(v[lo].pos, prefix+targetNames[lo], strconv.Itoa(a[lo]),
-				fmt.Sprintf("above %s%s %s; accepted: %s", prefix, targetNames[hi], val(hi), rl))
+				fmt.Sprintf("above %s%s %s; accepted: %s", prefix, targetNames[hi], val(hi), rule))
 		} else {
 			r.problem(v[hi].pos, prefix+targetNames[hi], strconv.Itoa(a[hi]),
-				fmt.Sprintf("below %s%s %s; accepted: %s", prefix, targetNames[lo], val(lo), rl))
+				fmt.Sprintf("below %s%s %s; accepted: %s", prefix, targetNames[lo], val(lo), rule))
 		}
-	}
+	})
 	caps := [7]int{node.MaxKnownTarget, node.MaxKnownTarget, node.MaxEstablishedTarget, node.MaxActiveTarget,
 		node.MaxKnownTarget, node.MaxEstablishedTarget, node.MaxActiveTarget}
 	for i, c := range caps {

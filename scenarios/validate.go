@@ -464,24 +464,13 @@ func (v *validator) targets(field string, t TargetsSpec, inClass bool) {
 			bad[i] = true
 		}
 	}
-	const rule, ruleBLP = "0 ≤ active ≤ established ≤ known and root ≤ known", "0 ≤ active ≤ established ≤ known for big ledger peers"
-	// Indices: 0 root, 1 known, 2 established, 3 active, 4…6 the same for
-	// big ledger peers; each pair is lo ≤ hi.
-	for _, pair := range [][3]int{{3, 2, 0}, {2, 1, 0}, {0, 1, 0}, {6, 5, 1}, {5, 4, 1}} {
-		lo, hi := pair[0], pair[1]
-		if bad[lo] || bad[hi] || a[lo] <= a[hi] {
-			continue
-		}
-		rl := rule
-		if pair[2] == 1 {
-			rl = ruleBLP
-		}
+	brokenOrders(a, bad, func(lo, hi int, rule string) {
 		if v.given(name(lo)) || !v.given(name(hi)) {
-			v.add(name(lo), fmtInt(a[lo]), fmt.Sprintf("above %s %s; accepted: %s", name(hi), val(hi), rl))
+			v.add(name(lo), fmtInt(a[lo]), fmt.Sprintf("above %s %s; accepted: %s", name(hi), val(hi), rule))
 		} else {
-			v.add(name(hi), fmtInt(a[hi]), fmt.Sprintf("below %s %s; accepted: %s", name(lo), val(lo), rl))
+			v.add(name(hi), fmtInt(a[hi]), fmt.Sprintf("below %s %s; accepted: %s", name(lo), val(lo), rule))
 		}
-	}
+	})
 	caps := [7]int{0, node.MaxKnownTarget, node.MaxEstablishedTarget, node.MaxActiveTarget,
 		node.MaxKnownTarget, node.MaxEstablishedTarget, node.MaxActiveTarget}
 	for i, c := range caps {
