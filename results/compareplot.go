@@ -3,6 +3,7 @@ package results
 import (
 	"bufio"
 	"fmt"
+	"image/color"
 	"io"
 	"math"
 	"path/filepath"
@@ -11,7 +12,10 @@ import (
 	"strings"
 
 	"github.com/dpsim/dpsim/internal/input"
+	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // The comparison plots are drawn only from the rows of compare-cdf.csv and
@@ -301,11 +305,46 @@ func legendName(policy string, bound bool) string {
 	return policy
 }
 
+// lineStyle is how one policy is drawn in both comparison plots.
+type lineStyle struct {
+	color  color.Color
+	dashes []vg.Length
+	shape  draw.GlyphDrawer
+}
+
+// policyStyles gives each policy, in order, its colour, line style and
+// glyph: the policies in the Okabe–Ito colours and the line styles in
+// turn, bounds in black and dashed. Both comparison plots use it, so a
+// policy looks the same in each.
+func policyStyles(bounds []bool) []lineStyle {
+	out := make([]lineStyle, len(bounds))
+	k := 0
+	for i, b := range bounds {
+		if b {
+			out[i] = lineStyle{color: boundColor, dashes: boundDashes, shape: draw.RingGlyph{}}
+			continue
+		}
+		out[i] = lineStyle{color: categoryColor(k), dashes: categoryDashes(k), shape: categoryShape(k)}
+		k++
+	}
+	return out
+}
+
 // plotCompare draws compare-cdf.png and compare-rounds.png into dir.
 func plotCompare(dir string, cdfs []CompareCDF, rounds []CompareRound) error {
-	// A few late adoptions (a block that waited for a calibration) would
-	// stretch the x axis over seconds of flat lines: cut it at 1.25 × the
-	// largest 99.9th percentile and say so in the title.
+	title, series := compareCDFSeries(cdfs)
+	if err := PlotCDFs(filepath.Join(dir, CompareCDFPNGFile), title, series); err != nil {
+		return err
+	}
+	return plotCompareRounds(filepath.Join(dir, CompareRoundsPNGFile), rounds)
+}
+
+// compareCDFSeries returns the title and curves of compare-cdf.png: one
+// per policy in its policyStyles colour and line style. A few late
+// adoptions (a block that waited for a calibration) would stretch the x
+// axis over seconds of flat lines: the curves are cut at 1.25 × the
+// largest 99.9th percentile, and the title says so.
+func compareCDFSeries(cdfs []CompareCDF) (string, []Series) {
 	var cut int64
 	for _, c := range cdfs {
 		for _, pt := range c.Points {
@@ -316,6 +355,11 @@ func plotCompare(dir string, cdfs []CompareCDF, rounds []CompareRound) error {
 		}
 	}
 	cut += cut / 4
+	bounds := make([]bool, len(cdfs))
+	for i, c := range cdfs {
+		bounds[i] = c.Bound
+	}
+	styles := policyStyles(bounds)
 	series := make([]Series, len(cdfs))
 	clipped := false
 	for i, c := range cdfs {
@@ -324,34 +368,132 @@ func plotCompare(dir string, cdfs []CompareCDF, rounds []CompareRound) error {
 			pts = append(slices.Clip(pts[:k]), CDFPoint{US: cut, Fraction: pts[k-1].Fraction})
 			clipped = true
 		}
-		series[i] = Series{Name: legendName(c.Policy, c.Bound), Points: pts, Dashed: c.Bound}
+		series[i] = Series{Name: legendName(c.Policy, c.Bound), Points: pts, Color: styles[i].color, dashes: styles[i].dashes}
 	}
-	title := "Adoption time CDF per policy (seeds pooled; bound dashed)"
+	title := "Adoption time CDF per policy (seeds pooled; bound black, dashed)"
 	if clipped {
-		title = "Adoption time CDF per policy (seeds pooled; bound dashed; x cut at 1.25 × the largest p99.9)"
+		title = "Adoption time CDF per policy (seeds pooled; bound black, dashed; x cut at 1.25 × the largest p99.9)"
 	}
-	if err := PlotCDFs(filepath.Join(dir, CompareCDFPNGFile), title, series); err != nil {
+	return title, series
+}
+
+// Size of compare-rounds.png: one panel per percentile, stacked, sharing
+// the time axis.
+const (
+	comparePanelHeight = 2.4 * vg.Inch
+	compareBottomPad   = 4 // points
+)
+
+// comparePercentiles are the panels of compare-rounds.png, top to bottom.
+var comparePercentiles = []struct {
+	name string
+	of   func(CompareRound) float64 // seconds
+}{
+	{"p50", func(r CompareRound) float64 { return r.P50MS / 1000 }},
+	{"p95", func(r CompareRound) float64 { return r.P95MS / 1000 }},
+	{"p99", func(r CompareRound) float64 { return r.P99MS / 1000 }},
+}
+
+// plotCompareRounds draws compare-rounds.png: a panel per percentile
+// (p50, p95, p99), each with a line per policy through the window means,
+// on a logarithmic seconds axis fitted to that panel's values (linear
+// from 0 if one is 0), so that one slow window of one policy does not
+// flatten the others; the legend, one entry per policy, is beside the
+// panels.
+func plotCompareRounds(path string, rounds []CompareRound) error {
+	if _, err := plotFormat(path); err != nil {
 		return err
 	}
-	// One colour per policy, in the order of first appearance; p99 thick,
-	// p50 thin.
-	var lines []roundLine
+	// Policies in order of first appearance.
+	var names []string
+	var bounds []bool
 	index := make(map[string]int)
 	for _, r := range rounds {
-		i, ok := index[r.Policy]
-		if !ok {
-			i = len(index)
-			index[r.Policy] = i
-			name := legendName(r.Policy, r.Bound)
-			lines = append(lines,
-				roundLine{name: name + " p99", colour: i, dashed: r.Bound},
-				roundLine{name: name + " p50", colour: i, dashed: r.Bound, thin: true})
+		if _, ok := index[r.Policy]; !ok {
+			index[r.Policy] = len(names)
+			names = append(names, legendName(r.Policy, r.Bound))
+			bounds = append(bounds, r.Bound)
 		}
-		x := (r.StartS + r.EndS) / 2 / 3600
-		lines[2*i].xys = append(lines[2*i].xys, plotter.XY{X: x, Y: r.P99MS / 1000})
-		lines[2*i+1].xys = append(lines[2*i+1].xys, plotter.XY{X: x, Y: r.P50MS / 1000})
 	}
-	return writeRoundsPlot(filepath.Join(dir, CompareRoundsPNGFile), "p99 (thick) and p50 (thin) adoption time per window, mean over seeds", lines)
+	styles := policyStyles(bounds)
+	var ax windowAxis
+	if len(rounds) > 0 {
+		first, last := rounds[0].StartS, rounds[0].EndS
+		for _, r := range rounds {
+			first, last = min(first, r.StartS), max(last, r.EndS)
+		}
+		ax = newWindowAxis(first, last, rounds[0].EndS-rounds[0].StartS)
+	} else {
+		ax = newWindowAxis(0, 0, 0)
+	}
+	leg := newLegend()
+	panels := make([][]*plot.Plot, len(comparePercentiles))
+	for k, pc := range comparePercentiles {
+		lines := make([]roundLine, len(names))
+		for i, n := range names {
+			lines[i] = roundLine{name: n, color: styles[i].color, dashes: styles[i].dashes, shape: styles[i].shape}
+		}
+		for _, r := range rounds {
+			i := index[r.Policy]
+			lines[i].xys = append(lines[i].xys, plotter.XY{X: ax.x(r.StartS, r.EndS), Y: pc.of(r)})
+		}
+		p := newStyledPlot("")
+		p.Y.Label.Text = pc.name + " adoption time (s)"
+		p.Add(plotter.NewGrid())
+		var l *plot.Legend
+		if k == 0 {
+			l = &leg
+		}
+		lo, _ := rangeY(lines)
+		lines = secondsAxis(p, lines, lo > 0, linearTicks{n: 4})
+		if _, err := addRoundLines(p, l, lines); err != nil {
+			return fmt.Errorf("results: plot %s: %w", path, err)
+		}
+		ax.apply(p, k == len(comparePercentiles)-1)
+		panels[k] = []*plot.Plot{p}
+	}
+	title := "Adoption time per window, mean over seeds (log scale; bound black, dashed)"
+	axesW := plotWidth
+	w := axesW + vg.Points(legendGap) + legendWidth(leg) + vg.Points(8)
+	h := vg.Length(len(panels))*comparePanelHeight + vg.Points(40)
+	return writeFigure(path, w, h, func(dc draw.Canvas) error {
+		top := drawFigureTitle(draw.Crop(dc, 0, -(w-axesW), 0, 0), title, 12)
+		tiles := draw.Tiles{Rows: len(panels), Cols: 1, PadTop: top, PadBottom: vg.Points(compareBottomPad), PadY: vg.Points(10)}
+		canvases := plot.Align(panels, tiles, draw.Crop(dc, 0, -(w-axesW), 0, 0))
+		for k, row := range panels {
+			row[0].Draw(canvases[k][0])
+		}
+		leg.Draw(draw.Crop(dc, axesW+vg.Points(legendGap), 0, 0, -top))
+		return nil
+	})
+}
+
+// secondsAxis sets p's y axis for lines, whose values are seconds, and
+// returns the lines to draw. With log (which needs every value > 0) the
+// axis is logarithmic, from a little below the smallest value to a little
+// above the largest: the lines are drawn as the log10 of their values on a
+// linear axis whose ticks (log10Ticks) are labelled in seconds, because
+// gonum centres a log axis's title at the arithmetic middle of its range,
+// which pushes the axes down. Otherwise it is linear from 0 to the first
+// tick of t at or above the largest value.
+func secondsAxis(p *plot.Plot, lines []roundLine, log bool, t linearTicks) []roundLine {
+	lo, hi := rangeY(lines)
+	if !log || !(lo > 0) {
+		p.Y.Min, p.Y.Max = 0, t.niceTop(hi)
+		p.Y.Tick.Marker = t
+		return lines
+	}
+	out := make([]roundLine, len(lines))
+	for i, l := range lines {
+		out[i] = l
+		out[i].xys = make(plotter.XYs, len(l.xys))
+		for j, xy := range l.xys {
+			out[i].xys[j] = plotter.XY{X: xy.X, Y: math.Log10(xy.Y)}
+		}
+	}
+	p.Y.Min, p.Y.Max = math.Log10(lo/1.08), math.Log10(hi*1.08)
+	p.Y.Tick.Marker = log10Ticks{max: 7}
+	return out
 }
 
 // PlotCompareDir redraws compare-cdf.png and compare-rounds.png in a

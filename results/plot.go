@@ -5,17 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
-	"github.com/dpsim/dpsim/internal/atomicfile"
 	"github.com/dpsim/dpsim/internal/input"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
@@ -29,14 +26,18 @@ type Series struct {
 	// glyph where the curve reaches it and a legend entry with its value.
 	Marks []int64
 	// Color is the curve's colour; nil gives the series at index i the
-	// colour plotutil.Color(i).
+	// i-th colour of the Okabe–Ito palette.
 	Color color.Color
 	// none is the legend note of a series without points; "" means
 	// "no adoptions".
 	none string
+	// dashes, when set, is the curve's line style (Dashed is then
+	// ignored): the comparison plot gives each policy its own.
+	dashes []vg.Length
 }
 
-// Plot size: wide enough for a legend beside the curve's rise.
+// Plot size: the axes of a CDF plot; the legend column is added on the
+// right.
 const (
 	plotWidth  = 7 * vg.Inch
 	plotHeight = 4.5 * vg.Inch
@@ -58,55 +59,55 @@ var adoptionAxes = axisLabels{
 }
 
 // PlotCDFs draws the CDF series overlaid in one plot (x: adoption time since
-// slot start in seconds, y: fraction of adoptions) and writes it atomically
-// to path, as PNG or SVG by the extension (.png or .svg). The bytes depend
-// only on the arguments, so equal inputs give identical files.
+// slot start in seconds, y: fraction of adoptions), with the legend in a
+// column right of the axes, and writes it atomically to path, as PNG or
+// SVG by the extension (.png or .svg). The bytes depend only on the
+// arguments, so equal inputs give identical files.
 func PlotCDFs(path, title string, series []Series) error {
 	return plotCDFs(path, title, adoptionAxes, series)
 }
 
 // plotCDFs is PlotCDFs with the given axis titles.
 func plotCDFs(path, title string, axes axisLabels, series []Series) error {
-	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
-	if format != "png" && format != "svg" {
-		return fmt.Errorf("results: plot %s: unknown extension %q; want .png or .svg", path, filepath.Ext(path))
+	if _, err := plotFormat(path); err != nil {
+		return err
 	}
-	p, err := cdfPlot(title, axes, series)
+	p, leg, err := cdfPlot(title, axes, series)
 	if err != nil {
 		return fmt.Errorf("results: plot %s: %w", path, err)
 	}
-	wt, err := p.WriterTo(plotWidth, plotHeight, format)
-	if err != nil {
-		return fmt.Errorf("results: plot %s: %w", path, err)
-	}
-	if err := atomicfile.Write(path, func(w io.Writer) error { _, err := wt.WriteTo(w); return err }); err != nil {
-		return fmt.Errorf("results: %w", err)
-	}
-	return nil
+	return plotWithLegend{p: p, legend: leg, axesW: plotWidth, h: plotHeight}.write(path)
 }
 
-func cdfPlot(title string, axes axisLabels, series []Series) (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = title
+// cdfTicks are the ticks of a CDF plot: seconds on x, fractions on y
+// (labels every 0.2, minor ticks every 0.1).
+var (
+	cdfXTicks = linearTicks{n: 10}
+	cdfYTicks = linearTicks{n: 5}
+)
+
+// cdfPlot returns the plot of series and its legend, to be drawn beside
+// it.
+func cdfPlot(title string, axes axisLabels, series []Series) (*plot.Plot, plot.Legend, error) {
+	p := newStyledPlot(title)
 	p.X.Label.Text = axes.x
 	p.Y.Label.Text = axes.y
 	p.X.Min, p.Y.Min, p.Y.Max = 0, 0, 1
+	p.X.Tick.Marker, p.Y.Tick.Marker = cdfXTicks, cdfYTicks
 	p.Add(plotter.NewGrid())
-	// Bottom right stays empty under a CDF that rises on the left.
-	p.Legend.Top, p.Legend.Left = false, false
-	p.Legend.XOffs, p.Legend.YOffs = -vg.Points(8), vg.Points(8)
+	leg := newLegend()
 	plotted := false
 	for i, s := range series {
 		col := s.Color
 		if col == nil {
-			col = plotutil.Color(i)
+			col = categoryColor(i)
 		}
 		if len(s.Points) == 0 {
 			none := s.none
 			if none == "" {
 				none = "no adoptions"
 			}
-			p.Legend.Add(s.Name + " (" + none + ")")
+			leg.Add(s.Name + " (" + none + ")")
 			continue
 		}
 		plotted = true
@@ -117,21 +118,24 @@ func cdfPlot(title string, axes axisLabels, series []Series) (*plot.Plot, error)
 		}
 		line, err := plotter.NewLine(xys)
 		if err != nil {
-			return nil, fmt.Errorf("series %q: %w", s.Name, err)
+			return nil, leg, fmt.Errorf("series %q: %w", s.Name, err)
 		}
 		// The empirical CDF is right-continuous: flat until the next
 		// sample, then a jump.
 		line.StepStyle = plotter.PostStep
 		line.LineStyle.Color = col
 		line.LineStyle.Width = vg.Points(1.5)
-		if s.Dashed {
-			line.LineStyle.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
+		switch {
+		case s.dashes != nil:
+			line.LineStyle.Dashes = s.dashes
+		case s.Dashed:
+			line.LineStyle.Dashes = boundDashes
 		}
 		p.Add(line)
-		p.Legend.Add(s.Name, line)
+		leg.Add(s.Name, line)
 		for j, m := range s.Marks {
-			if err := addMark(p, s, m, col, markShapes[j%len(markShapes)]); err != nil {
-				return nil, err
+			if err := addMark(p, &leg, s, m, col, markShapes[j%len(markShapes)]); err != nil {
+				return nil, leg, err
 			}
 		}
 	}
@@ -139,7 +143,7 @@ func cdfPlot(title string, axes axisLabels, series []Series) (*plot.Plot, error)
 		p.X.Max = 1 // nothing to autoscale on
 	}
 	clipTail(p, series)
-	return p, nil
+	return p, leg, nil
 }
 
 // clipTail cuts the x axis after the curves' p99.9 when a few far
@@ -166,7 +170,7 @@ func clipTail(p *plot.Plot, series []Series) {
 // addMark marks percentile m of s where the step curve crosses m/100: at
 // the first point whose fraction reaches it, which is the nearest-rank
 // percentile when the points come from CDF or CDFOf.
-func addMark(p *plot.Plot, s Series, m int64, col color.Color, shape draw.GlyphDrawer) error {
+func addMark(p *plot.Plot, leg *plot.Legend, s Series, m int64, col color.Color, shape draw.GlyphDrawer) error {
 	if m < 1 || m > 100 {
 		return fmt.Errorf("series %q: mark p%d outside 1..100", s.Name, m)
 	}
@@ -188,17 +192,16 @@ func addMark(p *plot.Plot, s Series, m int64, col color.Color, shape draw.GlyphD
 	if s.Name != "" {
 		label = s.Name + " " + label
 	}
-	p.Legend.Add(label, sc)
+	leg.Add(label, sc)
 	return nil
 }
 
 func seconds(us int64) float64 { return float64(us) / 1e6 }
 
-// The run plot's curves: one colour each, whichever curves a cdf.csv holds
-// (the adoption colour is the one older plots used for it).
+// The run plot's curves: one colour each, whichever curves a cdf.csv holds.
 var (
-	headerColor   = plotutil.Color(2) // blue
-	adoptionColor = plotutil.Color(0) // red
+	headerColor   = categoryColor(0) // blue
+	adoptionColor = categoryColor(1) // vermillion
 )
 
 // runAxes are the axis titles of a run's CDF plot, which may show header

@@ -157,9 +157,9 @@ func TestRunPlotBothCurves(t *testing.T) {
 	want := []string{
 		"Header arrival and block adoption time CDF: two-curves",
 		"time since slot start (s)",
-		"0.0", "0.3", "0.6", // x ticks
+		"0.0", "0.1", "0.2", "0.3", "0.4", "0.5", "0.6", // x ticks
 		"fraction of (block, node) pairs",
-		"0.0", "0.5", "1.0", // y ticks
+		"0.0", "0.2", "0.4", "0.6", "0.8", "1.0", // y ticks
 		"header arrival",
 		"header arrival p50 = 0.300 s", "header arrival p95 = 0.400 s", "header arrival p99 = 0.400 s",
 		"adoption",
@@ -168,7 +168,7 @@ func TestRunPlotBothCurves(t *testing.T) {
 	if got := svgTexts(svg); !slices.Equal(got, want) {
 		t.Errorf("cdf.svg texts:\n%q\nwant\n%q", got, want)
 	}
-	for _, col := range []string{"#5A9BD4", "#F15A60"} { // header blue, adoption red
+	for _, col := range []string{"#0072B2", "#D55E00"} { // header blue, adoption vermillion (Okabe–Ito)
 		if n := bytes.Count(svg, []byte(col)); n < 2 {
 			t.Errorf("colour %s used %d times; want the curve, its marks and the legend", col, n)
 		}
@@ -416,7 +416,7 @@ func TestCDFPlotCutsFarTail(t *testing.T) {
 		outlier int64
 		cut     bool
 	}{{30_000_000, true}, {400_000, false}} {
-		p, err := cdfPlot("t", adoptionAxes, []Series{{Name: "adoption", Points: CDFOf(append(slices.Clone(pts), tc.outlier))}})
+		p, _, err := cdfPlot("t", adoptionAxes, []Series{{Name: "adoption", Points: CDFOf(append(slices.Clone(pts), tc.outlier))}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,18 +4,14 @@ import (
 	"fmt"
 	"image/color"
 	"io"
-	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/dpsim/dpsim/clock"
-	"github.com/dpsim/dpsim/internal/atomicfile"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
@@ -326,100 +322,170 @@ func writeRoundRows(w io.Writer, rows []RoundRow) error {
 	return nil
 }
 
-// roundLine is one curve of a percentile-vs-time plot.
+// roundLine is one curve of a percentile-vs-time plot, a glyph per window.
 type roundLine struct {
 	name   string
-	xys    plotter.XYs // x: hours since the run start, y: seconds
-	colour int         // index into plotutil.Color
-	dashed bool        // a lower bound
-	thin   bool        // a secondary percentile of the same policy
+	xys    plotter.XYs // x: time since the run start in the axis's unit, y: seconds
+	color  color.Color
+	dashes []vg.Length
+	shape  draw.GlyphDrawer
 }
 
-// PlotRounds draws the p50, p95 and p99 of each window that has adoptions
-// against time (x: the window's middle in hours since the run start, y:
-// adoption time in seconds) and writes it atomically to path, as PNG or SVG
-// by the extension. Equal inputs give identical bytes, and PlotRoundsDir
-// redraws the same bytes from rounds.csv.
-func PlotRounds(path, title string, ws []Window) error {
-	return plotRoundRows(path, title, roundRowsOf(ws))
+// windowAxis describes the time axis of windows spanning [firstS, lastS)
+// seconds of a run: the unit (minutes below 2 h, else hours), its divisor
+// and the axis title, which gives the window width.
+type windowAxis struct {
+	unit          string
+	div           float64
+	firstS, lastS float64
+	widthS        float64
 }
 
-// plotRoundRows is PlotRounds from the rows of rounds.csv.
-func plotRoundRows(path, title string, rows []RoundRow) error {
-	var p50, p95, p99 plotter.XYs
-	for _, r := range rows {
-		if r.Reached == 0 {
-			continue
-		}
-		x := (r.StartS + r.EndS) / 2 / 3600 // the window's middle, in hours
-		p50 = append(p50, plotter.XY{X: x, Y: seconds(r.P50)})
-		p95 = append(p95, plotter.XY{X: x, Y: seconds(r.P95)})
-		p99 = append(p99, plotter.XY{X: x, Y: seconds(r.P99)})
+func newWindowAxis(firstS, lastS, widthS float64) windowAxis {
+	unit, div := timeAxis(lastS)
+	return windowAxis{unit: unit, div: div, firstS: firstS, lastS: lastS, widthS: widthS}
+}
+
+// x is the position of the middle of [startS, endS) on the axis.
+func (a windowAxis) x(startS, endS float64) float64 { return (startS/2 + endS/2) / a.div }
+
+func (a windowAxis) label() string {
+	l := "time since run start (" + a.unit + ")"
+	if a.widthS > 0 {
+		l += "; one point per window of " + spanText(a.widthS) + ", at its middle"
 	}
-	lines := []roundLine{{name: "p99", xys: p99, colour: 0}, {name: "p95", xys: p95, colour: 1}, {name: "p50", xys: p50, colour: 2}}
-	return writeRoundsPlot(path, title, lines)
+	return l
 }
 
-// roundsLegendWidth is the column right of a rounds plot that holds its
-// legend: the curves span the whole height, so a legend inside the axes
-// would hide some of them.
-const roundsLegendWidth = 2.4 * vg.Inch
-
-// writeRoundsPlot draws lines (each with a glyph per window) with the
-// legend in a column on the right and writes the figure atomically to
-// path, as PNG or SVG by the extension.
-func writeRoundsPlot(path, title string, lines []roundLine) error {
-	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
-	if format != "png" && format != "svg" {
-		return fmt.Errorf("results: plot %s: unknown extension %q; want .png or .svg", path, filepath.Ext(path))
+// apply sets p's x axis: exactly the windows' span (0 to 1 without
+// windows), with round ticks.
+func (a windowAxis) apply(p *plot.Plot, label bool) {
+	p.X.Min, p.X.Max = a.firstS/a.div, a.lastS/a.div
+	if !(p.X.Max > p.X.Min) {
+		p.X.Min, p.X.Max = 0, 1
 	}
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = "time since run start (h), middle of each window"
-	p.Y.Label.Text = "adoption time since slot start (s)"
-	p.Y.Min = 0
-	p.Add(plotter.NewGrid())
-	leg := plot.NewLegend()
-	leg.Top, leg.Left = true, true
+	p.X.Tick.Marker = linearTicks{n: 10}
+	if label {
+		p.X.Label.Text = a.label()
+	}
+}
+
+// addRoundLines draws lines on p, each a line through its points with a
+// glyph per point, and lists them in leg (a line without points as
+// "(no adoptions)"). It reports whether any line had points.
+func addRoundLines(p *plot.Plot, leg *plot.Legend, lines []roundLine) (bool, error) {
 	plotted := false
 	for _, l := range lines {
 		if len(l.xys) == 0 {
-			leg.Add(l.name + " (no adoptions)")
+			if leg != nil {
+				leg.Add(l.name + " (no adoptions)")
+			}
 			continue
 		}
 		plotted = true
 		lp, sc, err := plotter.NewLinePoints(l.xys)
 		if err != nil {
-			return fmt.Errorf("results: plot %s: %s: %w", path, l.name, err)
+			return false, fmt.Errorf("%s: %w", l.name, err)
 		}
-		col := plotutil.Color(l.colour)
-		lp.LineStyle.Color, sc.GlyphStyle.Color = col, col
+		lp.LineStyle.Color, sc.GlyphStyle.Color = l.color, l.color
 		lp.LineStyle.Width = vg.Points(1.5)
-		sc.GlyphStyle.Radius = vg.Points(2)
-		if l.thin {
-			lp.LineStyle.Width = vg.Points(0.75)
-			sc.GlyphStyle.Shape = plotutil.Shape(1)
-		}
-		if l.dashed {
-			lp.LineStyle.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
-		}
+		lp.LineStyle.Dashes = l.dashes
+		sc.GlyphStyle.Radius = vg.Points(2.5)
+		sc.GlyphStyle.Shape = l.shape
 		p.Add(lp, sc)
-		leg.Add(l.name, lp, sc)
+		if leg != nil {
+			leg.Add(l.name, lp, sc)
+		}
 	}
-	if !plotted {
-		p.X.Min, p.X.Max, p.Y.Max = 0, 1, 1 // nothing to autoscale on
+	return plotted, nil
+}
+
+// rangeY returns the smallest and largest y of lines' points (0, 0
+// without points).
+func rangeY(lines []roundLine) (lo, hi float64) {
+	first := true
+	for _, l := range lines {
+		for _, xy := range l.xys {
+			if first {
+				lo, hi, first = xy.Y, xy.Y, false
+			}
+			lo, hi = min(lo, xy.Y), max(hi, xy.Y)
+		}
 	}
-	c, err := draw.NewFormattedCanvas(plotWidth+roundsLegendWidth, plotHeight, format)
+	return lo, hi
+}
+
+// roundsYTicks are the seconds ticks of a rounds plot.
+var roundsYTicks = linearTicks{n: 6}
+
+// PlotRounds draws the p50, p95 and p99 of each window that has adoptions
+// against time (x: the window's middle since the run start, in minutes, or
+// in hours from 2 h, the axis spanning exactly the windows; y: adoption
+// time in seconds from 0, or on a log scale when the largest value is over
+// ten times the smallest) with the legend beside the axes, and writes it
+// atomically to path, as PNG or SVG by the extension. Equal inputs give
+// identical bytes, and PlotRoundsDir redraws the same bytes from
+// rounds.csv.
+func PlotRounds(path, title string, ws []Window) error {
+	return plotRoundRows(path, title, roundRowsOf(ws))
+}
+
+// roundsPercentiles are the curves of a rounds plot, top to bottom, with
+// their colour and glyph indices.
+var roundsPercentiles = []struct {
+	name     string
+	of       func(Stats) int64
+	category int
+}{
+	{"p99", func(s Stats) int64 { return s.P99 }, 1},
+	{"p95", func(s Stats) int64 { return s.P95 }, 2},
+	{"p50", func(s Stats) int64 { return s.P50 }, 0},
+}
+
+// plotRoundRows is PlotRounds from the rows of rounds.csv.
+func plotRoundRows(path, title string, rows []RoundRow) error {
+	if _, err := plotFormat(path); err != nil {
+		return err
+	}
+	f, err := roundsFigure(title, rows)
 	if err != nil {
 		return fmt.Errorf("results: plot %s: %w", path, err)
 	}
-	dc := draw.New(c)
-	dc.SetColor(color.White)
-	dc.Fill(dc.Rectangle.Path())
-	p.Draw(draw.Crop(dc, 0, -roundsLegendWidth, 0, 0))
-	leg.Draw(draw.Crop(dc, plotWidth+vg.Points(6), 0, 0, -vg.Points(24)))
-	if err := atomicfile.Write(path, func(w io.Writer) error { _, err := c.WriteTo(w); return err }); err != nil {
-		return fmt.Errorf("results: %w", err)
+	return f.write(path)
+}
+
+// roundsFigure lays out the rounds plot of rows.
+func roundsFigure(title string, rows []RoundRow) (plotWithLegend, error) {
+	var ax windowAxis
+	if n := len(rows); n > 0 {
+		ax = newWindowAxis(rows[0].StartS, rows[n-1].EndS, rows[0].EndS-rows[0].StartS)
+	} else {
+		ax = newWindowAxis(0, 0, 0)
 	}
-	return nil
+	lines := make([]roundLine, len(roundsPercentiles))
+	for i, pc := range roundsPercentiles {
+		lines[i] = roundLine{name: pc.name, color: categoryColor(pc.category), shape: categoryShape(pc.category)}
+		for _, r := range rows {
+			if r.Reached > 0 {
+				lines[i].xys = append(lines[i].xys, plotter.XY{X: ax.x(r.StartS, r.EndS), Y: seconds(pc.of(r.Stats))})
+			}
+		}
+	}
+	p := newStyledPlot(title)
+	p.Y.Label.Text = "adoption time since slot start (s)"
+	p.Add(plotter.NewGrid())
+	// A window with a far tail (a fault phase) would press the other
+	// percentiles against 0: a log scale then.
+	if lo, hi := rangeY(lines); lo > 0 && hi > 10*lo {
+		lines = secondsAxis(p, lines, true, roundsYTicks)
+		p.Y.Label.Text += ", log scale"
+	} else {
+		lines = secondsAxis(p, lines, false, roundsYTicks)
+	}
+	leg := newLegend()
+	if _, err := addRoundLines(p, &leg, lines); err != nil {
+		return plotWithLegend{}, err
+	}
+	ax.apply(p, true)
+	return plotWithLegend{p: p, legend: leg, axesW: plotWidth, h: plotHeight}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"gonum.org/v1/plot"
 	"pgregory.net/rapid"
 
 	"github.com/dpsim/dpsim/clock"
@@ -98,8 +99,9 @@ func TestRoundsCSVRoundTrip(t *testing.T) {
 }
 
 // FuzzReadRoundsCSV checks that reading rounds.csv never panics, that its
-// errors name the file, and that what it accepts writes back to rows it
-// reads again unchanged.
+// errors name the file, that what it accepts writes back to rows it reads
+// again unchanged, and that the plot's axes of accepted rows get a
+// bounded number of ticks (no hang on extreme values).
 func FuzzReadRoundsCSV(f *testing.F) {
 	f.Add(roundsHeader + "\n1,10,70,2,5,200.000,400.000,400.000,400.000,400.000\n2,70,130,1,0,,,,,\n4,190,250,1,1,5,5,5,5,5\n")
 	f.Add(roundsHeader + "\r\n1,0x1p4,1e3,1,1,0,0,0,0,0\r\n")
@@ -123,6 +125,15 @@ func FuzzReadRoundsCSV(f *testing.F) {
 		again, err := ReadRoundsCSV(bytes.NewReader(buf.Bytes()), "again.csv")
 		if err != nil || !reflect.DeepEqual(again, rows) {
 			t.Fatalf("round trip: %+v, %v; want %+v", again, err, rows)
+		}
+		fig, err := roundsFigure("fuzz", rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ax := range []plot.Axis{fig.p.X, fig.p.Y} {
+			if n := len(ax.Tick.Marker.Ticks(ax.Min, ax.Max)); n < 2 || n > 10_000 {
+				t.Fatalf("axis [%v, %v]: %d ticks", ax.Min, ax.Max, n)
+			}
 		}
 	})
 }
