@@ -916,20 +916,17 @@ func (w *World) Down(i int) bool { return w.rx[i].down }
 // It reads everything and changes nothing; the swarm and the tests call
 // it between events.
 func (w *World) Check(now clock.Time) error {
+	if err := w.mirror.check(w.Nodes); err != nil {
+		return err
+	}
+	if w.p2p == nil {
+		return nil
+	}
 	for i := range w.Nodes {
 		if w.Down(i) {
 			continue
 		}
 		n := w.Nodes[i]
-		if w.rx[i].tip != n.Tip() {
-			return fmt.Errorf("node %d: tip %d, mirrored %d", i, n.Tip(), w.rx[i].tip)
-		}
-		if f := w.rx[i].fetching; f != n.WorkBrief() {
-			return fmt.Errorf("node %d: mirrored work %d, the node's %d", i, f, n.WorkBrief())
-		}
-		if w.p2p == nil {
-			continue
-		}
 		g := w.Governor(i)
 		if err := g.Check(now); err != nil {
 			return fmt.Errorf("node %d: %w", i, err)

@@ -106,62 +106,10 @@ type World struct {
 	// Counters, flushed to the observer by Finish.
 	headers, requests, bodies, unroutable, battles, stale, noBlocks int64
 
-	// everyHeader turns off the skipping of redundant header events
-	// (sendHeader; Config.ExactHeaders).
-	everyHeader bool
-	// skipped lists the announcements not scheduled because the receiver
-	// was fetching the block (sendHeader), in sending order, from
-	// skipped[skipHead]; entries before skipHead have arrived or were
-	// discarded. One shared log rather than a list per receiver: an append
-	// to it stays in the cache, while one to a per-receiver list missed it;
-	// replays, which scan it, are rare and
-	// find it short (what is in flight).
-	skipped  []skippedHeader
-	skipHead int
-	// rx[i] is what an announcement to node i reads (receiver).
-	rx []receiver
-	// checkMarks checks every header event's hot mark against the
-	// upstream lists, and the work mirror against the node
-	// (Config.CheckEvents).
-	checkMarks bool
-	// replayed counts the skipped announcements scheduled after all.
-	replayed int64
+	// The world's mirrors of the relays (mirror.go).
+	mirror
 	// mlog queues the peer-metrics reports (reports).
 	mlog *node.MetricsLog
-}
-
-// receiver holds, on one cache line, what sendHeader reads about the
-// receiving node, so that an announcement (about 1.1 G in a 10,000-node
-// day) touches one line instead of a slice each, or the node itself:
-//
-//   - tip mirrors Nodes[i].Tip() (kept by apply on Adopt), for the most
-//     common skip;
-//   - fetching mirrors Nodes[i].WorkBrief(): whether the node's work
-//     list is empty, holds one block (which) or more, so the node itself
-//     is asked only in the last, rare case (inWork); nodeInput and the
-//     other callers of the node's handlers keep it (brief);
-//   - down: crashed (Dynamic P2P);
-//   - epoch changes whenever a hot link of the node ends (stillHot);
-//   - metrics are the node's peer metrics (Dynamic P2P).
-type receiver struct {
-	tip      node.BlockID
-	fetching node.BlockID
-	epoch    uint32
-	down     bool
-	metrics  *node.Metrics
-	// pend is the block of the earliest header event scheduled to this
-	// node from announce, arriving at pendAt (see announce).
-	pend   node.BlockID
-	pendAt clock.Time
-}
-
-// skippedHeader is an announcement of block from peer from to node to
-// that would have arrived at at; to is -1 once the entry is discarded.
-type skippedHeader struct {
-	at    clock.Time
-	block node.BlockID
-	from  int32
-	to    int32
 }
 
 // New builds a world. peers[i] are node i's relay peers (sorted).
@@ -178,12 +126,9 @@ func New(cfg Config, lat netmodel.Latency, peers [][]int32, sched *node.LeaderSc
 	}
 	w := &World{
 		Eng: sim.NewEngine(cfg.Limits), cfg: cfg, lat: lat, sched: sched, obs: obs,
-		up:   make([]netmodel.Uplink, n),
-		rx:   make([]receiver, n),
-		jrng: sim.Derive(cfg.Seed, "jitter", 0),
-
-		everyHeader: cfg.ExactHeaders,
-		checkMarks:  cfg.CheckEvents,
+		up:     make([]netmodel.Uplink, n),
+		jrng:   sim.Derive(cfg.Seed, "jitter", 0),
+		mirror: mirror{rx: make([]receiver, n), everyHeader: cfg.ExactHeaders, checkMarks: cfg.CheckEvents},
 	}
 	if len(cfg.BodySizes) > 0 {
 		if len(cfg.BodyWeights) != len(cfg.BodySizes) {
@@ -574,34 +519,6 @@ func (w *World) reports() *node.MetricsLog {
 		w.mlog = node.NewMetricsLog(len(w.Nodes))
 	}
 	return w.mlog
-}
-
-// remember adds a skipped announcement to the log, first dropping the
-// leading entries that can no longer be replayed (arrived or discarded).
-// For each receiver the log holds what a list of its own did: entries are
-// discarded by replaySkipped only, and an entry of a block that left the
-// work list otherwise (the old list's pruning) is never replayed, as the
-// block can no longer beat the tip.
-func (w *World) remember(now clock.Time, h skippedHeader) {
-	w.trimSkipped(now)
-	if len(w.skipped) == cap(w.skipped) && w.skipHead >= len(w.skipped)/2 {
-		n := copy(w.skipped, w.skipped[w.skipHead:])
-		w.skipped, w.skipHead = w.skipped[:n], 0
-	}
-	w.skipped = append(w.skipped, h)
-}
-
-// trimSkipped advances skipHead past the leading entries arrived by now or
-// discarded, emptying the log when none is left.
-func (w *World) trimSkipped(now clock.Time) {
-	s, k := w.skipped, w.skipHead
-	for k < len(s) && (s[k].at <= now || s[k].to < 0) {
-		k++
-	}
-	if k == len(s) {
-		w.skipped, k = s[:0], 0
-	}
-	w.skipHead = k
 }
 
 // dropFrom forgets node i's fetches from peer (Node.dropFrom) and replays
