@@ -114,12 +114,18 @@ func TestPlotRedraws(t *testing.T) {
 		t.Fatal(stderr)
 	}
 	before := readDir(t, out)
-	os.Remove(filepath.Join(out, "cdf.png"))
+	images := []string{"cdf.png", "cdf.svg", "rounds.png"}
+	for _, f := range images {
+		os.Remove(filepath.Join(out, f))
+	}
 	if _, stderr, code := dpsim(t, "plot", out); code != 0 {
 		t.Fatal(stderr)
 	}
-	if !bytes.Equal(before["cdf.png"], readDir(t, out)["cdf.png"]) {
-		t.Error("dpsim plot drew a different cdf.png than the run")
+	after := readDir(t, out)
+	for _, f := range images {
+		if len(before[f]) == 0 || !bytes.Equal(before[f], after[f]) {
+			t.Errorf("dpsim plot drew a different %s than the run", f)
+		}
 	}
 	if _, _, code := dpsim(t, "plot", t.TempDir()); code != 2 {
 		t.Errorf("plot of an empty folder: exit %d, want 2", code)
