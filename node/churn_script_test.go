@@ -142,10 +142,7 @@ func (s *churnScript) runUntil(t *testing.T, d *datadriven.TestData) string {
 	return b.String()
 }
 
-func countsOf(t Targets) Counts {
-	return Counts{Root: t.Root, Known: t.Known, Established: t.Established, Active: t.Active,
-		KnownBLP: t.KnownBLP, EstablishedBLP: t.EstablishedBLP, ActiveBLP: t.ActiveBLP}
-}
+func countsOf(t Targets) Counts { return Counts(t) }
 
 func formatCounts(c Counts) string {
 	return fmt.Sprintf("root %d known %d established %d active %d, big ledger %d/%d/%d",
