@@ -2,7 +2,6 @@ package world
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -135,10 +134,7 @@ type p2p struct {
 	gtimer []sim.Timer
 	ctimer []sim.Timer
 	out    node.GovOutbox
-	// Ledger: cumulative √stake over pools, and the big ledger peers with
-	// cumulative stake.
-	pools, blps     []int32
-	poolCum, blpCum []float64
+	ledger *Ledger
 	// payload holds peer lists in flight (replies).
 	payload slab[node.PeerID]
 	scratch []node.PeerID
@@ -199,7 +195,7 @@ func (w *World) initP2P(cfg P2PConfig, seed uint64) error {
 			}
 		}
 	}
-	p.ledger(cfg.Stake)
+	p.ledger = NewLedger(cfg.Stake, cfg.LedgerRelays)
 	w.p2p = p
 	p.kGov = w.Eng.Register("gov.input", w.onGovInput)
 	p.kGovWake = w.Eng.Register("gov.wake", w.onGovWake)
@@ -234,80 +230,6 @@ func (w *World) initP2P(cfg P2PConfig, seed uint64) error {
 		w.Eng.At(0, p.kSample, -1, -1, 0)
 	}
 	return nil
-}
-
-// ledger prepares the ledger-peer draws: pools weighted by √stake, and the
-// big ledger peers, the largest pools until 90 % of all stake
-// (bigLedgerPeerQuota, spec/governor.md §1.2), weighted by stake.
-func (p *p2p) ledger(stake []float64) {
-	total, cum := 0.0, 0.0
-	for i, s := range stake {
-		if s > 0 {
-			p.pools = append(p.pools, int32(i))
-			cum += math.Sqrt(s)
-			p.poolCum = append(p.poolCum, cum)
-			total += s
-		}
-	}
-	byStake := slices.Clone(p.pools)
-	slices.SortStableFunc(byStake, func(a, b int32) int {
-		switch {
-		case stake[a] > stake[b]:
-			return -1
-		case stake[a] < stake[b]:
-			return 1
-		}
-		return int(a - b)
-	})
-	acc := 0.0
-	for _, id := range byStake {
-		if acc >= 0.9*total {
-			break
-		}
-		acc += stake[id]
-		p.blps = append(p.blps, id)
-		p.blpCum = append(p.blpCum, acc)
-	}
-}
-
-// draw picks up to n distinct ids from ids (weights as cumulative sums),
-// excluding self, with at most 4n+8 draws.
-func draw(ids []int32, cum []float64, n int, self int32, rng *rand.Rand, dst []node.PeerID) []node.PeerID {
-	if len(ids) == 0 {
-		return dst
-	}
-	start := len(dst)
-	total := cum[len(cum)-1]
-	for tries := 0; len(dst)-start < n && tries < 4*n+8; tries++ {
-		u := rng.Float64() * total
-		i, _ := slices.BinarySearch(cum, u)
-		i = min(i, len(ids)-1)
-		if id := ids[i]; id != self && !slices.Contains(dst[start:], id) {
-			dst = append(dst, id)
-		}
-	}
-	return dst
-}
-
-// relays replaces each drawn pool by one of the relays it registered
-// (P2PConfig.LedgerRelays), drawn from self's ledger stream, as a ledger
-// peer is a pool's relay address; duplicates and self are dropped. Without
-// LedgerRelays a pool is its own relay and ids come back unchanged.
-func (p *p2p) relays(ids []node.PeerID, self int32) []node.PeerID {
-	if p.cfg.LedgerRelays == nil {
-		return ids
-	}
-	out := ids[:0]
-	for _, id := range ids {
-		r := id
-		if rs := p.cfg.LedgerRelays[id]; len(rs) > 0 {
-			r = rs[p.lrng[self].IntN(len(rs))]
-		}
-		if r != self && !slices.Contains(out, r) {
-			out = append(out, r)
-		}
-	}
-	return out
 }
 
 // startNode creates node i's governor, churn and metrics and runs its
@@ -535,7 +457,7 @@ func (w *World) applyGov(self int32, now clock.Time) {
 		case node.ActRequestRoots:
 			ids := p.scratch[:0]
 			if p.cfg.Governors[self].LedgerPeers {
-				ids = p.relays(draw(p.pools, p.poolCum, int(a.Count), self, p.lrng[self], ids), self)
+				ids = p.ledger.Peers(int(a.Count), self, p.lrng[self], ids)
 			} else {
 				for _, r := range p.cfg.Governors[self].PublicRoots {
 					ids = append(ids, r.Peer)
@@ -544,7 +466,7 @@ func (w *World) applyGov(self int32, now clock.Time) {
 			p.scratch = ids
 			w.input(now, self, -1, node.InRoots, false, w.hold(ids))
 		case node.ActRequestBLP:
-			ids := p.relays(draw(p.blps, p.blpCum, int(a.Count), self, p.lrng[self], p.scratch[:0]), self)
+			ids := p.ledger.BigLedgerPeers(int(a.Count), self, p.lrng[self], p.scratch[:0])
 			p.scratch = ids
 			w.input(now, self, -1, node.InBigLedger, false, w.hold(ids))
 		case node.NoteHot:
