@@ -148,6 +148,14 @@ func (g *Governor) rootResult(now clock.Time, in Input, out *GovOutbox) {
 			src = SrcLedger
 		}
 	}
+	if !*inFlight {
+		// An answer nobody asked for (the request was made by the node
+		// before a restart) changes nothing, not even the backoff.
+		if out.Tracing {
+			out.trace(GovTrace{Kind: TraceInput, Input: in.Kind, Outcome: "ignored: no request in flight"})
+		}
+		return
+	}
 	*inFlight = false
 	ok := in.Kind == InRoots || in.Kind == InBigLedger
 	added := 0

@@ -861,3 +861,34 @@ func TestDeferredViolatorNotRelearnt(t *testing.T) {
 		})
 	}
 }
+
+// TestUnaskedRootAnswerIgnored: a root or big-ledger answer the governor
+// did not ask for (its request was made before a restart) adds no peer
+// and leaves the backoff and retry time as they were.
+func TestUnaskedRootAnswerIgnored(t *testing.T) {
+	cfg := GovernorConfig{Targets: Targets{Root: 5, Known: 10, Established: 4, Active: 2, KnownBLP: 3, EstablishedBLP: 2, ActiveBLP: 1},
+		Timing: DefaultTiming(), LedgerPeers: true}
+	g, err := NewGovernor(cfg, rand.New(rand.NewPCG(1, 1)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out GovOutbox
+	g.Step(0, Input{Kind: InTick}, &out) // asks for roots and big ledger peers
+	for _, k := range []InputKind{InRoots, InBigLedger} {
+		// The answers, valid for a minute: no request until then.
+		g.Step(clock.FromSeconds(1), Input{Kind: k, Peers: []PeerID{7, 8}, Delay: time.Minute}, &out)
+	}
+	known, retry, blpRetry, backoff := g.Counts().Known, g.rootRetry, g.blpRetry, g.rootBackoff
+	out.Reset()
+	out.Tracing = true
+	for _, k := range []InputKind{InRoots, InBigLedger} {
+		g.Step(clock.FromSeconds(2), Input{Kind: k, Peers: []PeerID{21, 22, 23}}, &out)
+	}
+	if g.Counts().Known != known || g.rootRetry != retry || g.blpRetry != blpRetry || g.rootBackoff != backoff {
+		t.Errorf("an unasked answer changed the governor: known %d → %d, retry %v → %v, big ledger retry %v → %v",
+			known, g.Counts().Known, retry, g.rootRetry, blpRetry, g.blpRetry)
+	}
+	if len(out.Trace) == 0 || !strings.Contains(out.Trace[0].String(), "ignored") {
+		t.Errorf("trace %v does not say the answer was ignored", out.Trace)
+	}
+}
