@@ -8,8 +8,14 @@
 //     context between two simulated minutes; Run does both.
 //   - A Result's outputs are named parts (Part: summary, blocks, cdf,
 //     rounds, stake, peers, arrivals), each owning its files; Result.Write
-//     stages them beside the output folder and moves them in, so a failure
-//     leaves the folder as it was.
+//     stages them inside the output folder and moves them in, so a failure
+//     leaves the folder's files as they were and no move crosses a file
+//     system; CheckOut tells before a run whether a folder can take them.
+//   - EstimateCost gives a run's events, memory and wall time from the
+//     scenario's size; CheckMemory refuses a run the machine cannot hold.
+//   - Swarm draws a random small scenario from a seed and runs it with
+//     skipped and with exact header delivery, every invariant checked,
+//     comparing the outputs (dpsim swarm).
 //   - Compare runs a scenario's policies over seeds on several goroutines
 //     (one run each: a run itself stays single-threaded) and collects the
 //     results by index, never by finishing order; Comparison.Write writes
