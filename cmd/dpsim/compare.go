@@ -100,20 +100,16 @@ func (o *compareOptions) run(ctx context.Context, stdout, stderr io.Writer, path
 			dir = filepath.Join(o.out, s.Name)
 		}
 		p := newProgress(stderr)
-		est := run.EstimateCost(s)
-		runs := len(opt.Seeds)
-		if runs == 0 {
-			runs = len(s.Seeds())
+		seeds := len(opt.Seeds)
+		if seeds == 0 {
+			seeds = len(s.Seeds())
 		}
-		runs *= len(s.Variants())
+		est, runs := run.EstimateCompare(s, seeds, o.jobs)
 		if p.tty {
-			fmt.Fprintf(stderr, "%s: %d runs of %s each, %d at once\n", s.Name, runs, est, min(o.jobs, runs))
+			fmt.Fprintf(stderr, "%s: %d runs, %d at once: %s in all\n", s.Name, runs, min(o.jobs, runs), est)
 		}
 		if !o.force {
-			// The runs under way at once each hold their world.
-			at := est
-			at.MemoryBytes *= float64(min(o.jobs, runs))
-			if err := run.CheckMemory(s, at); err != nil {
+			if err := run.CheckMemory(s, est); err != nil {
 				return err
 			}
 		}

@@ -46,7 +46,7 @@ func TestValidateKinds(t *testing.T) {
 			stdout: []string{cnode("config-warnings.json") + ": ok (config, 5 warnings)"}},
 		{name: "mixed files: one bad fails the run, the rest still checked",
 			args: []string{cnode("repairs.json"), cnode("syntax.json"), filepath.Join("..", "..", "scenarios", "quickstart.yaml")}, code: 2,
-			stdout: []string{cnode("repairs.json") + ": ok (topology, 5 warnings)", filepath.Join("..", "..", "scenarios", "quickstart.yaml") + ": ok (scenario): about 178 k events, 25 MB of memory, under a second at about 1 M events/s"},
+			stdout: []string{cnode("repairs.json") + ": ok (topology, 5 warnings)", filepath.Join("..", "..", "scenarios", "quickstart.yaml") + ": ok (scenario): about 178 k events, 25 MB of memory, under a second at about 1.1 M events/s"},
 			stderr: []string{cnode("syntax.json") + ":4:1: JSON syntax: invalid character '}' looking for beginning of object key string", "1 of 3 files have problems"}},
 		{name: "forced kind on an unknown extension", args: []string{"--kind", "topology", txtTopology}, code: 0,
 			stdout: []string{txtTopology + ": ok (topology)"}, stderrNone: true},

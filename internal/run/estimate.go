@@ -26,6 +26,7 @@ type Estimate struct {
 	Events      float64
 	MemoryBytes float64
 	Wall        time.Duration
+	Rate        float64 // the events per second Wall assumes
 }
 
 // Cost-model constants, fitted to the runs of docs/performance.md.
@@ -37,12 +38,21 @@ const (
 	bytesPerNodeStatic       = 4 << 10
 	bytesPerNodeBase         = 8 << 10 // relay, chain view, metrics
 	bytesPerKnownTarget      = 430     // a governor's peer table and bearer entries
-	// gossipEventsPerNodeHour: the PolderCast overlay's gossip rounds.
-	gossipEventsPerNodeHour = 3600 / 10 * 2
 	// eventsPerSecond is the event rate of the project's 2-core machine
 	// on Dynamic P2P runs (docs/performance.md); static runs are faster.
 	eventsPerSecond = 1.1e6
 )
+
+// overlayCost is the PolderCast overlay's cost model by mode, fitted to
+// one 1,000-node hour each (poldercast.yaml's network with the mode as
+// p2p.policy): gossip and the overlay's announcements make a block cost
+// more events, each dearer than the relay's.
+var overlayCost = map[string]struct {
+	eventsPerBlockNode, bytesPerNode, eventsPerSecond float64
+}{
+	"paper": {21, 25 << 10, 0.17e6},
+	"itn":   {128, 145 << 10, 0.37e6},
+}
 
 // EstimateCost estimates a run of s.
 func EstimateCost(s *scenarios.Scenario) Estimate {
@@ -67,20 +77,49 @@ func EstimateCost(s *scenarios.Scenario) Estimate {
 			nodesBytes += float64(c.Count) * (bytesPerNodeBase + bytesPerKnownTarget*float64(t.Known+t.KnownBigLedger))
 		}
 	}
-	e.Events = perBlock * e.Blocks * n
-	if s.Overlay() {
-		e.Events += gossipEventsPerNodeHour * n * s.Duration.Hours()
+	rate := eventsPerSecond
+	if c, ok := overlayCost[s.P2P.Policy.Mode]; ok && s.Overlay() {
+		perBlock, nodesBytes, rate = c.eventsPerBlockNode, c.bytesPerNode*n, c.eventsPerSecond
 	}
+	e.Events = perBlock * e.Blocks * n
 	e.MemoryBytes = baseBytes + nodesBytes + bytesPerBlockNode*e.Blocks*n
-	e.Wall = time.Duration(e.Events / eventsPerSecond * float64(time.Second))
+	e.Wall = time.Duration(e.Events / rate * float64(time.Second))
+	e.Rate = rate
 	return e
 }
 
-// String is the estimate for a person: "about 320 M events, 1.3 GB of
-// memory, 5 min on a 2-core machine".
+// EstimateCompare estimates a comparison of s over seeds runs per policy
+// with jobs at once: events and wall time add up over the runs (the wall
+// time divided among the jobs), memory is the largest run's times the
+// runs held at once.
+func EstimateCompare(s *scenarios.Scenario, seeds, jobs int) (Estimate, int) {
+	var total Estimate
+	runs, largest := 0, 0.0
+	for _, v := range s.Variants() {
+		if v.Bound {
+			continue
+		}
+		e := EstimateCost(s.WithPolicy(v.Policy))
+		total.Blocks, total.Rate = e.Blocks, 0
+		total.Events += e.Events * float64(seeds)
+		total.Wall += e.Wall * time.Duration(seeds)
+		largest = max(largest, e.MemoryBytes)
+		runs += seeds
+	}
+	at := max(min(jobs, runs), 1)
+	total.Wall /= time.Duration(at)
+	total.MemoryBytes = largest * float64(at)
+	if total.Wall > 0 {
+		total.Rate = total.Events / total.Wall.Seconds()
+	}
+	return total, runs
+}
+
+// String is the estimate for a person: "about 320 M events, 1.2 GB of
+// memory, 5m0s at about 1.1 M events/s".
 func (e Estimate) String() string {
-	return fmt.Sprintf("about %s events, %s of memory, %s at about 1 M events/s",
-		quantity(e.Events), bytesText(e.MemoryBytes), roughDuration(e.Wall))
+	return fmt.Sprintf("about %s events, %s of memory, %s at about %s events/s",
+		quantity(e.Events), bytesText(e.MemoryBytes), roughDuration(e.Wall), rateText(e.Rate))
 }
 
 func quantity(x float64) string {
@@ -93,6 +132,13 @@ func quantity(x float64) string {
 		return strconv.FormatFloat(x/1e3, 'f', 0, 64) + " k"
 	}
 	return strconv.FormatFloat(x, 'f', 0, 64)
+}
+
+func rateText(r float64) string {
+	if r >= 1e6 {
+		return strconv.FormatFloat(r/1e6, 'f', 1, 64) + " M"
+	}
+	return strconv.FormatFloat(r/1e3, 'f', 0, 64) + " k"
 }
 
 func bytesText(b float64) string {
