@@ -15,7 +15,7 @@ type ActionKind uint8
 // The actions a node emits.
 const (
 	// Announce announces Block (chain-sync roll-forward) to each of the
-	// node's relay peers (Node.Peers, in order) but To, the peer the
+	// node's relay peers (Node.Peers(), in order) but To, the peer the
 	// block came from (-1: none). One action for all peers rather than
 	// one each: the engine reads the list from the node, which is in its
 	// cache, instead of a copy in the outbox.

@@ -34,7 +34,7 @@ const Unreached time.Duration = math.MaxInt64
 
 // HopCost is the fixed part of the relay's per-hop cost: what one hop u→v
 // costs on top of the round trip of latencies. It mirrors node/relay.go and
-// sim/world.go: u adopts and announces the header (OneWay(u,v)); v
+// sim/world/world.go: u adopts and announces the header (OneWay(u,v)); v
 // validates it (HeaderValidation) and requests the body (OneWay(v,u)); u's
 // uplink serialises the body (BodyTransmit) which travels OneWay(u,v); v
 // validates the body (BodyValidation) and adopts.
