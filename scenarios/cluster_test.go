@@ -223,14 +223,7 @@ func writeCluster(t *testing.T, edit func(dir string)) string {
 }
 
 func TestClusterBuildErrors(t *testing.T) {
-	write := func(name, text string) func(string) {
-		return func(dir string) {
-			os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
-			if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	write := func(name, text string) func(string) { return fileWriter(t, name, text) }
 	tests := []struct {
 		name string
 		edit func(dir string)
@@ -409,6 +402,17 @@ func partialBlocksLostForks(t *testing.T, r *Run, col *results.Collector, n int)
 	for b := range col.Blocks() - 1 {
 		if st := col.Block(b); st.Reached != int64(n) && height[chain.Get(node.BlockID(b)).Height] < 2 {
 			t.Errorf("block %d reached %d of %d nodes without a competitor at its height", b, st.Reached, n)
+		}
+	}
+}
+
+// fileWriter returns an edit that writes text into the file name under
+// the folder it is given (making the folders on the way).
+func fileWriter(t *testing.T, name, text string) func(dir string) {
+	return func(dir string) {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

@@ -158,14 +158,7 @@ func TestValidateFilesOnePass(t *testing.T) {
 // every node's topology.json are read, and every node's problems are
 // reported, not only the first node's.
 func TestValidateFilesCluster(t *testing.T) {
-	write := func(name, text string) func(string) {
-		return func(dir string) {
-			os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
-			if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	write := func(name, text string) func(string) { return fileWriter(t, name, text) }
 	tests := []struct {
 		name string
 		edit func(dir string)
