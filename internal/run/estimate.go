@@ -100,7 +100,7 @@ func EstimateCompare(s *scenarios.Scenario, seeds, jobs int) (Estimate, int) {
 			continue
 		}
 		e := EstimateCost(s.WithPolicy(v.Policy))
-		total.Blocks, total.Rate = e.Blocks, 0
+		total.Blocks = e.Blocks
 		total.Events += e.Events * float64(seeds)
 		total.Wall += e.Wall * time.Duration(seeds)
 		largest = max(largest, e.MemoryBytes)

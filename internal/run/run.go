@@ -66,6 +66,7 @@ type Job struct {
 	parts    []Part
 	scenario *scenarios.Scenario
 	built    *scenarios.Run
+	warnings []string // the build\'s, then the unreachable nodes (computed once)
 	col      *results.Collector
 	peers    *results.PeerSeries
 }
@@ -83,7 +84,8 @@ func Prepare(s *scenarios.Scenario, opt Options) (*Job, error) {
 	if err != nil {
 		return nil, badInput(err)
 	}
-	j := &Job{opt: opt, parts: parts, scenario: s, built: r, col: col}
+	j := &Job{opt: opt, parts: parts, scenario: s, built: r, col: col,
+		warnings: append(r.Warnings(), r.Unreached()...)}
 	if slices.Contains(parts, Peers) && s.Topology.Model == scenarios.TopologyP2P && !s.Overlay() {
 		if j.peers, err = peerSeries(s, r); err != nil {
 			return nil, err
@@ -97,7 +99,7 @@ func Prepare(s *scenarios.Scenario, opt Options) (*Job, error) {
 // the scenario's cardano-node files (options dpsim does not model, say),
 // then nodes a static topology cannot reach, in a fixed order (the lines
 // dpsim validate prints).
-func (j *Job) Warnings() []string { return append(j.built.Warnings(), j.built.Unreached()...) }
+func (j *Job) Warnings() []string { return j.warnings }
 
 // Execute runs the job to the scenario's duration and returns its result.
 // It stops between two simulated minutes when ctx is cancelled, with
@@ -138,7 +140,7 @@ func (j *Job) Execute(ctx context.Context) (*Result, error) {
 		Scenario: j.scenario, Seed: j.opt.Seed, Label: j.opt.Label, Version: j.opt.Version, Revision: j.opt.Revision, Command: j.opt.Command,
 		Collector: j.col, Peers: j.peers, Parts: j.parts,
 		Hop: results.HopCostOf(w.Config()), ForgeDelay: w.Config().ForgeDelay, Latency: j.built.Latency,
-		Stake: j.built.Stake, Warnings: j.Warnings(), warn: j.opt.Warn,
+		Stake: j.built.Stake, Warnings: j.warnings, warn: j.opt.Warn,
 	}
 	j.built = nil // the world (governors, tables, queue) can go now
 	return r, nil

@@ -167,6 +167,13 @@ func sameOutputs(a, b string) error {
 	if err != nil {
 		return err
 	}
+	others, err := os.ReadDir(b)
+	if err != nil {
+		return err
+	}
+	if len(others) != len(entries) {
+		return fmt.Errorf("%d files fast, %d exact", len(entries), len(others))
+	}
 	for _, e := range entries {
 		x, err := os.ReadFile(filepath.Join(a, e.Name()))
 		if err != nil {

@@ -22,7 +22,8 @@ type Ledger struct {
 }
 
 // NewLedger returns the ledger of stake (per node; 0 for a node that is no
-// pool) and, if not nil, each pool's relays.
+// pool) and, if not nil, each node's relays (one entry per node, as
+// P2PConfig.LedgerRelays).
 func NewLedger(stake []float64, relays [][]int32) *Ledger {
 	l := &Ledger{relays: relays}
 	total, cum := 0.0, 0.0
@@ -100,8 +101,7 @@ func (l *Ledger) relaysOf(ids []node.PeerID, start int, self int32, rng *rand.Ra
 	out := ids[:start]
 	for _, id := range ids[start:] {
 		r := id
-		if int(id) < len(l.relays) && len(l.relays[id]) > 0 {
-			rs := l.relays[id]
+		if rs := l.relays[id]; len(rs) > 0 {
 			r = rs[rng.IntN(len(rs))]
 		}
 		if r != self && !slices.Contains(out[start:], r) {

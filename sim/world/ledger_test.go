@@ -49,7 +49,9 @@ func TestLedger(t *testing.T) {
 	}
 	// Relays: pool 1 answers with its relays 10 or 11, never node 10 itself
 	// when 10 asks.
-	withRelays := NewLedger(stake, [][]int32{1: {10, 11}})
+	relays := make([][]int32, len(stake))
+	relays[1] = []int32{10, 11}
+	withRelays := NewLedger(stake, relays)
 	for range 200 {
 		for _, id := range withRelays.BigLedgerPeers(3, 10, rng, []node.PeerID{99}) {
 			if id == 1 || id == 10 {
