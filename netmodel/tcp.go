@@ -30,8 +30,11 @@ const (
 	DefaultSegmentBytes  = 1460
 	DefaultInitialWindow = 10
 	DefaultSDUBytes      = 12288
-	// MinIdleRestart is the shortest idle time after which a sender falls
-	// back to the initial window; the model uses max(MinIdleRestart, RTT).
+	// MinIdleRestart is the idle time beyond which a sender falls back to
+	// the initial window; the model uses max(MinIdleRestart, RTT). Beyond,
+	// not at: Linux restarts when the idle time exceeds the retransmission
+	// timeout, which is longer than a round trip, so a sender that answers
+	// an acknowledgement the moment it returns is never idle.
 	MinIdleRestart = time.Second
 	// Largest accepted parameters: a segment of a 9,000-byte jumbo frame,
 	// an initial window of 1,000 segments and a receive window of 1 GiB.
@@ -201,7 +204,7 @@ func (c *TCPConfig) send(f *TCPFlow, t clock.Time, bytes int64, p Path, full, wh
 		}
 	case now >= f.ack:
 		// The current round is acknowledged: grow, then maybe restart.
-		if c.IdleRestart && now.Sub(f.end) >= max(MinIdleRestart, p.RTT) {
+		if c.IdleRestart && now.Sub(f.end) > max(MinIdleRestart, p.RTT) {
 			cwnd = min(cwnd+sent, iw) // min(min(cwnd+sent, cap), iw)
 			if c.ReceiveWindow > 0 {
 				cwnd = min(cwnd, capOf())
@@ -259,12 +262,12 @@ func (f *TCPFlow) sentAfter(t clock.Time, p Path) int64 {
 
 // Idle reports whether the flow, at now, is equivalent to a fresh one for
 // every later send on a path of round trip at most maxRTT: idle restart is
-// on and the flow has been idle for max(MinIdleRestart, maxRTT). (Its
-// round is then acknowledged, as the round started before the flow's last
-// byte left, and the restart takes the window back to the initial one,
-// which a fresh flow starts with.)
+// on and the flow has been idle for longer than max(MinIdleRestart,
+// maxRTT). (Its round is then acknowledged, as the round started before
+// the flow's last byte left, and the restart takes the window back to the
+// initial one, which a fresh flow starts with.)
 func (c *TCPConfig) Idle(f *TCPFlow, now clock.Time, maxRTT time.Duration) bool {
-	return f.cwnd == 0 || c.IdleRestart && now.Sub(f.end) >= max(MinIdleRestart, maxRTT)
+	return f.cwnd == 0 || c.IdleRestart && now.Sub(f.end) > max(MinIdleRestart, maxRTT)
 }
 
 // Flows holds the TCP flows of a network: per sending node, its flows

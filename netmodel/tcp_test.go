@@ -33,7 +33,7 @@ func refSend(c TCPConfig, f *TCPFlow, t clock.Time, bytes int64, p Path) (first,
 		cwnd, sent, ack = iw, 0, now.Add(p.RTT)
 	} else if now >= ack {
 		cwnd = min(cwnd+sent, limit)
-		if c.IdleRestart && now.Sub(f.end) >= max(time.Second, p.RTT) {
+		if c.IdleRestart && now.Sub(f.end) > max(time.Second, p.RTT) {
 			cwnd = min(cwnd, iw)
 		}
 		sent, ack = 0, now.Add(p.RTT)
@@ -308,6 +308,14 @@ func TestBodyAfterHeader(t *testing.T) {
 	}{{15700, 1}, {15701, 2}, {47100, 2}, {47101, 3}, {90112, 3}} {
 		if got, want := c.BodyAfterHeader(1100, tc.bytes, Path{RTT: rtt}), time.Duration(tc.rounds-1)*rtt; got != want {
 			t.Errorf("%d bytes: %v, want %d rounds: %v", tc.bytes, got, tc.rounds, want)
+		}
+	}
+	// A body that leaves the moment the header's acknowledgement returns
+	// keeps the grown window, even on a round trip of a second or more
+	// with no serialisation (CI's rapid found the restart there once).
+	for _, r := range []time.Duration{time.Second, 3 * time.Second} {
+		if got := c.BodyAfterHeader(1100, 15700, Path{RTT: r}); got != 0 {
+			t.Errorf("RTT %v: a body of one window took %v, want 0 (no idle restart)", r, got)
 		}
 	}
 	prev := time.Duration(0)

@@ -83,7 +83,7 @@
 //	  tcp:                 # transport tcp only; Linux's defaults, which cardano-node keeps
 //	    segment_bytes: 1460   # maximum segment size, 1 … 9000
 //	    initial_window: 10    # segments, 1 … 1000 (RFC 6928)
-//	    idle_restart: true    # back to the initial window after max(1 s, RTT) idle
+//	    idle_restart: true    # back to the initial window after more than max(1 s, RTT) idle
 //	                          # (tcp_slow_start_after_idle)
 //	    receive_window: 0     # window cap in bytes; 0 = each connection's bandwidth × RTT
 //	                          # (at least the initial window), else initial window … 1 GiB
