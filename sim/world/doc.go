@@ -2,14 +2,20 @@
 // it turns the nodes' actions into events and events into node inputs.
 //
 // Its relay graph is static (New's peers), the governors' hot peers
-// (Config.P2P, p2p.go: Dynamic P2P with the bearer, ledger, DNS, faults
-// and peer sampling), or the PolderCast overlay (Config.PolderCast,
+// (Config.P2P, p2p.go: Dynamic P2P), or the PolderCast overlay (Config.PolderCast,
 // poldercast.go: gossip rounds, connect-on-demand, and a Forwarder that
 // picks each block's announcement targets). What differs between the three
 // for the relay sits behind one interface, linkLayer (link.go): whether a
 // header is taken up, who learns of a body, whether a request can go, what
 // an adoption sets off. Churn and calibration move a governor's targets
 // through another, targetsDriver. World.Check holds the world's invariants.
+//
+// Dynamic P2P's environment is a type of its own, Env (env.go): the
+// ledger and public roots with their TTLs, the bearer and its stream, the
+// fault streams (drop times, which connection a drop takes, crashes,
+// adversarial replies) and the sampled peer metrics. It answers and draws
+// but schedules nothing, so tests use it without a World; p2p.go turns its
+// answers into events and keeps the relay and its mirrors in step.
 //
 // Messages cross the network model of package netmodel: the latency, then
 // either the ideal transport (a body waits for its sender's uplink) or the

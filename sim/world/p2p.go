@@ -75,76 +75,27 @@ type PeerSampler interface {
 	Sample(t clock.Time, values [][]int64, include []bool)
 }
 
-// The sampled peer metrics, as indices into a sample's rows (a
-// PeerSampler's values[m]); PeerMetricNames names them in this order.
-const (
-	sampleKnown          = iota // known peers
-	sampleEstablished           // warm + hot
-	sampleActive                // hot
-	sampleKnownBLP              // the same for big ledger peers
-	sampleEstablishedBLP        //
-	sampleActiveBLP             //
-	sampleOutboundWarm          // peers this node holds warm
-	sampleOutboundHot           // peers this node holds hot
-	sampleInboundWarm           // nodes holding this node warm
-	sampleInboundHot            // nodes holding this node hot
-	sampleUnidirectional        // connections used one way
-	sampleDuplex                // connections used both ways
-	samplePromotions            // since the last sample: cold→warm and warm→hot
-	sampleDemotions             // hot→warm, warm→cold and asynchronous
-	sampleChurn                 // hot→warm demotions
-	sampleForgotten             // peers forgotten
-	numSamples
-)
-
-// PeerMetricNames are the sampled metrics, in sampling order (documented
-// in docs/outputs.md).
-var PeerMetricNames = [numSamples]string{
-	sampleKnown: "known", sampleEstablished: "established", sampleActive: "active",
-	sampleKnownBLP: "known_blp", sampleEstablishedBLP: "established_blp", sampleActiveBLP: "active_blp",
-	sampleOutboundWarm: "outbound_warm", sampleOutboundHot: "outbound_hot",
-	sampleInboundWarm: "inbound_warm", sampleInboundHot: "inbound_hot",
-	sampleUnidirectional: "unidirectional", sampleDuplex: "duplex",
-	samplePromotions: "promotions", sampleDemotions: "demotions", sampleChurn: "churn", sampleForgotten: "forgotten",
-}
-
-// Delays of the environment (spec/governor.md §2.3, §2.6, §2.7).
-const (
-	ledgerTTL       = 5 * time.Second  // ledger peers' TTL
-	publicRootTTL   = 60 * time.Second // DNS TTL clip floor for public roots
-	activateFailDly = time.Second      // warm→hot job's sleep after a failure
-	errorDelay      = 10 * time.Second // repromoteErrorDelay
-)
-
-// p2p is the World's Dynamic P2P state.
+// p2p is the World's Dynamic P2P state besides the environment (Env,
+// World.env): the governors and their drivers, timers and events, and the
+// hot links the relay reads.
 type p2p struct {
-	cfg    P2PConfig
-	gov    []*node.Governor
-	churn  []*node.Churn
-	cal    []*node.Calibration
-	grng   []*rand.Rand // governor streams
-	crng   []*rand.Rand // churn streams
-	lrng   []*rand.Rand // ledger-request streams
-	frng   []*rand.Rand // fault streams
-	brng   *rand.Rand   // the bearer's stream
-	bearer *netmodel.Bearer
+	cfg   P2PConfig
+	gov   []*node.Governor
+	churn []*node.Churn
+	cal   []*node.Calibration
+	grng  []*rand.Rand // governor streams
+	crng  []*rand.Rand // churn streams
 	// up[i] lists node i's hot upstream peers (sorted): a short list that
 	// the header filter scans instead of searching the peer table.
 	up     [][]int32
 	gtimer []sim.Timer
 	ctimer []sim.Timer
 	out    node.GovOutbox
-	ledger *Ledger
 	// payload holds peer lists in flight (replies).
 	payload slab[node.PeerID]
 	scratch []node.PeerID
-	conns   []netmodel.ConnID
-	values  [][]int64
-	include []bool
-	last    []node.GovStats // stats at the previous sample
 
 	kGov, kGovWake, kChurnWake, kShareReq, kReady, kDrop, kCrash, kRestart, kSample sim.Kind
-	drops, crashes                                                                  int64
 	churnSteps, churnTimeouts                                                       int64
 	calRounds, calTimeouts, calReplaced                                             int64
 	log                                                                             [][]node.ChurnEvent
@@ -164,20 +115,18 @@ func (w *World) initP2P(cfg P2PConfig, seed uint64) error {
 	if len(cfg.Governors) != n || len(cfg.Churn) != n || len(cfg.Stake) != n || len(cfg.Adversarial) != n {
 		return fmt.Errorf("world: p2p config for %d/%d/%d/%d nodes, want %d", len(cfg.Governors), len(cfg.Churn), len(cfg.Stake), len(cfg.Adversarial), n)
 	}
-	b, err := netmodel.NewBearer(w.lat, cfg.Bearer)
+	env, err := NewEnv(cfg, w.lat, seed)
 	if err != nil {
 		return err
 	}
-	p := &p2p{cfg: cfg, bearer: b, brng: sim.Derive(seed, "bearer", 0),
+	p := &p2p{cfg: cfg,
 		up: make([][]int32, n), gtimer: make([]sim.Timer, n), ctimer: make([]sim.Timer, n),
 		gov: make([]*node.Governor, n), churn: make([]*node.Churn, n), cal: make([]*node.Calibration, n),
-		last: make([]node.GovStats, n), log: make([][]node.ChurnEvent, n),
+		log: make([][]node.ChurnEvent, n),
 	}
 	for i := 0; i < n; i++ {
 		p.grng = append(p.grng, sim.Derive(seed, "governor", uint64(i)))
 		p.crng = append(p.crng, sim.Derive(seed, "churn", uint64(i)))
-		p.lrng = append(p.lrng, sim.Derive(seed, "ledger", uint64(i)))
-		p.frng = append(p.frng, sim.Derive(seed, "faults", uint64(i)))
 		if cfg.Governors[i].Self != int32(i) {
 			return fmt.Errorf("world: governor %d has Self %d", i, cfg.Governors[i].Self)
 		}
@@ -195,8 +144,7 @@ func (w *World) initP2P(cfg P2PConfig, seed uint64) error {
 			}
 		}
 	}
-	p.ledger = NewLedger(cfg.Stake, cfg.LedgerRelays)
-	w.p2p = p
+	w.p2p, w.env = p, env
 	p.kGov = w.Eng.Register("gov.input", w.onGovInput)
 	p.kGovWake = w.Eng.Register("gov.wake", w.onGovWake)
 	p.kChurnWake = w.Eng.Register("churn.wake", w.onChurnWake)
@@ -212,21 +160,14 @@ func (w *World) initP2P(cfg P2PConfig, seed uint64) error {
 			return err
 		}
 		if cfg.Faults.DropEvery > 0 {
-			w.Eng.At(w.expDelay(int32(i)), p.kDrop, int32(i), -1, 0)
+			w.Eng.At(clock.Time(0).Add(env.NextDrop(int32(i))), p.kDrop, int32(i), -1, 0)
 		}
 	}
+	// NewEnv checked the crashes.
 	for ci, c := range cfg.Faults.Crashes {
-		if c.Node < 0 || int(c.Node) >= n || c.At < 0 || c.Down <= 0 {
-			return fmt.Errorf("world: crash %d %+v: accepted a node in [0, %d), a time ≥ 0 and a positive down time", ci, c, n)
-		}
 		w.Eng.At(c.At, p.kCrash, c.Node, -1, int64(ci))
 	}
 	if cfg.SampleEvery > 0 {
-		p.values = make([][]int64, numSamples)
-		for m := range p.values {
-			p.values[m] = make([]int64, n)
-		}
-		p.include = make([]bool, n)
 		w.Eng.At(0, p.kSample, -1, -1, 0)
 	}
 	return nil
@@ -397,76 +338,57 @@ func (w *World) onGovInput(ev *sim.Event) {
 	if w.rx[ev.Node].down {
 		return
 	}
-	in := node.Input{Kind: k, Peer: ev.From, Peers: ids, Sharing: flag}
-	switch k {
-	case node.InConnected:
-		// The handshake measured the round-trip time (jitter aside).
-		there, _ := w.lat.OneWay(int(ev.Node), int(ev.From))
-		back, _ := w.lat.OneWay(int(ev.From), int(ev.Node))
-		in.Delay = there + back
-	case node.InAsyncWarm, node.InAsyncCold:
-		in.Delay = errorDelay
-	case node.InRoots:
-		in.Delay = publicRootTTL
-		if p.cfg.Governors[ev.Node].LedgerPeers {
-			in.Delay = ledgerTTL
-		}
-	case node.InBigLedger:
-		in.Delay = ledgerTTL
-	}
+	in := node.Input{Kind: k, Peer: ev.From, Peers: ids, Sharing: flag, Delay: w.env.InputDelay(ev.Node, ev.From, k)}
 	w.stepNode(ev.Node, ev.At, in)
 }
 
 // hold stores a peer list for an event and returns its slot.
 func (w *World) hold(ids []node.PeerID) int64 { return w.p2p.payload.hold(ids) }
 
+// rtt returns the round trip between a and b (the TCP transport's flows
+// read it) and whether both ways have a path.
 func (w *World) rtt(a, b int32) (time.Duration, bool) {
 	x, ok1 := w.lat.OneWay(int(a), int(b))
 	y, ok2 := w.lat.OneWay(int(b), int(a))
 	return x + y, ok1 && ok2
 }
 
-// applyGov carries out node self's governor actions.
+// applyGov carries out node self's governor actions: the environment
+// (Env) answers the jobs, and the answers become inputs at their times.
 func (w *World) applyGov(self int32, now clock.Time) {
-	p := w.p2p
+	p, e := w.p2p, w.env
 	for _, a := range p.out.Actions {
 		switch a.Kind {
 		case node.ActConnect:
 			w.dial(self, a.Peer, now)
 		case node.ActActivate:
-			if rtt, ok := w.rtt(self, a.Peer); ok && w.connected(self, a.Peer) {
-				w.input(now.Add(rtt), self, a.Peer, node.InActivated, false, -1)
+			if at, ok := e.Activate(now, self, a.Peer); ok {
+				w.input(at, self, a.Peer, node.InActivated, false, -1)
 			} else {
-				w.input(now.Add(activateFailDly), self, a.Peer, node.InActivateFailed, false, -1)
+				w.input(at, self, a.Peer, node.InActivateFailed, false, -1)
 			}
 		case node.ActDeactivate:
-			rtt, _ := w.rtt(self, a.Peer)
-			w.input(now.Add(rtt), self, a.Peer, node.InDeactivated, false, -1)
+			w.input(e.Deactivate(now, self, a.Peer), self, a.Peer, node.InDeactivated, false, -1)
 		case node.ActClose:
-			if id, ok := p.bearer.Lookup(int(self), int(a.Peer)); ok {
-				p.bearer.Release(now, id, int(self))
+			if e.Close(now, self, a.Peer) {
 				w.input(now, a.Peer, self, node.InInboundDown, false, -1)
 			}
 			w.input(now, self, a.Peer, node.InClosed, false, -1)
 		case node.ActDrop:
-			w.fail(now, self, a.Peer)
+			if id, ok := e.Fail(now, self, a.Peer); ok {
+				w.lost(now, id)
+			}
 		case node.ActShareRequest:
 			if d, ok := w.lat.OneWay(int(self), int(a.Peer)); ok && w.connected(self, a.Peer) {
 				w.Eng.At(now.Add(d), p.kShareReq, a.Peer, self, int64(a.Count))
 			}
 		case node.ActRequestRoots:
-			ids := p.scratch[:0]
-			if p.cfg.Governors[self].LedgerPeers {
-				ids = p.ledger.Peers(int(a.Count), self, p.lrng[self], ids)
-			} else {
-				for _, r := range p.cfg.Governors[self].PublicRoots {
-					ids = append(ids, r.Peer)
-				}
-			}
+			// The TTL is told with the input (Env.InputDelay).
+			ids, _ := e.Roots(self, int(a.Count), p.scratch[:0])
 			p.scratch = ids
 			w.input(now, self, -1, node.InRoots, false, w.hold(ids))
 		case node.ActRequestBLP:
-			ids := p.ledger.BigLedgerPeers(int(a.Count), self, p.lrng[self], p.scratch[:0])
+			ids, _ := e.BigLedgerPeers(self, int(a.Count), p.scratch[:0])
 			p.scratch = ids
 			w.input(now, self, -1, node.InBigLedger, false, w.hold(ids))
 		case node.NoteHot:
@@ -554,20 +476,16 @@ func (w *World) stillHot(i, peer int32, mark int32) bool {
 	return w.p2p.isHot(i, peer)
 }
 
-// connected reports whether a and b share an established connection.
+// connected reports whether a and b share an established connection (a
+// block-fetch request asks it: the bearer read directly).
 func (w *World) connected(a, b int32) bool {
-	return w.p2p.bearer.Connected(int(a), int(b))
+	return w.env.bearer.Connected(int(a), int(b))
 }
 
 // dial runs a cold→warm job: the bearer answers when and whether it
 // connects; the governor hears at that time.
 func (w *World) dial(self, peer int32, now clock.Time) {
-	p := w.p2p
-	if w.rx[peer].down {
-		w.input(now.Add(p.cfg.Bearer.HandshakeTimeout), self, peer, node.InConnectFailed, false, -1)
-		return
-	}
-	res := p.bearer.Dial(now, int(self), int(peer), p.brng)
+	res := w.env.Dial(now, self, peer, w.rx[peer].down)
 	if res.Pruned != netmodel.NoConn {
 		w.lost(now, res.Pruned)
 	}
@@ -575,31 +493,27 @@ func (w *World) dial(self, peer int32, now clock.Time) {
 		w.input(res.At, self, peer, node.InConnectFailed, false, -1)
 		return
 	}
-	w.Eng.At(res.At, p.kReady, self, peer, int64(res.Conn)|int64(res.Outcome)<<32)
+	w.Eng.At(res.At, w.p2p.kReady, self, peer, int64(res.Conn)|int64(res.Outcome)<<32)
 }
 
 // onReady completes a dial at the end of its handshake.
 func (w *World) onReady(ev *sim.Event) {
-	p := w.p2p
 	id := netmodel.ConnID(int32(ev.Arg))
 	outcome := netmodel.DialOutcome(ev.Arg >> 32)
 	self, peer := ev.Node, ev.From
-	ok := p.bearer.Info(ev.At, id).State == netmodel.StateEstablished
-	if outcome == netmodel.DialNew {
-		ok = p.bearer.Established(ev.At, id)
-	}
+	ok := w.env.Ready(ev.At, id, outcome)
 	if !ok || w.rx[peer].down {
 		w.input(ev.At, self, peer, node.InConnectFailed, false, -1)
 		return
 	}
-	w.input(ev.At, self, peer, node.InConnected, p.cfg.Governors[peer].PeerSharing, -1)
+	w.input(ev.At, self, peer, node.InConnected, w.p2p.cfg.Governors[peer].PeerSharing, -1)
 	w.input(ev.At, peer, self, node.InInboundUp, false, -1)
 }
 
 // lost tells both ends of a connection that ended without their asking
 // (pruned, dropped or crashed) that the peer is cold.
 func (w *World) lost(now clock.Time, id netmodel.ConnID) {
-	info := w.p2p.bearer.Info(now, id)
+	info := w.env.bearer.Info(now, id)
 	a, b := int32(info.Initiator), int32(info.Responder)
 	w.dropFrom(now, a, b)
 	w.dropFrom(now, b, a)
@@ -607,14 +521,6 @@ func (w *World) lost(now clock.Time, id netmodel.ConnID) {
 	w.input(now, b, a, node.InAsyncCold, false, -1)
 	w.input(now, a, b, node.InInboundDown, false, -1)
 	w.input(now, b, a, node.InInboundDown, false, -1)
-}
-
-// fail drops the connection between a and b, if live.
-func (w *World) fail(now clock.Time, a, b int32) {
-	p := w.p2p
-	if id, ok := p.bearer.Lookup(int(a), int(b)); ok && p.bearer.Fail(now, id) {
-		w.lost(now, id)
-	}
 }
 
 // onShareRequest answers a peer-sharing request at the responder.
@@ -626,36 +532,20 @@ func (w *World) onShareRequest(ev *sim.Event) {
 		return
 	}
 	ids := p.gov[self].Shareable(ev.At, from, int(ev.Arg), p.scratch[:0])
-	if p.cfg.Adversarial[self] {
-		// An over-long reply: a protocol violation.
-		for len(ids) <= int(ev.Arg) {
-			ids = append(ids, int32(p.frng[self].IntN(len(w.Nodes))))
-		}
-	}
+	ids = w.env.ShareReply(self, ids, int(ev.Arg))
 	p.scratch = ids
 	w.input(ev.At.Add(d), from, self, node.InShareReply, false, w.hold(ids))
 }
 
-// expDelay draws node i's next drop time offset.
-func (w *World) expDelay(i int32) clock.Time {
-	mean := float64(w.p2p.cfg.Faults.DropEvery)
-	return clock.Time(w.p2p.frng[i].ExpFloat64() * mean)
-}
-
+// onDrop drops one of node i's connections (Env.Drop) and schedules its
+// next drop.
 func (w *World) onDrop(ev *sim.Event) {
-	p := w.p2p
 	i := ev.Node
-	w.Eng.At(ev.At+w.expDelay(i), p.kDrop, i, -1, 0)
+	w.Eng.At(ev.At.Add(w.env.NextDrop(i)), w.p2p.kDrop, i, -1, 0)
 	if w.rx[i].down {
 		return
 	}
-	p.conns = p.bearer.AppendConns(p.conns[:0], int(i))
-	if len(p.conns) == 0 {
-		return
-	}
-	id := p.conns[p.frng[i].IntN(len(p.conns))]
-	if p.bearer.Fail(ev.At, id) {
-		p.drops++
+	if id, ok := w.env.Drop(ev.At, i); ok {
 		w.lost(ev.At, id)
 	}
 }
@@ -666,12 +556,10 @@ func (w *World) onCrash(ev *sim.Event) {
 	if w.rx[i].down {
 		return
 	}
-	p.crashes++
-	p.conns = p.bearer.AppendConns(p.conns[:0], int(i))
-	for _, id := range p.conns {
-		if p.bearer.Fail(ev.At, id) {
-			w.lost(ev.At, id)
-		}
+	// Failing them all before telling the ends is the same as one by one:
+	// telling them does not touch the bearer.
+	for _, id := range w.env.Crash(ev.At, i) {
+		w.lost(ev.At, id)
 	}
 	// Its upstreams stop serving it.
 	for _, u := range p.up[i] {
@@ -700,48 +588,16 @@ func (w *World) onRestart(ev *sim.Event) {
 	}
 }
 
-// onSample samples every node's peer metrics.
+// onSample samples every node's peer metrics (Env.Sample) for the
+// PeerSampler.
 func (w *World) onSample(ev *sim.Event) {
 	p := w.p2p
 	w.Eng.At(ev.At.Add(p.cfg.SampleEvery), p.kSample, -1, -1, 0)
 	if p.cfg.Sampler == nil {
 		return
 	}
-	v := p.values
-	for m := range v {
-		clear(v[m])
-	}
-	for i, g := range p.gov {
-		p.include[i] = !w.rx[i].down
-		if w.rx[i].down {
-			continue
-		}
-		c := g.Counts()
-		v[sampleKnown][i], v[sampleEstablished][i], v[sampleActive][i] = int64(c.Known), int64(c.Established), int64(c.Active)
-		v[sampleKnownBLP][i], v[sampleEstablishedBLP][i], v[sampleActiveBLP][i] = int64(c.KnownBLP), int64(c.EstablishedBLP), int64(c.ActiveBLP)
-		for _, pe := range g.Peers() {
-			switch pe.State {
-			case node.Warm:
-				v[sampleOutboundWarm][i]++
-				v[sampleInboundWarm][pe.ID]++
-			case node.Hot:
-				v[sampleOutboundHot][i]++
-				v[sampleInboundHot][pe.ID]++
-			}
-		}
-		in, out, dup := p.bearer.Inbound(i), p.bearer.Outbound(i), p.bearer.Duplex(i)
-		v[sampleUnidirectional][i], v[sampleDuplex][i] = int64(in+out-2*dup), int64(dup)
-		s, l := g.Stats(), &p.last[i]
-		if s.Decisions < l.Decisions { // restarted: a fresh governor
-			*l = node.GovStats{}
-		}
-		v[samplePromotions][i] = s.PromotedCold + s.PromotedWarm - l.PromotedCold - l.PromotedWarm
-		v[sampleDemotions][i] = s.DemotedHot + s.DemotedWarm + s.AsyncDemotions - l.DemotedHot - l.DemotedWarm - l.AsyncDemotions
-		v[sampleChurn][i] = s.DemotedHot - l.DemotedHot
-		v[sampleForgotten][i] = s.Forgotten - l.Forgotten
-		*l = s
-	}
-	p.cfg.Sampler.Sample(ev.At, v, p.include)
+	v, include := w.env.Sample(p.gov, func(i int) bool { return !w.rx[i].down })
+	p.cfg.Sampler.Sample(ev.At, v, include)
 }
 
 // SetPeerSampler sets the receiver of the peer metrics sampled every
@@ -789,19 +645,24 @@ func (w *World) finishP2P() {
 		w.obs.Count(CountCalibrationTimeouts, p.calTimeouts)
 		w.obs.Count(CountCalibrationReplaced, p.calReplaced)
 	}
-	w.obs.Count(CountFaultDrops, p.drops)
-	w.obs.Count(CountFaultCrashes, p.crashes)
-	w.obs.Count(CountConnections, int64(p.bearer.NumConns()))
+	w.obs.Count(CountFaultDrops, w.env.Drops())
+	w.obs.Count(CountFaultCrashes, w.env.Crashes())
+	w.obs.Count(CountConnections, int64(w.env.bearer.NumConns()))
 }
 
 // Bearer returns the connection table (nil in a static world); callers
 // must only read it.
 func (w *World) Bearer() *netmodel.Bearer {
-	if w.p2p == nil {
+	if w.env == nil {
 		return nil
 	}
-	return w.p2p.bearer
+	return w.env.bearer
 }
+
+// Env returns the Dynamic P2P environment (nil in a static world or the
+// overlay); callers must only read it, as drawing from it would change
+// the run.
+func (w *World) Env() *Env { return w.env }
 
 // Governor returns node i's governor (nil in a static world).
 func (w *World) Governor(i int) *node.Governor {

@@ -281,9 +281,9 @@ func TestP2PFailureClasses(t *testing.T) {
 		st.Violations += x.Violations
 		st.AsyncDemotions += x.AsyncDemotions
 	}
-	if st.Violations == 0 || st.AsyncDemotions == 0 || w.p2p.drops == 0 || w.p2p.crashes != 1 {
+	if st.Violations == 0 || st.AsyncDemotions == 0 || w.env.Drops() == 0 || w.env.Crashes() != 1 {
 		t.Fatalf("faults not exercised: %d violations, %d async demotions, %d drops, %d crashes (%s)",
-			st.Violations, st.AsyncDemotions, w.p2p.drops, w.p2p.crashes, hint)
+			st.Violations, st.AsyncDemotions, w.env.Drops(), w.env.Crashes(), hint)
 	}
 	// An adversarial peer is dropped one header validation after it
 	// becomes hot, so it is almost never hot at a sample instant.
@@ -402,8 +402,8 @@ func TestFetchingHeadersSkippedP2P(t *testing.T) {
 				if len(all.made) < 100 || len(all.adopted) < 100*s.n/2 {
 					t.Fatalf("only %d blocks, %d adoptions (%s)", len(all.made), len(all.adopted), hint)
 				}
-				if wSkip.replayed < 10 || wSkip.p2p.crashes == 0 {
-					t.Fatalf("%d replays, %d crashes: the run does not exercise lost fetches (%s)", wSkip.replayed, wSkip.p2p.crashes, hint)
+				if wSkip.replayed < 10 || wSkip.env.Crashes() == 0 {
+					t.Fatalf("%d replays, %d crashes: the run does not exercise lost fetches (%s)", wSkip.replayed, wSkip.env.Crashes(), hint)
 				}
 				if !slices.Equal(all.made, skip.made) {
 					t.Fatalf("blocks made differ: %d vs %d (%s)", len(all.made), len(skip.made), hint)

@@ -99,6 +99,8 @@ type World struct {
 	// link is the relay graph's layer: static, Dynamic P2P or the overlay.
 	link linkLayer
 	p2p  *p2p
+	// env is Dynamic P2P's environment (env.go); nil without P2P.
+	env *Env
 	// fwd, when set, adds per-block announcement targets (Forwarder).
 	fwd    Forwarder
 	fwdDst []int32
