@@ -32,9 +32,9 @@ const (
 // an engine, nodes or events: Env answers, and the World (p2p.go) turns
 // the answers into events and keeps the relay and its mirrors in step.
 // Its streams are sim.Derive(seed, "bearer", 0) and, per node i,
-// ("ledger", i) and ("faults", i), each drawn in the order the World's
-// events call Env, so a run is the same whether or not tests use an Env
-// on the side.
+// ("ledger", i) and ("faults", i), drawn only when the World's events call
+// Env: a run's outputs depend on these labels and that order, so neither
+// may change without new golden digests.
 type Env struct {
 	cfg    P2PConfig
 	lat    netmodel.Latency

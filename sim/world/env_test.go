@@ -225,6 +225,33 @@ func TestEnvCrash(t *testing.T) {
 	}
 }
 
+// TestEnvBearerJobs: a dial to a down peer fails at the handshake timeout
+// and opens nothing; activation needs the connection and takes a round
+// trip, else fails after activateFailDly; deactivation takes a round
+// trip; a close releases the connection once.
+func TestEnvBearerJobs(t *testing.T) {
+	cfg := envConfig(make([]float64, 3))
+	e := newEnv(t, cfg, 4)
+	now := clock.Time(time.Second)
+	res := e.Dial(now, 0, 1, true)
+	if res.Outcome != netmodel.DialFailed || res.At != now.Add(cfg.Bearer.HandshakeTimeout) || e.Bearer().NumConns() != 0 {
+		t.Fatalf("dial to a down peer: %+v, %d connections: want a failure at %v and none", res, e.Bearer().NumConns(), now.Add(cfg.Bearer.HandshakeTimeout))
+	}
+	if at, ok := e.Activate(now, 0, 1); ok || at != now.Add(activateFailDly) {
+		t.Errorf("activation without a connection: %v at %v, want false at %v", ok, at, now.Add(activateFailDly))
+	}
+	now = connect(t, e, now, 0, 1)
+	if at, ok := e.Activate(now, 0, 1); !ok || at != now.Add(20*time.Millisecond) {
+		t.Errorf("activation: %v at %v, want true a 20 ms round trip later", ok, at)
+	}
+	if at := e.Deactivate(now, 0, 1); at != now.Add(20*time.Millisecond) {
+		t.Errorf("deactivation at %v, want a 20 ms round trip later", at)
+	}
+	if !e.Close(now, 0, 1) || e.Connected(0, 1) || e.Close(now, 0, 1) {
+		t.Error("close: want the connection released once and gone")
+	}
+}
+
 // TestEnvShareReply: an adversarial node's reply is longer than asked,
 // another's is what its governor offered.
 func TestEnvShareReply(t *testing.T) {
