@@ -9,7 +9,6 @@ import (
 	"io"
 	"maps"
 	"math"
-	"os"
 	"reflect"
 	"regexp"
 	"slices"
@@ -25,16 +24,9 @@ import (
 // I/O failure is returned wrapped; every problem with the content is
 // returned at once as a Problems value.
 func Load(path string) (*Scenario, error) {
-	f, err := os.Open(path)
+	data, err := readScenarioFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("scenario: %w", err)
-	}
-	defer f.Close()
-	// Read one byte past the limit so an oversized file is detected without
-	// reading all of it.
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("scenario: reading %s: %w", path, err)
+		return nil, err
 	}
 	return Parse(data, path)
 }
@@ -54,14 +46,33 @@ func Parse(data []byte, name string) (*Scenario, error) {
 		probs.sort()
 		return nil, probs
 	}
+	if k, _ := topKey(root, SweepKey); k != nil {
+		probs = append(probs, Problem{File: name, Line: k.Line, Col: k.Column, Field: SweepKey,
+			Msg: "a sweep file; accepted: dpsim sweep runs it (run and compare take one scenario)"})
+		probs.sort()
+		return nil, probs
+	}
 	sum := sha256.Sum256(data)
+	s, more := decodeScenario(root, name, hex.EncodeToString(sum[:]))
+	probs = append(probs, more...)
+	if len(probs) > 0 {
+		probs.sort()
+		return nil, probs.capped()
+	}
+	return s, nil
+}
+
+// decodeScenario decodes the top node of a scenario file over Defaults,
+// then applies the defaults and the rules. It returns nil with the
+// problems when there are any.
+func decodeScenario(root *yaml.Node, name, hash string) (*Scenario, Problems) {
 	s := Defaults()
 	s.Path = name
-	s.Hash = hex.EncodeToString(sum[:])
+	s.Hash = hash
 	d := &decoder{file: name, pos: map[string]Pos{}, failed: map[string]bool{}}
 	d.decode(root, reflect.ValueOf(&s).Elem(), "", Pos{root.Line, root.Column})
 	s.pos = d.pos
-	probs = append(probs, d.probs...)
+	probs := d.probs
 	if d.failed[""] {
 		return nil, probs // not a mapping: the rules have nothing to check
 	}
@@ -80,10 +91,23 @@ func Parse(data []byte, name string) (*Scenario, error) {
 		}
 	}
 	if len(probs) > 0 {
-		probs.sort()
-		return nil, probs.capped()
+		return nil, probs
 	}
 	return &s, nil
+}
+
+// topKey returns the key and value nodes of a top-level field of a
+// mapping, or nils.
+func topKey(root *yaml.Node, key string) (k, v *yaml.Node) {
+	if root.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Kind == yaml.ScalarNode && root.Content[i].Value == key {
+			return root.Content[i], root.Content[i+1]
+		}
+	}
+	return nil, nil
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)

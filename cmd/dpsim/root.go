@@ -44,7 +44,7 @@ seed give byte-identical outputs.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return badInput(fmt.Errorf("%w (see '%s --help')", err, c.CommandPath()))
 	})
-	root.AddCommand(newRunCmd(), newCompareCmd(), newValidateCmd(), newPlotCmd(), newFloodCmd(), newSwarmCmd(), newVersionCmd())
+	root.AddCommand(newRunCmd(), newCompareCmd(), newSweepCmd(), newMergeCmd(), newValidateCmd(), newPlotCmd(), newFloodCmd(), newSwarmCmd(), newVersionCmd())
 	return root
 }
 

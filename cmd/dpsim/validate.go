@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"runtime"
+	"slices"
 
 	"github.com/dpsim/dpsim/internal/run"
 	"github.com/dpsim/dpsim/scenarios"
@@ -108,6 +110,9 @@ func validateFile(path string, kind scenarios.Kind) (_ scenarios.Kind, _ []strin
 	case scenarios.KindConfig:
 		_, warns, err = scenarios.ParseNodeConfig(path, data)
 	default:
+		if scenarios.IsSweep(data) {
+			return validateSweep(path, data)
+		}
 		s, err := scenarios.Parse(data, path)
 		if err != nil {
 			return kind, nil, "", err
@@ -120,3 +125,30 @@ func validateFile(path string, kind scenarios.Kind) (_ scenarios.Kind, _ []strin
 	}
 	return kind, warns.Lines(), "", err
 }
+
+// validateSweep checks a sweep file: every point as a whole scenario,
+// then each point's files and build, as dpsim sweep does before running.
+func validateSweep(path string, data []byte) (scenarios.Kind, []string, string, error) {
+	sw, err := scenarios.ParseSweep(data, path)
+	if err != nil {
+		return kindSweep, nil, "", err
+	}
+	var lines []string
+	for i, pt := range sw.Points {
+		probs, warns := scenarios.ValidateFiles(pt.Scenario)
+		for _, w := range warns {
+			if !slices.Contains(lines, w) {
+				lines = append(lines, w)
+			}
+		}
+		if len(probs) > 0 {
+			return kindSweep, lines, "", fmt.Errorf("sweep point %s:\n%w", sw.PointLabel(i), probs)
+		}
+	}
+	est, _ := run.EstimateSweep(sw, 0, 1, runtime.NumCPU())
+	return kindSweep, lines, fmt.Sprintf(": %d points, %d runs: %s", len(sw.Points), len(sw.Runs()), est), nil
+}
+
+// kindSweep names a sweep file in validate's lines: a scenario with a
+// sweep section.
+const kindSweep = scenarios.Kind("sweep")

@@ -196,3 +196,42 @@ func CheckMemory(s *scenarios.Scenario, e Estimate) error {
 	return badInput(fmt.Errorf("%s: the run needs an estimated %s of memory and this machine has %s available (%s); accepted: a smaller scenario (fewer nodes, a shorter duration), or --force to run anyway",
 		s.Path, bytesText(e.MemoryBytes), bytesText(float64(avail)), e))
 }
+
+// EstimateSweep estimates shard (the busiest, if shard < 0) of sw cut
+// into shards, jobs runs at once per shard: its wall time (the shard's
+// runs' times divided among the jobs) and memory (the largest run's times
+// the jobs), and the runs it holds. A god's-view run costs a run of its
+// point's first policy.
+func EstimateSweep(sw *scenarios.Sweep, shard, shards, jobs int) (Estimate, int) {
+	runs := sw.Runs()
+	shards = max(shards, 1)
+	per := make([]Estimate, shards)
+	count := make([]int, shards)
+	largest := 0.0
+	for k, r := range runs {
+		e := EstimateCost(sw.RunScenario(r))
+		s := &per[k%shards]
+		s.Blocks = e.Blocks
+		s.Events += e.Events
+		s.Wall += e.Wall
+		count[k%shards]++
+		largest = max(largest, e.MemoryBytes)
+	}
+	worst := shard
+	if shard < 0 || shard >= shards {
+		worst = 0
+		for i := range per {
+			if per[i].Wall > per[worst].Wall {
+				worst = i
+			}
+		}
+	}
+	e := per[worst]
+	at := max(min(jobs, count[worst]), 1)
+	e.Wall /= time.Duration(at)
+	e.MemoryBytes = largest * float64(at)
+	if e.Wall > 0 {
+		e.Rate = e.Events / e.Wall.Seconds()
+	}
+	return e, count[worst]
+}

@@ -122,6 +122,7 @@ type Result struct {
 	Warnings   []string
 
 	stake []results.StakeRow // StakeTable's, once computed
+	extra map[string]any     // more meta.json keys (a sweep's run id and point)
 	warn  func(string)       // Options.Warn
 }
 
@@ -141,8 +142,14 @@ func (r *Result) Meta() results.Meta {
 		Nodes: r.Scenario.Nodes.Count, DurationS: r.Scenario.Duration.Seconds(),
 		DpsimRevision: r.Revision, Command: r.Command,
 	}
+	if r.Label != "" || len(r.extra) > 0 {
+		m.Extra = map[string]any{}
+		for k, v := range r.extra {
+			m.Extra[k] = v
+		}
+	}
 	if r.Label != "" {
-		m.Extra = map[string]any{"policy": r.Label}
+		m.Extra["policy"] = r.Label
 	}
 	return m
 }

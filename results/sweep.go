@@ -1,0 +1,458 @@
+package results
+
+import (
+	"bufio"
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// Files a sweep's merge writes; one plot per axis, named by its path.
+const (
+	SweepCSVFile = "sweep.csv"
+	SweepMDFile  = "sweep.md"
+)
+
+// SweepPlotFile is the plot of the axis with the given path.
+func SweepPlotFile(path string) string { return "sweep-" + path + ".png" }
+
+// SweepTable is a merged sweep: every planned run, and per point and
+// policy the mean over the seeds present.
+type SweepTable struct {
+	Name   string
+	Axes   []SweepAxis
+	Runs   []SweepRunRow
+	Points []SweepPointRow
+}
+
+// SweepAxis is a swept field and its values in the sweep's order.
+type SweepAxis struct {
+	Path   string
+	Values []string
+}
+
+// SweepStats are one run's pooled percentiles (ms) and counts, as its
+// summary.json gives them; a percentile is NaN when the run adopted
+// nothing.
+type SweepStats struct {
+	Blocks, Adoptions    int64
+	P50, P95, P99        float64
+	HeaderP50, HeaderP95 float64
+	HeaderP99            float64
+}
+
+// SweepRunRow is one planned run; Present is false when its folder is
+// missing (a shard that has not run, or failed).
+type SweepRunRow struct {
+	ID      string
+	Point   int
+	Values  []string
+	Policy  string
+	Bound   bool
+	Seed    uint64
+	Present bool
+	Stats   SweepStats
+}
+
+// SweepPointRow is one point and policy over its present seeds: each
+// percentile's mean and 95 % Student-t half-width (Estimate, in µs as
+// everywhere in the package).
+type SweepPointRow struct {
+	Point                           int
+	Values                          []string
+	Policy                          string
+	Bound                           bool
+	Planned                         int // seeds planned
+	P50, P95, P99                   Estimate
+	HeaderP50, HeaderP95, HeaderP99 Estimate
+}
+
+// sweepMetrics name the percentiles of sweep.csv in column order, with
+// how to read them from a run and a point row.
+var sweepMetrics = []struct {
+	name  string
+	run   func(SweepStats) float64
+	point func(*SweepPointRow) *Estimate
+}{
+	{"p50", func(s SweepStats) float64 { return s.P50 }, func(p *SweepPointRow) *Estimate { return &p.P50 }},
+	{"p95", func(s SweepStats) float64 { return s.P95 }, func(p *SweepPointRow) *Estimate { return &p.P95 }},
+	{"p99", func(s SweepStats) float64 { return s.P99 }, func(p *SweepPointRow) *Estimate { return &p.P99 }},
+	{"header_p50", func(s SweepStats) float64 { return s.HeaderP50 }, func(p *SweepPointRow) *Estimate { return &p.HeaderP50 }},
+	{"header_p95", func(s SweepStats) float64 { return s.HeaderP95 }, func(p *SweepPointRow) *Estimate { return &p.HeaderP95 }},
+	{"header_p99", func(s SweepStats) float64 { return s.HeaderP99 }, func(p *SweepPointRow) *Estimate { return &p.HeaderP99 }},
+}
+
+// Summarise fills t.Points from t.Runs: one row per point and policy, in
+// the order first met, each the mean over its present runs (seed order)
+// of every percentile a run has.
+func (t *SweepTable) Summarise() {
+	t.Points = nil
+	index := map[string]int{}
+	var xs [][][]float64 // per point row, per metric, the present values
+	for _, r := range t.Runs {
+		key := strconv.Itoa(r.Point) + "\x00" + r.Policy
+		k, ok := index[key]
+		if !ok {
+			k = len(t.Points)
+			index[key] = k
+			t.Points = append(t.Points, SweepPointRow{Point: r.Point, Values: r.Values, Policy: r.Policy, Bound: r.Bound})
+			xs = append(xs, make([][]float64, len(sweepMetrics)))
+		}
+		t.Points[k].Planned++
+		if !r.Present {
+			continue
+		}
+		for m, sm := range sweepMetrics {
+			if v := sm.run(r.Stats); !math.IsNaN(v) {
+				xs[k][m] = append(xs[k][m], v*1000) // Estimate is in µs
+			}
+		}
+	}
+	for k := range t.Points {
+		for m, sm := range sweepMetrics {
+			*sm.point(&t.Points[k]) = estimate(xs[k][m])
+		}
+	}
+}
+
+// Missing returns the runs that are not present.
+func (t *SweepTable) Missing() []SweepRunRow {
+	var out []SweepRunRow
+	for _, r := range t.Runs {
+		if !r.Present {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// WriteSweep writes sweep.csv, sweep.md and a plot per axis into dir.
+func WriteSweep(dir string, t *SweepTable) error {
+	if err := writeFile(dir, SweepCSVFile, func(w io.Writer) error { return writeSweepCSV(w, t) }); err != nil {
+		return err
+	}
+	if err := writeFile(dir, SweepMDFile, func(w io.Writer) error { return writeSweepMD(w, t) }); err != nil {
+		return err
+	}
+	for a := range t.Axes {
+		if err := plotSweepAxis(filepath.Join(dir, SweepPlotFile(t.Axes[a].Path)), t, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeSweepCSV: the run rows (kind run), then the point rows (kind
+// point). A run row has its seed and its own percentiles; a point row the
+// number of seeds present and each percentile's mean and 95 % half-width.
+// Unknown values are empty.
+func writeSweepCSV(w io.Writer, t *SweepTable) error {
+	bw := bufio.NewWriter(w)
+	head := []string{"kind", "id"}
+	for _, a := range t.Axes {
+		head = append(head, csvField(a.Path))
+	}
+	head = append(head, "policy", "bound", "seed", "seeds", "status", "blocks", "adoptions")
+	for _, m := range sweepMetrics {
+		head = append(head, m.name+"_ms", m.name+"_ci95_ms")
+	}
+	fmt.Fprintln(bw, strings.Join(head, ","))
+	ms := func(v float64) string {
+		if math.IsNaN(v) {
+			return ""
+		}
+		return formatF(v)
+	}
+	for _, r := range t.Runs {
+		row := []string{"run", r.ID}
+		for _, v := range r.Values {
+			row = append(row, csvField(v))
+		}
+		status, blocks, adoptions := "missing", "", ""
+		if r.Present {
+			status, blocks, adoptions = "ok", strconv.FormatInt(r.Stats.Blocks, 10), strconv.FormatInt(r.Stats.Adoptions, 10)
+		}
+		row = append(row, csvField(r.Policy), strconv.FormatBool(r.Bound), strconv.FormatUint(r.Seed, 10), "", status, blocks, adoptions)
+		for _, m := range sweepMetrics {
+			v := math.NaN()
+			if r.Present {
+				v = m.run(r.Stats)
+			}
+			row = append(row, ms(v), "")
+		}
+		fmt.Fprintln(bw, strings.Join(row, ","))
+	}
+	for i := range t.Points {
+		p := &t.Points[i]
+		row := []string{"point", ""}
+		for _, v := range p.Values {
+			row = append(row, csvField(v))
+		}
+		status := "ok"
+		if p.P50.Seeds < p.Planned {
+			status = fmt.Sprintf("%d of %d seeds", p.P50.Seeds, p.Planned)
+		}
+		row = append(row, csvField(p.Policy), strconv.FormatBool(p.Bound), "", strconv.Itoa(p.P50.Seeds), status, "", "")
+		for _, m := range sweepMetrics {
+			e := m.point(p)
+			mean, half := "", ""
+			if e.Seeds > 0 {
+				mean = msF(e.MeanUS)
+			}
+			if e.HasCI {
+				half = msF(e.HalfUS)
+			}
+			row = append(row, mean, half)
+		}
+		fmt.Fprintln(bw, strings.Join(row, ","))
+	}
+	return bw.Flush()
+}
+
+// csvField quotes a field holding a comma, a quote or a line break.
+func csvField(s string) string {
+	if !strings.ContainsAny(s, ",\"\n\r") {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// writeSweepMD: a table of the points (mean ± half-width over seeds, ms),
+// then the missing runs.
+func writeSweepMD(w io.Writer, t *SweepTable) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "# Sweep %s\n\n", t.Name)
+	fmt.Fprintf(bw, "%d runs planned, %d present. Adoption and header-arrival percentiles pooled over (block, node) in each run, then averaged over seeds: mean ± half-width of the 95 %% Student-t interval, in ms.\n\n", len(t.Runs), len(t.Runs)-len(t.Missing()))
+	head := []string{}
+	for _, a := range t.Axes {
+		head = append(head, "`"+a.Path+"`")
+	}
+	head = append(head, "policy", "seeds", "p50", "p95", "p99", "header p50", "header p99")
+	fmt.Fprintf(bw, "| %s |\n|%s\n", strings.Join(head, " | "), strings.Repeat(" --- |", len(head)))
+	cell := func(e Estimate) string {
+		switch {
+		case e.Seeds == 0:
+			return "–"
+		case e.HasCI:
+			return humanMS(e.MeanUS) + " ± " + humanMS(e.HalfUS)
+		}
+		return humanMS(e.MeanUS)
+	}
+	for _, p := range t.Points {
+		row := append([]string{}, p.Values...)
+		seeds := strconv.Itoa(p.P50.Seeds)
+		if p.P50.Seeds < p.Planned {
+			seeds += " of " + strconv.Itoa(p.Planned)
+		}
+		row = append(row, legendName(p.Policy, p.Bound), seeds, cell(p.P50), cell(p.P95), cell(p.P99), cell(p.HeaderP50), cell(p.HeaderP99))
+		for i := range row {
+			row[i] = strings.ReplaceAll(row[i], "|", `\|`)
+		}
+		fmt.Fprintf(bw, "| %s |\n", strings.Join(row, " | "))
+	}
+	if miss := t.Missing(); len(miss) > 0 {
+		fmt.Fprintf(bw, "\n## Missing runs (%d)\n\n", len(miss))
+		for _, r := range miss {
+			var vals []string
+			for a, v := range r.Values {
+				vals = append(vals, t.Axes[a].Path+"="+v)
+			}
+			fmt.Fprintf(bw, "- `%s`: %s, policy %s, seed %d\n", r.ID, strings.Join(vals, ", "), r.Policy, r.Seed)
+		}
+	}
+	return bw.Flush()
+}
+
+// sweepPanels are the panels of a sweep plot, top to bottom.
+var sweepPanels = []struct {
+	name string
+	of   func(*SweepPointRow) Estimate
+}{
+	{"p50", func(p *SweepPointRow) Estimate { return p.P50 }},
+	{"p95", func(p *SweepPointRow) Estimate { return p.P95 }},
+	{"p99", func(p *SweepPointRow) Estimate { return p.P99 }},
+}
+
+// sweepLine is one line of a sweep plot: a policy (and, with several
+// axes, one combination of the other axes' values) across the axis.
+type sweepLine struct {
+	name  string
+	bound bool
+	pts   map[int]*SweepPointRow // by the axis value's index
+}
+
+// plotSweepAxis draws the plot of axis a: a panel per percentile, the
+// mean adoption time over seeds against the axis's values, a line per
+// policy (and per combination of the other axes' values), each with its
+// 95 % interval as a band. Values that are all numbers are placed on a
+// linear axis; others at even steps, labelled.
+func plotSweepAxis(path string, t *SweepTable, a int) error {
+	ax := t.Axes[a]
+	xs := make([]float64, len(ax.Values))
+	numeric := true
+	for i, v := range ax.Values {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			numeric = false
+			break
+		}
+		xs[i] = f
+	}
+	if !numeric {
+		for i := range xs {
+			xs[i] = float64(i)
+		}
+	}
+	valueIndex := map[string]int{}
+	for i, v := range ax.Values {
+		valueIndex[v] = i
+	}
+	var lines []*sweepLine
+	byName := map[string]*sweepLine{}
+	for i := range t.Points {
+		p := &t.Points[i]
+		name := legendName(p.Policy, p.Bound)
+		var others []string
+		for b, v := range p.Values {
+			if b != a {
+				others = append(others, lastElem(t.Axes[b].Path)+"="+v)
+			}
+		}
+		if len(others) > 0 {
+			name += ", " + strings.Join(others, ", ")
+		}
+		l := byName[name]
+		if l == nil {
+			l = &sweepLine{name: name, bound: p.Bound, pts: map[int]*SweepPointRow{}}
+			byName[name] = l
+			lines = append(lines, l)
+		}
+		l.pts[valueIndex[p.Values[a]]] = p
+	}
+	bounds := make([]bool, len(lines))
+	for i, l := range lines {
+		bounds[i] = l.bound
+	}
+	styles := policyStyles(bounds)
+	leg := newLegend()
+	panels := make([][]*plot.Plot, len(sweepPanels))
+	for k, pc := range sweepPanels {
+		p := newStyledPlot("")
+		p.Y.Label.Text = pc.name + " adoption time (s)"
+		p.Add(plotter.NewGrid())
+		for i, l := range lines {
+			var mid, lo, hi plotter.XYs
+			for vi := range ax.Values {
+				pt := l.pts[vi]
+				if pt == nil {
+					continue
+				}
+				e := pc.of(pt)
+				if e.Seeds == 0 {
+					continue
+				}
+				y := e.MeanUS / 1e6
+				mid = append(mid, plotter.XY{X: xs[vi], Y: y})
+				if e.HasCI {
+					lo = append(lo, plotter.XY{X: xs[vi], Y: y - e.HalfUS/1e6})
+					hi = append(hi, plotter.XY{X: xs[vi], Y: y + e.HalfUS/1e6})
+				}
+			}
+			if len(mid) == 0 {
+				continue
+			}
+			if len(lo) == len(mid) && len(mid) > 1 {
+				band := append(plotter.XYs{}, lo...)
+				for j := len(hi) - 1; j >= 0; j-- {
+					band = append(band, hi[j])
+				}
+				poly, err := plotter.NewPolygon(band)
+				if err != nil {
+					return fmt.Errorf("results: plot %s: %w", path, err)
+				}
+				r, g, b, _ := styles[i].color.RGBA()
+				poly.Color = color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 0x38}
+				poly.LineStyle.Width = 0
+				p.Add(poly)
+			}
+			lp, sc, err := plotter.NewLinePoints(mid)
+			if err != nil {
+				return fmt.Errorf("results: plot %s: %w", path, err)
+			}
+			lp.LineStyle.Color, sc.GlyphStyle.Color = styles[i].color, styles[i].color
+			lp.LineStyle.Width = vg.Points(1.5)
+			lp.LineStyle.Dashes = styles[i].dashes
+			sc.GlyphStyle.Radius = vg.Points(2.5)
+			sc.GlyphStyle.Shape = styles[i].shape
+			p.Add(lp, sc)
+			if k == 0 {
+				leg.Add(l.name, lp, sc)
+			}
+		}
+		p.Y.Min = 0
+		p.Y.Tick.Marker = linearTicks{n: 4}
+		if numeric {
+			// A tick at each value when they are few; a margin so that the
+			// end points are not on the frame.
+			lo, hi := slices.Min(xs), slices.Max(xs)
+			pad := (hi - lo) * 0.04
+			if pad == 0 {
+				pad = math.Max(math.Abs(lo)*0.1, 1)
+			}
+			p.X.Min, p.X.Max = lo-pad, hi+pad
+			if len(xs) <= 12 {
+				var ticks []plot.Tick
+				for i, v := range ax.Values {
+					ticks = append(ticks, plot.Tick{Value: xs[i], Label: v})
+				}
+				p.X.Tick.Marker = plot.ConstantTicks(ticks)
+			} else {
+				p.X.Tick.Marker = linearTicks{n: 6}
+			}
+		} else {
+			var ticks []plot.Tick
+			for i, v := range ax.Values {
+				ticks = append(ticks, plot.Tick{Value: float64(i), Label: v})
+			}
+			p.X.Tick.Marker = plot.ConstantTicks(ticks)
+			p.X.Min, p.X.Max = -0.5, float64(len(ax.Values))-0.5
+		}
+		if k == len(sweepPanels)-1 {
+			p.X.Label.Text = ax.Path
+		}
+		panels[k] = []*plot.Plot{p}
+	}
+	title := fmt.Sprintf("%s: adoption time against %s, mean over seeds with 95 %% intervals", t.Name, lastElem(ax.Path))
+	axesW := plotWidth
+	w := axesW + vg.Points(legendGap) + legendWidth(leg) + vg.Points(8)
+	h := vg.Length(len(panels))*comparePanelHeight + vg.Points(40)
+	return writeFigure(path, w, h, func(dc draw.Canvas) error {
+		top := drawFigureTitle(draw.Crop(dc, 0, -(w-axesW), 0, 0), title, 12)
+		tiles := draw.Tiles{Rows: len(panels), Cols: 1, PadTop: top, PadBottom: vg.Points(compareBottomPad), PadY: vg.Points(10)}
+		canvases := plot.Align(panels, tiles, draw.Crop(dc, 0, -(w-axesW), 0, 0))
+		for k, row := range panels {
+			row[0].Draw(canvases[k][0])
+		}
+		leg.Draw(draw.Crop(dc, axesW+vg.Points(legendGap), 0, 0, -top))
+		return nil
+	})
+}
+
+// lastElem is a field path's last element ("active" of
+// "p2p.targets.active").
+func lastElem(path string) string {
+	if i := strings.LastIndexByte(path, '.'); i >= 0 {
+		return path[i+1:]
+	}
+	return path
+}
