@@ -230,33 +230,36 @@ func TestShippedScenariosPolicies(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(f, func(t *testing.T) {
-			s, err := Load(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var titles []string
-			for _, v := range s.Variants() {
-				if slices.Contains(titles, v.Label) {
-					t.Errorf("repeated row title %q", v.Label)
-				}
-				titles = append(titles, v.Label)
-				if v.Bound || s.Topology.Model != TopologyP2P {
-					continue
-				}
-				for _, c := range s.Nodes.Classes {
-					tg := s.P2P.Targets.Node()
-					if !c.Targets.IsZero() {
-						tg = c.Targets.Node()
-					}
-					if _, err := policies.Build(v.Policy.Spec(), tg, time.Duration(float64(s.Blocks.Slot)/s.Blocks.ActiveSlotCoeff)); err != nil {
-						t.Errorf("row %s, class %s: %v", v.Label, c.Name, err)
-					}
-				}
-			}
-			if len(s.Seeds()) == 0 || s.CompareWindow() <= 0 {
-				t.Errorf("Seeds %v, CompareWindow %v", s.Seeds(), s.CompareWindow())
+			for _, s := range loadShipped(t, f) {
+				shippedPolicies(t, s)
 			}
 		})
+	}
+}
+
+// shippedPolicies checks one shipped scenario's comparison rows.
+func shippedPolicies(t *testing.T, s *Scenario) {
+	var titles []string
+	for _, v := range s.Variants() {
+		if slices.Contains(titles, v.Label) {
+			t.Errorf("repeated row title %q", v.Label)
+		}
+		titles = append(titles, v.Label)
+		if v.Bound || s.Topology.Model != TopologyP2P {
+			continue
+		}
+		for _, c := range s.Nodes.Classes {
+			tg := s.P2P.Targets.Node()
+			if !c.Targets.IsZero() {
+				tg = c.Targets.Node()
+			}
+			if _, err := policies.Build(v.Policy.Spec(), tg, time.Duration(float64(s.Blocks.Slot)/s.Blocks.ActiveSlotCoeff)); err != nil {
+				t.Errorf("row %s, class %s: %v", v.Label, c.Name, err)
+			}
+		}
+	}
+	if len(s.Seeds()) == 0 || s.CompareWindow() <= 0 {
+		t.Errorf("Seeds %v, CompareWindow %v", s.Seeds(), s.CompareWindow())
 	}
 }
 

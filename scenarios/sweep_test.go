@@ -202,3 +202,29 @@ func TestRunRefusesSweep(t *testing.T) {
 		t.Error("IsSweep")
 	}
 }
+
+// loadShipped loads a shipped file: a scenario, or every point of a
+// sweep (each a whole scenario).
+func loadShipped(t *testing.T, f string) []*Scenario {
+	t.Helper()
+	data, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !IsSweep(data) {
+		s, err := Load(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []*Scenario{s}
+	}
+	sw, err := LoadSweep(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*Scenario
+	for _, p := range sw.Points {
+		out = append(out, p.Scenario)
+	}
+	return out
+}

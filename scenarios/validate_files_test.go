@@ -217,30 +217,33 @@ func TestValidateFilesShipped(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(f, func(t *testing.T) {
-			s, err := Load(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, ref := range append([]*FileRef{&s.Nodes.Stake.File, &s.Network.Latency.File, &s.Nodes.Pools.File}, s.clusterFiles()...) {
-				if _, err := os.Stat(ref.Resolved); ref.Raw != "" && err != nil && strings.Contains(ref.Raw, "shared") {
-					t.Skipf("no shared data: %v", err)
-				}
-			}
-			probs, warns := ValidateFiles(s)
-			if len(probs) > 0 {
-				t.Fatalf("problems:\n%v", probs)
-			}
-			r, err := Build(s, s.Seed, discard{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := append(r.Warnings(), r.Unreached()...)
-			slices.Sort(want)
-			slices.Sort(warns)
-			if !slices.Equal(warns, want) {
-				t.Errorf("warnings\n%q\nwant the run's\n%q", warns, want)
+			for _, s := range loadShipped(t, f) {
+				shippedFiles(t, s)
 			}
 		})
+	}
+}
+
+// shippedFiles checks one shipped scenario's files and warnings.
+func shippedFiles(t *testing.T, s *Scenario) {
+	for _, ref := range append([]*FileRef{&s.Nodes.Stake.File, &s.Network.Latency.File, &s.Nodes.Pools.File}, s.clusterFiles()...) {
+		if _, err := os.Stat(ref.Resolved); ref.Raw != "" && err != nil && strings.Contains(ref.Raw, "shared") {
+			t.Skipf("no shared data: %v", err)
+		}
+	}
+	probs, warns := ValidateFiles(s)
+	if len(probs) > 0 {
+		t.Fatalf("problems:\n%v", probs)
+	}
+	r, err := Build(s, s.Seed, discard{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append(r.Warnings(), r.Unreached()...)
+	slices.Sort(want)
+	slices.Sort(warns)
+	if !slices.Equal(warns, want) {
+		t.Errorf("warnings\n%q\nwant the run's\n%q", warns, want)
 	}
 }
 
