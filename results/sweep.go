@@ -35,10 +35,12 @@ type SweepTable struct {
 	Points []SweepPointRow
 }
 
-// SweepAxis is a swept field and its values in the sweep's order.
+// SweepAxis is a swept field and its values in the sweep's order; Zip
+// marks the axes that move together (their values may repeat).
 type SweepAxis struct {
 	Path   string
 	Values []string
+	Zip    bool
 }
 
 // SweepStats are one run's pooled percentiles (ms) and counts, as its
@@ -288,7 +290,23 @@ var sweepPanels = []struct {
 type sweepLine struct {
 	name  string
 	bound bool
-	pts   map[int]*SweepPointRow // by the axis value's index
+	pts   []sweepPt // in order of x
+}
+
+// sweepPt is a point row at its place on the axis.
+type sweepPt struct {
+	x   float64
+	row *SweepPointRow
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 // plotSweepAxis draws the plot of axis a: a panel per percentile, the
@@ -308,14 +326,25 @@ func plotSweepAxis(path string, t *SweepTable, a int) error {
 		}
 		xs[i] = f
 	}
-	if !numeric {
-		for i := range xs {
-			xs[i] = float64(i)
+	// The distinct values, in order (a zipped axis may repeat one).
+	var distinct []string
+	for _, v := range ax.Values {
+		if !slices.Contains(distinct, v) {
+			distinct = append(distinct, v)
 		}
 	}
-	valueIndex := map[string]int{}
+	if !numeric {
+		for i, v := range ax.Values {
+			xs[i] = float64(slices.Index(distinct, v))
+		}
+	}
+	// x of each value: the number, or the position of its first
+	// occurrence.
+	xOf := map[string]float64{}
 	for i, v := range ax.Values {
-		valueIndex[v] = i
+		if _, ok := xOf[v]; !ok {
+			xOf[v] = xs[i]
+		}
 	}
 	var lines []*sweepLine
 	byName := map[string]*sweepLine{}
@@ -324,7 +353,8 @@ func plotSweepAxis(path string, t *SweepTable, a int) error {
 		name := legendName(p.Policy, p.Bound)
 		var others []string
 		for b, v := range p.Values {
-			if b != a {
+			// The axes that move with this one are not other lines.
+			if b != a && !(ax.Zip && t.Axes[b].Zip) {
 				others = append(others, lastElem(t.Axes[b].Path)+"="+v)
 			}
 		}
@@ -333,11 +363,14 @@ func plotSweepAxis(path string, t *SweepTable, a int) error {
 		}
 		l := byName[name]
 		if l == nil {
-			l = &sweepLine{name: name, bound: p.Bound, pts: map[int]*SweepPointRow{}}
+			l = &sweepLine{name: name, bound: p.Bound}
 			byName[name] = l
 			lines = append(lines, l)
 		}
-		l.pts[valueIndex[p.Values[a]]] = p
+		l.pts = append(l.pts, sweepPt{x: xOf[p.Values[a]], row: p})
+	}
+	for _, l := range lines {
+		slices.SortStableFunc(l.pts, func(a, b sweepPt) int { return cmpFloat(a.x, b.x) })
 	}
 	bounds := make([]bool, len(lines))
 	for i, l := range lines {
@@ -352,20 +385,16 @@ func plotSweepAxis(path string, t *SweepTable, a int) error {
 		p.Add(plotter.NewGrid())
 		for i, l := range lines {
 			var mid, lo, hi plotter.XYs
-			for vi := range ax.Values {
-				pt := l.pts[vi]
-				if pt == nil {
-					continue
-				}
-				e := pc.of(pt)
+			for _, pt := range l.pts {
+				e := pc.of(pt.row)
 				if e.Seeds == 0 {
 					continue
 				}
 				y := e.MeanUS / 1e6
-				mid = append(mid, plotter.XY{X: xs[vi], Y: y})
+				mid = append(mid, plotter.XY{X: pt.x, Y: y})
 				if e.HasCI {
-					lo = append(lo, plotter.XY{X: xs[vi], Y: y - e.HalfUS/1e6})
-					hi = append(hi, plotter.XY{X: xs[vi], Y: y + e.HalfUS/1e6})
+					lo = append(lo, plotter.XY{X: pt.x, Y: y - e.HalfUS/1e6})
+					hi = append(hi, plotter.XY{X: pt.x, Y: y + e.HalfUS/1e6})
 				}
 			}
 			if len(mid) == 0 {
@@ -405,27 +434,36 @@ func plotSweepAxis(path string, t *SweepTable, a int) error {
 			// A tick at each value when they are few; a margin so that the
 			// end points are not on the frame.
 			lo, hi := slices.Min(xs), slices.Max(xs)
-			pad := (hi - lo) * 0.04
-			if pad == 0 {
-				pad = math.Max(math.Abs(lo)*0.1, 1)
+			if lo > 0 && hi/lo >= 20 {
+				// Values over decades (block sizes): a logarithmic axis.
+				p.X.Scale = plot.LogScale{}
+				pad := math.Pow(hi/lo, 0.04)
+				p.X.Min, p.X.Max = lo/pad, hi*pad
+			} else {
+				pad := (hi - lo) * 0.04
+				if pad == 0 {
+					pad = math.Max(math.Abs(lo)*0.1, 1)
+				}
+				p.X.Min, p.X.Max = lo-pad, hi+pad
 			}
-			p.X.Min, p.X.Max = lo-pad, hi+pad
-			if len(xs) <= 12 {
+			if len(distinct) <= 12 {
 				var ticks []plot.Tick
-				for i, v := range ax.Values {
-					ticks = append(ticks, plot.Tick{Value: xs[i], Label: v})
+				for _, v := range distinct {
+					ticks = append(ticks, plot.Tick{Value: xOf[v], Label: v})
 				}
 				p.X.Tick.Marker = plot.ConstantTicks(ticks)
+			} else if _, log := p.X.Scale.(plot.LogScale); log {
+				p.X.Tick.Marker = logTicks{max: 8}
 			} else {
 				p.X.Tick.Marker = linearTicks{n: 6}
 			}
 		} else {
 			var ticks []plot.Tick
-			for i, v := range ax.Values {
+			for i, v := range distinct {
 				ticks = append(ticks, plot.Tick{Value: float64(i), Label: v})
 			}
 			p.X.Tick.Marker = plot.ConstantTicks(ticks)
-			p.X.Min, p.X.Max = -0.5, float64(len(ax.Values))-0.5
+			p.X.Min, p.X.Max = -0.5, float64(len(distinct))-0.5
 		}
 		if k == len(sweepPanels)-1 {
 			p.X.Label.Text = ax.Path

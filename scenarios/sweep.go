@@ -59,6 +59,9 @@ type Axis struct {
 	Values []string
 	Line   int
 	Col    int
+	// Zip marks the axes that move together (sweep.zip, or every axis in
+	// mode zip): they take their i-th values at once, as one dimension.
+	Zip bool
 }
 
 // Name is the axis's last path element, for column titles and plots.
@@ -216,15 +219,15 @@ func (d *sweepDecoder) fail(n *yaml.Node, field, value, msg string) {
 	d.probs = append(d.probs, Problem{File: d.file, Line: n.Line, Col: n.Column, Field: field, Value: value, Msg: msg})
 }
 
-// section decodes sweep: {scenario, mode, seeds, axes}.
+// section decodes sweep: {scenario, mode, seeds, axes, zip}.
 func (d *sweepDecoder) section(key, sec *yaml.Node) (baseFile *yaml.Node, seeds []uint64, axes []Axis) {
-	const fields = "scenario, mode, seeds, axes"
+	const fields = "scenario, mode, seeds, axes, zip"
 	d.mode = SweepGrid
 	if sec.Kind != yaml.MappingNode {
 		d.fail(key, SweepKey, "", "accepted: a mapping with fields "+fields)
 		return
 	}
-	var axesNode *yaml.Node
+	var axesNode, zipNode *yaml.Node
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(sec.Content); i += 2 {
 		k, v := sec.Content[i], sec.Content[i+1]
@@ -251,53 +254,107 @@ func (d *sweepDecoder) section(key, sec *yaml.Node) (baseFile *yaml.Node, seeds 
 			seeds = d.seeds(v, field)
 		case "axes":
 			axesNode = v
+		case "zip":
+			zipNode = v
 		default:
 			d.fail(k, field, "", "unknown field; accepted: "+fields)
 		}
 	}
-	if axesNode == nil {
-		if !seen["axes"] {
-			d.fail(key, SweepKey+".axes", "", "missing; accepted: a mapping of field paths to lists of values, e.g. p2p.targets.active: [5, 10, 20]")
+	if axesNode == nil && zipNode == nil {
+		d.fail(key, SweepKey+".axes", "", "missing; accepted: a mapping of field paths to lists of values, e.g. p2p.targets.active: [5, 10, 20]")
+		return
+	}
+	if axesNode != nil {
+		axes = d.axes(axesNode, SweepKey+".axes", d.mode == SweepZip, axes)
+	}
+	if zipNode != nil {
+		if d.mode == SweepZip {
+			d.fail(zipNode, SweepKey+".zip", "", "mode zip already moves every axis together; accepted: the axes under sweep.axes")
+		} else {
+			axes = d.axes(zipNode, SweepKey+".zip", true, axes)
 		}
-		return
 	}
-	if axesNode.Kind != yaml.MappingNode || len(axesNode.Content) == 0 {
-		d.fail(axesNode, SweepKey+".axes", "", "accepted: a non-empty mapping of field paths to lists of values, e.g. p2p.targets.active: [5, 10, 20]")
-		return
+	if len(axes) > MaxSweepAxes {
+		d.fail(sec, SweepKey+".axes", strconv.Itoa(len(axes))+" axes", fmt.Sprintf("accepted: at most %d", MaxSweepAxes))
 	}
-	for i := 0; i+1 < len(axesNode.Content); i += 2 {
-		k, v := axesNode.Content[i], axesNode.Content[i+1]
-		field := SweepKey + ".axes." + k.Value
+	// The axes that move together have one length, and their tuples
+	// differ.
+	first := -1
+	for i, a := range axes {
+		if !a.Zip {
+			continue
+		}
+		if first < 0 {
+			first = i
+			continue
+		}
+		if len(a.Values) != len(axes[first].Values) {
+			d.fail(d.axisNodes[i][0], SweepKey+".axes."+a.Path, strconv.Itoa(len(a.Values))+" values",
+				fmt.Sprintf("axes that move together take their i-th values together; accepted: %d values, as %s has", len(axes[first].Values), axes[first].Path))
+			return
+		}
+	}
+	if first >= 0 {
+		seen := map[string]int{}
+		for v := range axes[first].Values {
+			var tuple []string
+			for _, a := range axes {
+				if a.Zip {
+					tuple = append(tuple, a.Values[v])
+				}
+			}
+			t := strings.Join(tuple, "\x00")
+			if w, dup := seen[t]; dup {
+				d.fail(d.axisNodes[first][v], SweepKey+".axes."+axes[first].Path, strings.Join(tuple, ", "),
+					fmt.Sprintf("the same values as position %d of the axes that move together; accepted: distinct combinations", w+1))
+				return
+			}
+			seen[t] = v
+		}
+	}
+	return
+}
+
+// axes decodes a mapping of field paths to lists of values, appending
+// them to axes; zip marks axes that move together.
+func (d *sweepDecoder) axes(n *yaml.Node, field string, zip bool, axes []Axis) []Axis {
+	if n.Kind != yaml.MappingNode || len(n.Content) == 0 {
+		d.fail(n, field, "", "accepted: a non-empty mapping of field paths to lists of values, e.g. p2p.targets.active: [5, 10, 20]")
+		return axes
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		child := field + "." + k.Value
 		path, err := normalPath(k.Value)
 		if k.Kind != yaml.ScalarNode || err != nil {
 			msg := "accepted: a dotted field path, e.g. p2p.targets.active or nodes.classes[1].count"
 			if err != nil {
 				msg = err.Error() + "; " + msg
 			}
-			d.fail(k, SweepKey+".axes", k.Value, msg)
+			d.fail(k, field, k.Value, msg)
 			continue
 		}
 		if j := slices.IndexFunc(axes, func(a Axis) bool { return a.Path == path }); j >= 0 {
-			d.fail(k, field, "", fmt.Sprintf("axis given twice (first on line %d); accepted: each field once", axes[j].Line))
+			d.fail(k, child, "", fmt.Sprintf("axis given twice (first on line %d); accepted: each field once", axes[j].Line))
 			continue
 		}
 		if path == "seed" || path == "compare.seeds" || strings.HasPrefix(path, "compare.seeds[") {
-			d.fail(k, field, "", "the seeds are not an axis; accepted: sweep.seeds: [1, 2, 3]")
+			d.fail(k, child, "", "the seeds are not an axis; accepted: sweep.seeds: [1, 2, 3]")
 			continue
 		}
 		if path == "name" || path == "version" {
-			d.fail(k, field, "", "not a parameter; accepted: a field of the simulation, e.g. p2p.targets.active")
+			d.fail(k, child, "", "not a parameter; accepted: a field of the simulation, e.g. p2p.targets.active")
 			continue
 		}
 		if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
-			d.fail(v, field, "", "accepted: a non-empty list of values, e.g. [5, 10, 20]")
+			d.fail(v, child, "", "accepted: a non-empty list of values, e.g. [5, 10, 20]")
 			continue
 		}
-		a := Axis{Path: path, Line: k.Line, Col: k.Column}
+		a := Axis{Path: path, Line: k.Line, Col: k.Column, Zip: zip}
 		for _, x := range v.Content {
 			text := canonValue(x)
-			if slices.Contains(a.Values, text) {
-				d.fail(x, field, text, "value listed twice; accepted: distinct values")
+			if !zip && slices.Contains(a.Values, text) {
+				d.fail(x, child, text, "value listed twice; accepted: distinct values")
 				continue
 			}
 			a.Values = append(a.Values, text)
@@ -305,18 +362,7 @@ func (d *sweepDecoder) section(key, sec *yaml.Node) (baseFile *yaml.Node, seeds 
 		axes = append(axes, a)
 		d.axisNodes = append(d.axisNodes, v.Content)
 	}
-	if len(axes) > MaxSweepAxes {
-		d.fail(axesNode, SweepKey+".axes", strconv.Itoa(len(axes))+" axes", fmt.Sprintf("accepted: at most %d", MaxSweepAxes))
-	}
-	if d.mode == SweepZip {
-		for i, a := range axes {
-			if len(a.Values) != len(axes[0].Values) {
-				d.fail(d.axisNodes[i][0], SweepKey+".axes."+a.Path, strconv.Itoa(len(a.Values))+" values",
-					fmt.Sprintf("zip takes the i-th value of every axis together; accepted: %d values, as %s has", len(axes[0].Values), axes[0].Path))
-			}
-		}
-	}
-	return
+	return axes
 }
 
 func (d *sweepDecoder) seeds(v *yaml.Node, field string) []uint64 {
@@ -457,33 +503,40 @@ func withoutKey(root *yaml.Node, key string) *yaml.Node {
 // problem every point has is reported once; one that only some points
 // have names them.
 func (sw *Sweep) expand(base *yaml.Node, values [][]*yaml.Node) Problems {
+	// The dimensions: each grid axis, then the axes that move together as
+	// one; a grid varies the last dimension fastest.
+	var dims [][]int // axes of each dimension
+	zipDim := -1
+	for i, ax := range sw.Axes {
+		if !ax.Zip {
+			dims = append(dims, []int{i})
+			continue
+		}
+		if zipDim < 0 {
+			zipDim = len(dims)
+			dims = append(dims, nil)
+		}
+		dims[zipDim] = append(dims[zipDim], i)
+	}
+	total := 1
+	for _, dm := range dims {
+		total *= len(values[dm[0]])
+		if total > MaxSweepPoints {
+			return Problems{{File: sw.Path, Line: sw.Axes[0].Line, Field: SweepKey + ".axes", Value: "more than " + strconv.Itoa(MaxSweepPoints) + " points",
+				Msg: fmt.Sprintf("too many points; accepted: at most %d (the product of the axes' lengths in a grid)", MaxSweepPoints)}}
+		}
+	}
 	var combos [][]int
-	switch sw.Mode {
-	case SweepZip:
-		for i := range values[0] {
-			c := make([]int, len(values))
-			for a := range c {
-				c[a] = i
+	for k := range total {
+		c := make([]int, len(values))
+		for di := len(dims) - 1; di >= 0; di-- {
+			n := len(values[dims[di][0]])
+			for _, a := range dims[di] {
+				c[a] = k % n
 			}
-			combos = append(combos, c)
+			k /= n
 		}
-	default:
-		total := 1
-		for _, v := range values {
-			total *= len(v)
-			if total > MaxSweepPoints {
-				return Problems{{File: sw.Path, Line: sw.Axes[0].Line, Field: SweepKey + ".axes", Value: "more than " + strconv.Itoa(MaxSweepPoints) + " points",
-					Msg: fmt.Sprintf("too many points; accepted: at most %d (the product of the axes' lengths in a grid)", MaxSweepPoints)}}
-			}
-		}
-		for k := range total {
-			c := make([]int, len(values))
-			for a := len(values) - 1; a >= 0; a-- {
-				c[a] = k % len(values[a])
-				k /= len(values[a])
-			}
-			combos = append(combos, c)
-		}
+		combos = append(combos, c)
 	}
 	type seenProblem struct {
 		p      Problem

@@ -152,6 +152,42 @@ func TestSweepZipAndSeparateBase(t *testing.T) {
 	}
 }
 
+// TestSweepGridWithZip: a zip group moves together, as one dimension
+// crossed with the grid's axes; its values may repeat, its combinations
+// may not.
+func TestSweepGridWithZip(t *testing.T) {
+	base := sweepBase[:strings.Index(sweepBase, "compare:")]
+	sw, err := parseSweepText(t, base+`sweep:
+  axes:
+    blocks.body_bytes: [16384, 65536]
+  zip:
+    p2p.policy.close: [0, 2, 4]
+    p2p.policy.random: [5, 3, 5]
+    p2p.policy.name: [close-random, close-random, close-random]
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sw.Points) != 6 || sw.Axes[0].Zip || !sw.Axes[1].Zip || !sw.Axes[3].Zip {
+		t.Fatalf("%d points, axes %+v", len(sw.Points), sw.Axes)
+	}
+	for i, want := range [][3]int{{16384, 0, 5}, {16384, 2, 3}, {16384, 4, 5}, {65536, 0, 5}, {65536, 2, 3}, {65536, 4, 5}} {
+		s := sw.Points[i].Scenario
+		if s.Blocks.BodyBytes != want[0] || s.P2P.Policy.Close != want[1] || s.P2P.Policy.Random != want[2] {
+			t.Errorf("point %d (%s): body %d close %d random %d, want %v", i, sw.PointLabel(i), s.Blocks.BodyBytes, s.P2P.Policy.Close, s.P2P.Policy.Random, want)
+		}
+	}
+	_, err = parseSweepText(t, base+`sweep:
+  zip:
+    p2p.policy.close: [0, 2, 0]
+    p2p.policy.random: [5, 3, 5]
+    p2p.policy.name: [close-random, close-random, close-random]
+`)
+	if err == nil || !strings.Contains(err.Error(), "the same values as position 1") {
+		t.Errorf("a repeated combination: %v", err)
+	}
+}
+
 // TestSweepProblems: each bad sweep is refused with the problem at its
 // line in the sweep file, and nothing else.
 func TestSweepProblems(t *testing.T) {
@@ -164,7 +200,7 @@ func TestSweepProblems(t *testing.T) {
 		{"bad value everywhere", "sweep:\n  axes:\n    blocks.body_bytes: [-1]\n", []string{"blocks.body_bytes: value \"-1\""}},
 		{"no axes", "sweep:\n  mode: grid\n", []string{"sweep.axes: missing"}},
 		{"bad mode", "sweep:\n  mode: cross\n  axes:\n    seed: [1]\n", []string{"sweep.mode: value \"cross\"", "the seeds are not an axis"}},
-		{"zip lengths", "sweep:\n  mode: zip\n  axes:\n    blocks.body_bytes: [1, 2]\n    blocks.header_bytes: [1]\n", []string{"zip takes"}},
+		{"zip lengths", "sweep:\n  mode: zip\n  axes:\n    blocks.body_bytes: [1, 2]\n    blocks.header_bytes: [1]\n", []string{"axes that move together take their i-th values together"}},
 		{"duplicate value", "sweep:\n  axes:\n    blocks.body_bytes: [1, 1]\n", []string{"value listed twice"}},
 		{"empty list", "sweep:\n  axes:\n    blocks.body_bytes: []\n", []string{"non-empty list"}},
 		{"index out of range", "sweep:\n  axes:\n    compare.policies[5].close: [1]\n", []string{"no list element 5"}},

@@ -20,9 +20,10 @@ var rewrite = flag.Bool("rewrite", false, "pin testdata/golden/digests.txt again
 // sha256sum's format (digest, two spaces, path under the case's folder).
 const goldenDigests = "testdata/golden/digests.txt"
 
-// TestGoldenDigests pins the sha256 of every output of four whole runs:
-// quickstart (with arrivals.csv), faults, production cut to one hour, and
-// compare-small with every run's own files. A change that moves any output
+// TestGoldenDigests pins the sha256 of every output of five whole runs:
+// quickstart (with arrivals.csv), faults, production cut to one hour,
+// compare-small with every run's own files, and the quick sweep (its runs
+// and its merge). A change that moves any output
 // fails here until it is pinned again on purpose:
 //
 //	go test ./cmd/dpsim -run TestGoldenDigests -rewrite
@@ -47,7 +48,7 @@ func TestGoldenDigests(t *testing.T) {
 	}
 	root := t.TempDir()
 	prod := shortened(t, filepath.Join(repo, "scenarios", "production.yaml"), "duration: 6h", "duration: 1h")
-	for _, src := range []string{filepath.Join(repo, "scenarios", "quickstart.yaml"), filepath.Join(repo, "scenarios", "faults.yaml"), filepath.Join("testdata", "compare-small.yaml"), prod} {
+	for _, src := range []string{filepath.Join(repo, "scenarios", "quickstart.yaml"), filepath.Join(repo, "scenarios", "faults.yaml"), filepath.Join("testdata", "compare-small.yaml"), prod, filepath.Join(repo, "scenarios", "sweep-quick.yaml")} {
 		b, err := os.ReadFile(src)
 		if err != nil {
 			t.Fatal(err)
@@ -69,6 +70,7 @@ func TestGoldenDigests(t *testing.T) {
 		{"faults", []string{"run", "faults.yaml"}},
 		{"production-1h", []string{"run", "production-1h.yaml"}},
 		{"compare-small", []string{"compare", "compare-small.yaml", "--runs", "--jobs", "2"}},
+		{"sweep-quick", []string{"sweep", "sweep-quick.yaml", "--jobs", "2"}},
 	}
 	var got []string
 	for _, c := range cases {

@@ -92,6 +92,7 @@ type SweepPlan struct {
 type SweepPlanAxis struct {
 	Path   string   `json:"path"`
 	Values []string `json:"values"`
+	Zip    bool     `json:"zip,omitempty"` // moves with the other zip axes
 }
 
 // SweepPlanEntry is a run of sweep.json: its id, point (index and the
@@ -109,7 +110,7 @@ type SweepPlanEntry struct {
 func PlanOf(sw *scenarios.Sweep) SweepPlan {
 	p := SweepPlan{Name: sw.Points[0].Scenario.Name, Mode: sw.Mode, Seeds: sw.Seeds}
 	for _, a := range sw.Axes {
-		p.Axes = append(p.Axes, SweepPlanAxis{Path: a.Path, Values: a.Values})
+		p.Axes = append(p.Axes, SweepPlanAxis{Path: a.Path, Values: a.Values, Zip: a.Zip})
 	}
 	for _, r := range sw.Runs() {
 		p.Runs = append(p.Runs, SweepPlanEntry{ID: r.ID, Point: r.Point, Values: sw.Points[r.Point].Values,
@@ -462,7 +463,7 @@ func Merge(dir string) (*results.SweepTable, error) {
 	}
 	t := &results.SweepTable{Name: plan.Name}
 	for _, a := range plan.Axes {
-		t.Axes = append(t.Axes, results.SweepAxis{Path: a.Path, Values: a.Values})
+		t.Axes = append(t.Axes, results.SweepAxis{Path: a.Path, Values: a.Values, Zip: a.Zip})
 	}
 	for _, r := range plan.Runs {
 		row := results.SweepRunRow{ID: r.ID, Point: r.Point, Values: r.Values, Policy: r.Policy, Bound: r.Bound, Seed: r.Seed}
