@@ -714,6 +714,60 @@ func (sw *Sweep) Runs() []SweepRun {
 	return out
 }
 
+// SweepTask is what one simulation of a sweep writes: Run, and Bound,
+// the god's-view run of the same point and seed, when Run is the point's
+// first runnable policy (the bound is computed from its blocks and
+// network, so it costs no simulation of its own).
+type SweepTask struct {
+	Run   SweepRun
+	Bound *SweepRun
+}
+
+// Tasks groups Runs into simulations, in the order of Runs: shards split
+// the tasks, so a bound is always written with the run it comes from.
+func (sw *Sweep) Tasks() []SweepTask {
+	runs := sw.Runs()
+	var out []SweepTask
+	carried := make([]bool, len(runs))
+	for _, r := range runs {
+		if r.Bound {
+			continue
+		}
+		t := SweepTask{Run: r}
+		if sw.firstRunnable(r.Point) == r.Label {
+			for j, b := range runs {
+				if b.Bound && !carried[j] && b.Point == r.Point && b.Seed == r.Seed {
+					carried[j] = true
+					t.Bound = &runs[j]
+					break
+				}
+			}
+		}
+		out = append(out, t)
+	}
+	for j, b := range runs {
+		if b.Bound && !carried[j] {
+			out = append(out, SweepTask{Run: b}) // no policy to carry it: simulated alone
+		}
+	}
+	return out
+}
+
+// firstRunnable is the label of point i's first policy that is not a
+// bound ("" if none).
+func (sw *Sweep) firstRunnable(i int) string {
+	s := sw.Points[i].Scenario
+	if s.Topology.Model != TopologyP2P {
+		return s.Topology.Model
+	}
+	for _, v := range s.Variants() {
+		if !v.Bound {
+			return v.Label
+		}
+	}
+	return ""
+}
+
 // RunScenario returns the scenario run r simulates: its point's, with its
 // policy (for a bound, the point's first runnable policy).
 func (sw *Sweep) RunScenario(r SweepRun) *Scenario {

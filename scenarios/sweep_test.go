@@ -80,6 +80,35 @@ func TestSweepGrid(t *testing.T) {
 	}
 }
 
+// TestSweepTasks: a bound rides with its point's first runnable policy
+// on the same seed; every other run is a task of its own.
+func TestSweepTasks(t *testing.T) {
+	sw, err := parseSweepText(t, strings.Replace(sweepBase, "      random: 3\n", "      random: 3\n    - name: gods-view\n", 1)+`sweep:
+  axes:
+    blocks.body_bytes: [16384, 65536]
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks := sw.Tasks()
+	if len(sw.Runs()) != 12 || len(tasks) != 8 {
+		t.Fatalf("%d runs, %d tasks; want 12 and 8", len(sw.Runs()), len(tasks))
+	}
+	bounds := 0
+	for _, x := range tasks {
+		if x.Bound == nil {
+			continue
+		}
+		bounds++
+		if x.Run.Label != "cardano" || x.Bound.Point != x.Run.Point || x.Bound.Seed != x.Run.Seed || !x.Bound.Bound {
+			t.Errorf("bound %+v carried by %+v", *x.Bound, x.Run)
+		}
+	}
+	if bounds != 4 {
+		t.Errorf("%d bounds carried, want 4 (2 points × 2 seeds)", bounds)
+	}
+}
+
 // TestSweepIDsStable: a run's id depends on what it runs, not on the
 // order of the axes or the sweep file's comments; the seeds override.
 func TestSweepIDsStable(t *testing.T) {

@@ -198,23 +198,25 @@ func CheckMemory(s *scenarios.Scenario, e Estimate) error {
 }
 
 // EstimateSweep estimates shard (the busiest, if shard < 0) of sw cut
-// into shards, jobs runs at once per shard: its wall time (the shard's
-// runs' times divided among the jobs) and memory (the largest run's times
-// the jobs), and the runs it holds. A god's-view run costs a run of its
-// point's first policy.
+// into shards (of its Tasks), jobs simulations at once per shard: its
+// wall time (the shard's runs' times divided among the jobs) and memory
+// (the largest run's times the jobs), and the runs it writes. A
+// god's-view run comes with its point's first policy's, at no cost.
 func EstimateSweep(sw *scenarios.Sweep, shard, shards, jobs int) (Estimate, int) {
-	runs := sw.Runs()
 	shards = max(shards, 1)
 	per := make([]Estimate, shards)
 	count := make([]int, shards)
 	largest := 0.0
-	for k, r := range runs {
-		e := EstimateCost(sw.RunScenario(r))
+	for k, t := range sw.Tasks() {
+		e := EstimateCost(sw.RunScenario(t.Run))
 		s := &per[k%shards]
 		s.Blocks = e.Blocks
 		s.Events += e.Events
 		s.Wall += e.Wall
 		count[k%shards]++
+		if t.Bound != nil {
+			count[k%shards]++ // written from the same simulation
+		}
 		largest = max(largest, e.MemoryBytes)
 	}
 	worst := shard

@@ -190,41 +190,58 @@ func Sweep(ctx context.Context, sw *scenarios.Sweep, out string, opt SweepOption
 	removeStalePartials(runsDir, warn)
 
 	rep := &SweepReport{Planned: len(runs)}
-	var todo []scenarios.SweepRun
-	var mu sync.Mutex
-	done := 0
-	for k, r := range runs {
+	// The shard's tasks (a run, with the bound it carries), each with what
+	// is still to write.
+	type task struct {
+		t          scenarios.SweepTask
+		run, bound bool // to write
+		skipped    []scenarios.SweepRun
+	}
+	var todo []*task
+	var skipped []scenarios.SweepRun
+	for k, t := range sw.Tasks() {
 		if k%opt.Shards != opt.Shard {
 			continue
 		}
+		x := &task{t: t, run: !finished(out, t.Run.ID)}
 		rep.Mine++
-		if finished(out, r.ID) {
-			rep.Skipped++
-			continue
+		if !x.run {
+			skipped = append(skipped, t.Run)
 		}
-		todo = append(todo, r)
+		if t.Bound != nil {
+			rep.Mine++
+			x.bound = !finished(out, t.Bound.ID)
+			if !x.bound {
+				skipped = append(skipped, *t.Bound)
+			}
+		}
+		if x.run || x.bound {
+			todo = append(todo, x)
+		}
 	}
+	rep.Skipped = len(skipped)
 	if rep.Skipped > 0 {
 		warn(fmt.Sprintf("%d of this shard's %d runs are already in %s: kept, not run again", rep.Skipped, rep.Mine, runsDir))
 	}
+	var mu sync.Mutex
+	done := 0
 	if opt.Done != nil {
-		for k, r := range runs {
-			if k%opt.Shards == opt.Shard && !slices.ContainsFunc(todo, func(t scenarios.SweepRun) bool { return t.ID == r.ID }) {
-				done++
-				d := SweepDone{Run: r, Point: sw.PointLabel(r.Point), Skipped: true, Done: done, Total: rep.Mine}
-				d.P50, d.P99 = summaryMS(out, r.ID)
-				opt.Done(d)
-			}
+		for _, r := range skipped {
+			done++
+			d := SweepDone{Run: r, Point: sw.PointLabel(r.Point), Skipped: true, Done: done, Total: rep.Mine}
+			d.P50, d.P99 = summaryMS(out, r.ID)
+			opt.Done(d)
 		}
 	}
 	done = rep.Skipped
 
-	// Every run of the shard is built once before any executes, so input
-	// problems come first; the worlds are dropped at once (a sweep of
-	// hundreds cannot hold them all) and rebuilt when each run's turn
+	// Every simulation of the shard is built once before any executes, so
+	// input problems come first; the worlds are dropped at once (a sweep
+	// of hundreds cannot hold them all) and rebuilt when each one's turn
 	// comes: a build is a small part of a run.
 	var warnings []string
-	for _, r := range todo {
+	for _, x := range todo {
+		r := x.t.Run
 		j, err := Prepare(sw.RunScenario(r), Options{Seed: r.Seed, Parts: []Part{Summary}, Label: label(r)})
 		if err != nil {
 			return nil, badInput(fmt.Errorf("%s (%s, policy %s, seed %d): %w", sw.Path, sw.PointLabel(r.Point), r.Label, r.Seed, err))
@@ -258,7 +275,7 @@ func Sweep(ctx context.Context, sw *scenarios.Sweep, out string, opt SweepOption
 		go func() {
 			defer wg.Done()
 			for k := range next {
-				r := todo[k]
+				x := todo[k]
 				start := time.Now()
 				progress := func(p Progress) {
 					mu.Lock()
@@ -266,13 +283,9 @@ func Sweep(ctx context.Context, sw *scenarios.Sweep, out string, opt SweepOption
 					report()
 					mu.Unlock()
 				}
-				err := sweepOne(ctx, sw, r, out, opt, progress)
-				mu.Lock()
-				delete(share, k)
-				if err != nil {
-					errs[k] = err
-					cancel() // one failure stops the others
-				} else {
+				wrote := func(r scenarios.SweepRun) {
+					mu.Lock()
+					defer mu.Unlock()
 					done++
 					rep.Ran++
 					if opt.Done != nil {
@@ -280,6 +293,14 @@ func Sweep(ctx context.Context, sw *scenarios.Sweep, out string, opt SweepOption
 						d.P50, d.P99 = summaryMS(out, r.ID)
 						opt.Done(d)
 					}
+				}
+				err := sweepOne(ctx, sw, x.t, x.run, x.bound, out, opt, progress, wrote)
+				mu.Lock()
+				delete(share, k)
+				if err != nil {
+					errs[k] = err
+					cancel() // one failure stops the others
+				} else {
 					report()
 				}
 				mu.Unlock()
@@ -294,12 +315,12 @@ func Sweep(ctx context.Context, sw *scenarios.Sweep, out string, opt SweepOption
 	}
 	close(next)
 	wg.Wait()
-	// The first failure in run order; a run cancelled because another
+	// The first failure in task order; a run cancelled because another
 	// failed gives way to that failure.
 	var failed error
 	for k, err := range errs {
 		if err != nil && (failed == nil || errors.Is(failed, context.Canceled) && !errors.Is(err, context.Canceled)) {
-			r := todo[k]
+			r := todo[k].t.Run
 			failed = fmt.Errorf("%s, policy %s, seed %d: %w", sw.PointLabel(r.Point), r.Label, r.Seed, err)
 		}
 	}
@@ -321,8 +342,11 @@ func label(r scenarios.SweepRun) string {
 	return r.Label
 }
 
-// sweepOne simulates run r and moves its folder into place.
-func sweepOne(ctx context.Context, sw *scenarios.Sweep, r scenarios.SweepRun, out string, opt SweepOptions, progress func(Progress)) error {
+// sweepOne simulates task t's run and writes its folder (when run) and
+// its bound's (when bound), telling wrote of each.
+func sweepOne(ctx context.Context, sw *scenarios.Sweep, t scenarios.SweepTask, run, bound bool, out string, opt SweepOptions,
+	progress func(Progress), wrote func(scenarios.SweepRun)) error {
+	r := t.Run
 	s := sw.RunScenario(r)
 	parts := DefaultParts
 	if r.Bound {
@@ -332,17 +356,44 @@ func sweepOne(ctx context.Context, sw *scenarios.Sweep, r scenarios.SweepRun, ou
 	if err != nil {
 		return err
 	}
-	if r.Bound {
-		// God's view over the blocks and network of a run of the point's
-		// first policy on the same seed.
+	// God's view over the blocks and network of this run: the bound of its
+	// point and seed.
+	godsView := func(b scenarios.SweepRun) (*Result, error) {
 		gv, err := results.GodsView(res.Collector, res.Latency, res.Hop, res.ForgeDelay, results.GodsViewOptions{MaxSources: s.Compare.GodsViewSources})
+		if err != nil {
+			return nil, err
+		}
+		gv.SetWarmup(clock.Time(s.Warmup))
+		return &Result{Scenario: sw.Points[b.Point].Scenario, Seed: b.Seed, Label: b.Label, Version: opt.Version, Revision: opt.Revision,
+			Collector: gv, Parts: []Part{Summary, Blocks, CDF, Rounds}}, nil
+	}
+	if r.Bound {
+		if res, err = godsView(r); err != nil {
+			return err
+		}
+	}
+	if run {
+		if err := writeSweepRun(sw, r, res, out); err != nil {
+			return err
+		}
+		wrote(r)
+	}
+	if t.Bound != nil && bound {
+		b, err := godsView(*t.Bound)
 		if err != nil {
 			return err
 		}
-		gv.SetWarmup(clock.Time(s.Warmup))
-		res = &Result{Scenario: s, Seed: r.Seed, Label: r.Label, Version: opt.Version, Revision: opt.Revision,
-			Collector: gv, Parts: []Part{Summary, Blocks, CDF, Rounds}}
+		if err := writeSweepRun(sw, *t.Bound, b, out); err != nil {
+			return err
+		}
+		wrote(*t.Bound)
 	}
+	return nil
+}
+
+// writeSweepRun writes run r's result into its folder under out: into a
+// folder of its own, renamed into place when complete.
+func writeSweepRun(sw *scenarios.Sweep, r scenarios.SweepRun, res *Result, out string) error {
 	meta := map[string]any{"sweep_run": r.ID}
 	pt := sw.Points[r.Point]
 	for a, ax := range sw.Axes {
