@@ -5,7 +5,9 @@
 //
 // # Flow
 //
-// Load(path) or Parse(data, name) does, in order:
+// Load(path) or Parse(data, name) does, in order (LoadSweep and ParseSweep
+// do the same for every point of a sweep, a scenario with a sweep section,
+// and report a problem in a swept value at its line in the sweep file):
 //
 //  1. size and shape: at most MaxFileBytes (1 MiB), exactly one YAML
 //     document, nesting at most MaxDepth (32) levels, no anchors or aliases;
@@ -177,6 +179,16 @@
 //	                       # broken one
 //	  exact_headers: false # deliver every header as an event instead of skipping those the
 //	                       # receiver would ignore (same adoptions, twice the events)
+//
+//	sweep:                 # makes the file a sweep, for dpsim sweep (sweep.go, docs/sweeps.md)
+//	  scenario: base.yaml  # or the file's own fields; with it, the file holds only sweep:
+//	  seeds: [1, 2, 3]     # default: compare.seeds, else seed
+//	  mode: grid           # grid: every combination; zip: the i-th values together
+//	  axes:                # field paths (p2p.targets.active, compare.policies[0].close)
+//	    p2p.targets.active: [5, 10, 20]
+//	  zip:                 # axes that move together, as one more axis of the grid
+//	    compare.policies[0].close: [0, 4, 8]
+//	    compare.policies[0].random: [10, 6, 2]
 //
 // A field that applies only to another choice (pareto_alpha without pareto,
 // degree without random, a file for a model that reads none) is a problem,
