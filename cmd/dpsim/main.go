@@ -42,6 +42,11 @@ func runCmd(root *cobra.Command, args []string) int {
 	if err == nil {
 		return 0
 	}
+	var stopped *interruptedError
+	if errors.As(err, &stopped) {
+		fmt.Fprintln(root.ErrOrStderr(), "dpsim: interrupted;", stopped.kept)
+		return 1
+	}
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(root.ErrOrStderr(), "dpsim: interrupted; the output folder was left as it was")
 		return 1
@@ -70,3 +75,13 @@ func markRan(c *cobra.Command, ran *bool) {
 		markRan(sub, ran)
 	}
 }
+
+// interruptedError is a command stopped by Ctrl-C that kept part of its
+// work (a sweep's finished runs): kept says what is there.
+type interruptedError struct {
+	kept string
+	err  error
+}
+
+func (e *interruptedError) Error() string { return "interrupted; " + e.kept }
+func (e *interruptedError) Unwrap() error { return e.err }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -211,8 +212,9 @@ func (o *sweepOptions) run(ctx context.Context, stdout, stderr io.Writer, path s
 	rep, err := run.Sweep(ctx, sw, o.out, opt)
 	p.done()
 	if err != nil {
-		if rep != nil && ctx.Err() != nil {
-			fmt.Fprintf(stderr, "stopped: %d runs finished and kept in %s; run the same command again to go on\n", rep.Skipped+rep.Ran, filepath.Join(o.out, run.SweepRunsDir))
+		if rep != nil && errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			return &interruptedError{err: err, kept: fmt.Sprintf("%d of this shard's %d runs are finished and kept in %s, nothing half-written; the same command goes on from there",
+				rep.Skipped+rep.Ran, rep.Mine, filepath.Join(o.out, run.SweepRunsDir))}
 		}
 		return err
 	}
