@@ -221,6 +221,10 @@ type GodsViewOptions struct {
 	// MaxSources, when > 0, limits the number of distinct producers whose
 	// shortest paths are computed (each costs O(N²)); 0 means all.
 	MaxSources int
+	// Stop, when set, is asked before each producer's shortest paths: a
+	// bound of thousands of nodes takes a minute, and Ctrl-C should not
+	// wait for it. GodsView then returns Stop's error.
+	Stop func() error
 }
 
 // Counter names GodsView records on the Collector it returns.
@@ -307,6 +311,11 @@ func GodsView(c *Collector, lat netmodel.Latency, hop HopCost, forgeDelay time.D
 	for _, b := range order {
 		r := &c.blocks[b]
 		if r.producer != prev {
+			if opt.Stop != nil {
+				if err := opt.Stop(); err != nil {
+					return nil, err
+				}
+			}
 			dist = GodsViewFrom(lat, hop, r.producer, dist)
 			prev = r.producer
 		}

@@ -1,6 +1,7 @@
 package results_test
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -604,4 +605,30 @@ func ExampleGodsViewFrom() {
 	// Each hop costs 3 one-way latencies + 6 ms: direct 306 ms, via 2 72 ms.
 	fmt.Println(results.GodsViewFrom(lat, hop, 0, nil))
 	// Output: [0s 72ms 36ms]
+}
+
+// TestGodsViewStop: Stop is asked before each producer, and its error
+// ends the bound (Ctrl-C during a bound of thousands of nodes).
+func TestGodsViewStop(t *testing.T) {
+	lat := matrix([][]int{{0, 10, 20}, {10, 0, 10}, {20, 10, 0}})
+	run := results.NewCollector(3)
+	for b, p := range []int{0, 1, 2, 0} {
+		run.BlockMade(b, int64(b), p, clock.FromSeconds(int64(b)))
+	}
+	asked := 0
+	stop := errors.New("stopped")
+	_, err := results.GodsView(run, lat, results.HopCost{}, 0, results.GodsViewOptions{Stop: func() error {
+		asked++
+		if asked == 2 {
+			return stop
+		}
+		return nil
+	}})
+	if !errors.Is(err, stop) || asked != 2 {
+		t.Fatalf("error %v after %d asks; want the Stop error at the second producer", err, asked)
+	}
+	asked = 0
+	if _, err := results.GodsView(run, lat, results.HopCost{}, 0, results.GodsViewOptions{Stop: func() error { asked++; return nil }}); err != nil || asked != 3 {
+		t.Fatalf("error %v, %d asks; want none and one per producer (3)", err, asked)
+	}
 }

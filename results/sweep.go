@@ -381,27 +381,61 @@ func plotSweepAxis(path string, t *SweepTable, a int) error {
 	panels := make([][]*plot.Plot, len(sweepPanels))
 	for k, pc := range sweepPanels {
 		p := newStyledPlot("")
-		p.Y.Label.Text = pc.name + " adoption time (s)"
 		p.Add(plotter.NewGrid())
+		// Each line's means and band ends, in seconds.
+		type curve struct{ mid, lo, hi plotter.XYs }
+		curves := make([]curve, len(lines))
+		ymin, ymax := math.Inf(1), 0.0
 		for i, l := range lines {
-			var mid, lo, hi plotter.XYs
+			c := &curves[i]
 			for _, pt := range l.pts {
 				e := pc.of(pt.row)
 				if e.Seeds == 0 {
 					continue
 				}
 				y := e.MeanUS / 1e6
-				mid = append(mid, plotter.XY{X: pt.x, Y: y})
+				c.mid = append(c.mid, plotter.XY{X: pt.x, Y: y})
+				ymin, ymax = min(ymin, y), max(ymax, y)
 				if e.HasCI {
-					lo = append(lo, plotter.XY{X: pt.x, Y: y - e.HalfUS/1e6})
-					hi = append(hi, plotter.XY{X: pt.x, Y: y + e.HalfUS/1e6})
+					c.lo = append(c.lo, plotter.XY{X: pt.x, Y: y - e.HalfUS/1e6})
+					c.hi = append(c.hi, plotter.XY{X: pt.x, Y: y + e.HalfUS/1e6})
+					ymax = max(ymax, y+e.HalfUS/1e6)
 				}
 			}
-			if len(mid) == 0 {
+		}
+		// Means over more than a decade (block sizes, a partitioned
+		// network) on a log10 axis labelled in seconds, as compare's
+		// rounds plot draws them; a band's lower end is kept above half
+		// the smallest mean there.
+		log := ymin > 0 && ymax/ymin >= 10
+		fy := func(y float64) float64 { return y }
+		if log {
+			floor := ymin / 2
+			fy = func(y float64) float64 { return math.Log10(max(y, floor)) }
+			p.Y.Label.Text = pc.name + " adoption time (s, log scale)"
+			p.Y.Min, p.Y.Max = math.Log10(floor/1.08), math.Log10(ymax*1.08)
+			p.Y.Tick.Marker = log10Ticks{max: 7}
+		} else {
+			p.Y.Label.Text = pc.name + " adoption time (s)"
+			t := linearTicks{n: 4}
+			p.Y.Min, p.Y.Max = 0, t.niceTop(max(ymax, 1e-3))
+			p.Y.Tick.Marker = t
+		}
+		scaled := func(xys plotter.XYs) plotter.XYs {
+			out := make(plotter.XYs, len(xys))
+			for j, xy := range xys {
+				out[j] = plotter.XY{X: xy.X, Y: fy(xy.Y)}
+			}
+			return out
+		}
+		for i, l := range lines {
+			c := curves[i]
+			if len(c.mid) == 0 {
 				continue
 			}
-			if len(lo) == len(mid) && len(mid) > 1 {
-				band := append(plotter.XYs{}, lo...)
+			if len(c.lo) == len(c.mid) && len(c.mid) > 1 {
+				band := scaled(c.lo)
+				hi := scaled(c.hi)
 				for j := len(hi) - 1; j >= 0; j-- {
 					band = append(band, hi[j])
 				}
@@ -414,7 +448,7 @@ func plotSweepAxis(path string, t *SweepTable, a int) error {
 				poly.LineStyle.Width = 0
 				p.Add(poly)
 			}
-			lp, sc, err := plotter.NewLinePoints(mid)
+			lp, sc, err := plotter.NewLinePoints(scaled(c.mid))
 			if err != nil {
 				return fmt.Errorf("results: plot %s: %w", path, err)
 			}
@@ -428,8 +462,6 @@ func plotSweepAxis(path string, t *SweepTable, a int) error {
 				leg.Add(l.name, lp, sc)
 			}
 		}
-		p.Y.Min = 0
-		p.Y.Tick.Marker = linearTicks{n: 4}
 		if numeric {
 			// A tick at each value when they are few; a margin so that the
 			// end points are not on the frame.

@@ -78,8 +78,9 @@ type Point struct {
 	Values   []string
 	Scenario *Scenario
 	// canon is the point's scenario as canonical YAML (comments dropped),
-	// the base of its runs' ids.
-	canon []byte
+	// the base of its runs' ids; boundCanon the same without the
+	// policies, the base of BoundKey.
+	canon, boundCanon []byte
 }
 
 // SweepRun is one run of a sweep: a point, one of its policies, a seed.
@@ -572,6 +573,20 @@ func (sw *Sweep) expand(base *yaml.Node, values [][]*yaml.Node) Problems {
 			continue
 		}
 		pt.canon = canon
+		// What a god's-view bound depends on: everything but the policies
+		// (every policy of a seed makes the same blocks over the same
+		// network, the fact compare relies on).
+		noPolicy := copyNode(root, true)
+		if _, c := topKey(noPolicy, "compare"); c != nil {
+			*c = *withoutKey(c, "policies")
+		}
+		if _, p := topKey(noPolicy, "p2p"); p != nil {
+			*p = *withoutKey(p, "policy")
+		}
+		if pt.boundCanon, err = yaml.Marshal(noPolicy); err != nil {
+			note(Problem{File: sw.Path, Msg: "cannot render the point: " + err.Error()}, pi)
+			continue
+		}
 		sum := sha256.Sum256(append([]byte("dpsim sweep point\n"), canon...))
 		s, probs := decodeScenario(root, sw.Base, hex.EncodeToString(sum[:]))
 		for _, p := range probs {
@@ -766,6 +781,15 @@ func (sw *Sweep) firstRunnable(i int) string {
 		}
 	}
 	return ""
+}
+
+// BoundKey is the same for two bounds of the sweep exactly when they are
+// equal: the same seed, and points that differ only in their policies.
+func (sw *Sweep) BoundKey(r SweepRun) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "dpsim sweep bound\nseed %d\n", r.Seed)
+	h.Write(sw.Points[r.Point].boundCanon)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // RunScenario returns the scenario run r simulates: its point's, with its

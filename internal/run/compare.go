@@ -234,7 +234,7 @@ func Compare(ctx context.Context, s *scenarios.Scenario, opt CompareOptions) (*C
 					// Every run of a seed makes the same blocks over the
 					// same network: the first one's give the bound.
 					r := t.res
-					gv, err := results.GodsView(r.Collector, r.Latency, r.Hop, r.ForgeDelay, results.GodsViewOptions{MaxSources: s.Compare.GodsViewSources})
+					gv, err := results.GodsView(r.Collector, r.Latency, r.Hop, r.ForgeDelay, results.GodsViewOptions{MaxSources: s.Compare.GodsViewSources, Stop: ctx.Err})
 					if err != nil {
 						return nil, err
 					}

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dpsim/dpsim/clock"
@@ -268,6 +269,7 @@ func Sweep(ctx context.Context, sw *scenarios.Sweep, out string, opt SweepOption
 		opt.Progress(CompareProgress{Done: done, Total: rep.Mine, Running: running})
 	}
 	errs := make([]error, len(todo))
+	bounds := &boundCache{m: map[string]*boundEntry{}}
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(opt.Jobs, len(todo)) {
@@ -294,7 +296,7 @@ func Sweep(ctx context.Context, sw *scenarios.Sweep, out string, opt SweepOption
 						opt.Done(d)
 					}
 				}
-				err := sweepOne(ctx, sw, x.t, x.run, x.bound, out, opt, progress, wrote)
+				err := sweepOne(ctx, sw, x.t, x.run, x.bound, out, opt, bounds, progress, wrote)
 				mu.Lock()
 				delete(share, k)
 				if err != nil {
@@ -345,7 +347,7 @@ func label(r scenarios.SweepRun) string {
 // sweepOne simulates task t's run and writes its folder (when run) and
 // its bound's (when bound), telling wrote of each.
 func sweepOne(ctx context.Context, sw *scenarios.Sweep, t scenarios.SweepTask, run, bound bool, out string, opt SweepOptions,
-	progress func(Progress), wrote func(scenarios.SweepRun)) error {
+	bounds *boundCache, progress func(Progress), wrote func(scenarios.SweepRun)) error {
 	r := t.Run
 	s := sw.RunScenario(r)
 	parts := DefaultParts
@@ -357,13 +359,20 @@ func sweepOne(ctx context.Context, sw *scenarios.Sweep, t scenarios.SweepTask, r
 		return err
 	}
 	// God's view over the blocks and network of this run: the bound of its
-	// point and seed.
+	// point and seed, computed once per process for the points that
+	// differ only in their policies (it is the same bound).
 	godsView := func(b scenarios.SweepRun) (*Result, error) {
-		gv, err := results.GodsView(res.Collector, res.Latency, res.Hop, res.ForgeDelay, results.GodsViewOptions{MaxSources: s.Compare.GodsViewSources})
+		gv, err := bounds.get(sw.BoundKey(b), func() (*results.Collector, error) {
+			gv, err := results.GodsView(res.Collector, res.Latency, res.Hop, res.ForgeDelay, results.GodsViewOptions{MaxSources: s.Compare.GodsViewSources, Stop: ctx.Err})
+			if err != nil {
+				return nil, err
+			}
+			gv.SetWarmup(clock.Time(s.Warmup))
+			return gv, nil
+		})
 		if err != nil {
 			return nil, err
 		}
-		gv.SetWarmup(clock.Time(s.Warmup))
 		return &Result{Scenario: sw.Points[b.Point].Scenario, Seed: b.Seed, Label: b.Label, Version: opt.Version, Revision: opt.Revision,
 			Collector: gv, Parts: []Part{Summary, Blocks, CDF, Rounds}}, nil
 	}
@@ -565,4 +574,38 @@ func readRunStats(path string) (results.SweepStats, error) {
 	st.P50, st.P95, st.P99 = f(s.P50), f(s.P95), f(s.P99)
 	st.HeaderP50, st.HeaderP95, st.HeaderP99 = f(s.HP50), f(s.HP95), f(s.HP99)
 	return st, nil
+}
+
+// boundCache holds the god's-view bounds a sweep process has computed, by
+// Sweep.BoundKey: Close-Random's six shares of close peers on one network
+// share one bound, which at 3,000 nodes costs ten simulations. A bound is
+// only read once made (written by several runs' writers at once).
+type boundCache struct {
+	mu sync.Mutex
+	m  map[string]*boundEntry
+}
+
+// boundsMade counts the bounds computed, for the tests.
+var boundsMade atomic.Int64
+
+type boundEntry struct {
+	once sync.Once
+	c    *results.Collector
+	err  error
+}
+
+// get returns the bound of key, made by compute the first time.
+func (b *boundCache) get(key string, compute func() (*results.Collector, error)) (*results.Collector, error) {
+	b.mu.Lock()
+	e := b.m[key]
+	if e == nil {
+		e = &boundEntry{}
+		b.m[key] = e
+	}
+	b.mu.Unlock()
+	e.once.Do(func() {
+		boundsMade.Add(1)
+		e.c, e.err = compute()
+	})
+	return e.c, e.err
 }

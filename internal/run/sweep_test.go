@@ -307,3 +307,36 @@ func TestSweepBadOptions(t *testing.T) {
 		t.Errorf("merge of an empty folder: %v", err)
 	}
 }
+
+// TestSweepBoundShared: points that differ only in their policies share
+// one bound per seed, computed once in a process, and the files are those
+// of shards that each computed their own.
+func TestSweepBoundShared(t *testing.T) {
+	if testing.Short() {
+		t.Skip("22 runs")
+	}
+	src := strings.Replace(sweepSmall, `  axes:
+    blocks.body_bytes: [16384, 262144]
+`, `  zip:
+    compare.policies[1].close: [0, 2, 4]
+    compare.policies[1].random: [4, 2, 0]
+`, 1)
+	src = strings.Replace(src, "      random: 2\n", "      random: 2\n      label: close-random\n", 1)
+	sw := loadSweep(t, src)
+	whole := filepath.Join(t.TempDir(), "whole")
+	before := boundsMade.Load()
+	rep, err := Sweep(context.Background(), sw, whole, SweepOptions{Shards: 1, Jobs: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if made := boundsMade.Load() - before; rep.Ran != 18 || made != 2 {
+		t.Fatalf("%d runs written, %d bounds computed; want 18 (3 points × 3 policies × 2 seeds) and 2 (one per seed)", rep.Ran, made)
+	}
+	sharded := filepath.Join(t.TempDir(), "sharded")
+	for shard := range 4 {
+		if _, err := Sweep(context.Background(), sw, sharded, SweepOptions{Shard: shard, Shards: 4, Jobs: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sameTree(t, whole, sharded)
+}
