@@ -23,8 +23,34 @@ const (
 	SweepMDFile  = "sweep.md"
 )
 
-// SweepPlotFile is the plot of the axis with the given path.
-func SweepPlotFile(path string) string { return "sweep-" + path + ".png" }
+// SweepPlotFile is the plot of the axis with the given path, its list
+// indices written as dotted elements so that the name needs no quoting
+// in a shell: sweep-compare.policies.0.close.png.
+func SweepPlotFile(path string) string {
+	path = strings.ReplaceAll(strings.ReplaceAll(path, "[", "."), "]", "")
+	return "sweep-" + path + ".png"
+}
+
+// SweepPlotted reports whether axis a has a plot of its own: every axis
+// but the later members of a zip group, which move with the first and
+// would repeat its plot.
+func (t *SweepTable) SweepPlotted(a int) bool {
+	if !t.Axes[a].Zip {
+		return true
+	}
+	for b := range a {
+		if t.Axes[b].Zip {
+			return false
+		}
+	}
+	return true
+}
+
+// policyAxis reports whether a path is a policy's field: a god's-view
+// bound does not depend on it.
+func policyAxis(path string) bool {
+	return strings.HasPrefix(path, "compare.policies") || path == "p2p.policy" || strings.HasPrefix(path, "p2p.policy.")
+}
 
 // SweepTable is a merged sweep: every planned run, and per point and
 // policy the mean over the seeds present.
@@ -147,6 +173,9 @@ func WriteSweep(dir string, t *SweepTable) error {
 		return err
 	}
 	for a := range t.Axes {
+		if !t.SweepPlotted(a) {
+			continue
+		}
 		if err := plotSweepAxis(filepath.Join(dir, SweepPlotFile(t.Axes[a].Path)), t, a); err != nil {
 			return err
 		}
@@ -279,10 +308,11 @@ func writeSweepMD(w io.Writer, t *SweepTable) error {
 var sweepPanels = []struct {
 	name string
 	of   func(*SweepPointRow) Estimate
+	run  func(SweepStats) float64 // ms
 }{
-	{"p50", func(p *SweepPointRow) Estimate { return p.P50 }},
-	{"p95", func(p *SweepPointRow) Estimate { return p.P95 }},
-	{"p99", func(p *SweepPointRow) Estimate { return p.P99 }},
+	{"p50", func(p *SweepPointRow) Estimate { return p.P50 }, func(s SweepStats) float64 { return s.P50 }},
+	{"p95", func(p *SweepPointRow) Estimate { return p.P95 }, func(s SweepStats) float64 { return s.P95 }},
+	{"p99", func(p *SweepPointRow) Estimate { return p.P99 }, func(s SweepStats) float64 { return s.P99 }},
 }
 
 // sweepLine is one line of a sweep plot: a policy (and, with several
@@ -291,6 +321,12 @@ type sweepLine struct {
 	name  string
 	bound bool
 	pts   []sweepPt // in order of x
+}
+
+// sweepRunPt is a run at its place on the axis.
+type sweepRunPt struct {
+	x     float64
+	stats SweepStats
 }
 
 // sweepPt is a point row at its place on the axis.
@@ -346,31 +382,74 @@ func plotSweepAxis(path string, t *SweepTable, a int) error {
 			xOf[v] = xs[i]
 		}
 	}
-	var lines []*sweepLine
-	byName := map[string]*sweepLine{}
-	for i := range t.Points {
-		p := &t.Points[i]
-		name := legendName(p.Policy, p.Bound)
+	// lineName names the line of a point's values and policy.
+	lineName := func(values []string, policy string, bound bool) string {
+		name := legendName(policy, bound)
 		var others []string
-		for b, v := range p.Values {
-			// The axes that move with this one are not other lines.
-			if b != a && !(ax.Zip && t.Axes[b].Zip) {
+		for b, v := range values {
+			// The axes that move with this one are not other lines, nor
+			// are a bound's policy axes: it is the same bound.
+			if b != a && !(ax.Zip && t.Axes[b].Zip) && !(bound && policyAxis(t.Axes[b].Path)) {
 				others = append(others, lastElem(t.Axes[b].Path)+"="+v)
 			}
 		}
 		if len(others) > 0 {
 			name += ", " + strings.Join(others, ", ")
 		}
+		return name
+	}
+	var lines []*sweepLine
+	byName := map[string]*sweepLine{}
+	for i := range t.Points {
+		p := &t.Points[i]
+		name := lineName(p.Values, p.Policy, p.Bound)
 		l := byName[name]
 		if l == nil {
 			l = &sweepLine{name: name, bound: p.Bound}
 			byName[name] = l
 			lines = append(lines, l)
 		}
-		l.pts = append(l.pts, sweepPt{x: xOf[p.Values[a]], row: p})
+		x := xOf[p.Values[a]]
+		if slices.ContainsFunc(l.pts, func(q sweepPt) bool { return q.x == x }) {
+			continue // a bound already drawn at x, from a point with another policy
+		}
+		l.pts = append(l.pts, sweepPt{x: x, row: p})
 	}
 	for _, l := range lines {
 		slices.SortStableFunc(l.pts, func(a, b sweepPt) int { return cmpFloat(a.x, b.x) })
+	}
+	// Each seed's own runs, by line: seeds share the network and blocks
+	// across points, so a seed's path shows the trend the band (over
+	// seeds) hides.
+	type seedRuns struct {
+		seed uint64
+		runs []sweepRunPt
+	}
+	perSeed := make([][]seedRuns, len(lines))
+	index := map[*sweepLine]int{}
+	for i, l := range lines {
+		index[l] = i
+	}
+	for _, r := range t.Runs {
+		if !r.Present {
+			continue
+		}
+		i := index[byName[lineName(r.Values, r.Policy, r.Bound)]]
+		k := slices.IndexFunc(perSeed[i], func(s seedRuns) bool { return s.seed == r.Seed })
+		if k < 0 {
+			k = len(perSeed[i])
+			perSeed[i] = append(perSeed[i], seedRuns{seed: r.Seed})
+		}
+		x := xOf[r.Values[a]]
+		if slices.ContainsFunc(perSeed[i][k].runs, func(q sweepRunPt) bool { return q.x == x }) {
+			continue // the same bound again
+		}
+		perSeed[i][k].runs = append(perSeed[i][k].runs, sweepRunPt{x: x, stats: r.Stats})
+	}
+	for i := range perSeed {
+		for k := range perSeed[i] {
+			slices.SortStableFunc(perSeed[i][k].runs, func(a, b sweepRunPt) int { return cmpFloat(a.x, b.x) })
+		}
 	}
 	bounds := make([]bool, len(lines))
 	for i, l := range lines {
@@ -403,6 +482,21 @@ func plotSweepAxis(path string, t *SweepTable, a int) error {
 				}
 			}
 		}
+		// Each seed's path, in ms.
+		seedXYs := make([][]plotter.XYs, len(lines))
+		for i := range lines {
+			for _, sr := range perSeed[i] {
+				var xys plotter.XYs
+				for _, rp := range sr.runs {
+					if v := pc.run(rp.stats); !math.IsNaN(v) {
+						y := v / 1000
+						xys = append(xys, plotter.XY{X: rp.x, Y: y})
+						ymin, ymax = min(ymin, y), max(ymax, y)
+					}
+				}
+				seedXYs[i] = append(seedXYs[i], xys)
+			}
+		}
 		// Means over more than a decade (block sizes, a partitioned
 		// network) on a log10 axis labelled in seconds, as compare's
 		// rounds plot draws them; a band's lower end is kept above half
@@ -427,6 +521,21 @@ func plotSweepAxis(path string, t *SweepTable, a int) error {
 				out[j] = plotter.XY{X: xy.X, Y: fy(xy.Y)}
 			}
 			return out
+		}
+		for i := range lines {
+			r, g, b, _ := styles[i].color.RGBA()
+			faint := color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 0x80}
+			for _, xys := range seedXYs[i] {
+				if len(xys) < 2 {
+					continue
+				}
+				ln, err := plotter.NewLine(scaled(xys))
+				if err != nil {
+					return fmt.Errorf("results: plot %s: %w", path, err)
+				}
+				ln.LineStyle.Color, ln.LineStyle.Width = faint, vg.Points(0.6)
+				p.Add(ln)
+			}
 		}
 		for i, l := range lines {
 			c := curves[i]
@@ -499,10 +608,19 @@ func plotSweepAxis(path string, t *SweepTable, a int) error {
 		}
 		if k == len(sweepPanels)-1 {
 			p.X.Label.Text = ax.Path
+			var with []string
+			for b, o := range t.Axes {
+				if b != a && ax.Zip && o.Zip {
+					with = append(with, o.Path)
+				}
+			}
+			if len(with) > 0 {
+				p.X.Label.Text += " (with " + strings.Join(with, ", ") + ")"
+			}
 		}
 		panels[k] = []*plot.Plot{p}
 	}
-	title := fmt.Sprintf("%s: adoption time against %s, mean over seeds with 95 %% intervals", t.Name, lastElem(ax.Path))
+	title := fmt.Sprintf("%s against %s: mean of seeds, 95 %% band, thin lines per seed", t.Name, lastElem(ax.Path))
 	axesW := plotWidth
 	w := axesW + vg.Points(legendGap) + legendWidth(leg) + vg.Points(8)
 	h := vg.Length(len(panels))*comparePanelHeight + vg.Points(40)

@@ -96,7 +96,14 @@ func TestWriteSweep(t *testing.T) {
 	if !strings.Contains(string(md), "## Missing runs (1)") || !strings.Contains(string(md), "- `rm`: blocks.body_bytes=65536, p2p.policy.close=4, p2p.policy.label=far, wide, policy cardano, seed 3") {
 		t.Errorf("sweep.md:\n%s", md)
 	}
-	for _, ax := range []string{"blocks.body_bytes", "p2p.policy.close", "p2p.policy.label"} {
+	// The zip group's second axis repeats its first's plot: none of its own.
+	if _, err := os.Stat(filepath.Join(dir, "sweep-p2p.policy.label.png")); err == nil {
+		t.Error("a plot for the zip group's second axis")
+	}
+	if got := SweepPlotFile("compare.policies[0].close"); got != "sweep-compare.policies.0.close.png" {
+		t.Errorf("plot file %s", got)
+	}
+	for _, ax := range []string{"blocks.body_bytes", "p2p.policy.close"} {
 		f, err := os.Open(filepath.Join(dir, SweepPlotFile(ax)))
 		if err != nil {
 			t.Fatal(err)

@@ -261,8 +261,10 @@ func printSweep(w io.Writer, t *results.SweepTable, dir string) {
 		fmt.Fprintf(w, "%d of %d runs missing (listed in %s)\n", len(miss), len(t.Runs), filepath.Join(dir, results.SweepMDFile))
 	}
 	var plots []string
-	for _, a := range t.Axes {
-		plots = append(plots, filepath.Join(dir, results.SweepPlotFile(a.Path)))
+	for a, ax := range t.Axes {
+		if t.SweepPlotted(a) {
+			plots = append(plots, filepath.Join(dir, results.SweepPlotFile(ax.Path)))
+		}
 	}
 	fmt.Fprintf(w, "wrote %s (table: %s; plots: %s)\n", dir, filepath.Join(dir, results.SweepCSVFile), strings.Join(plots, ", "))
 }
