@@ -452,7 +452,12 @@ func plotCompareRounds(path string, rounds []CompareRound) error {
 		ax.apply(p, k == len(comparePercentiles)-1)
 		panels[k] = []*plot.Plot{p}
 	}
-	title := "Adoption time per window, mean over seeds (log scale; bound black, dashed)"
+	return writePanels(path, "Adoption time per window, mean over seeds (log scale; bound black, dashed)", panels, leg)
+}
+
+// writePanels writes a figure of panels stacked in one column, sharing
+// their x axis, under title, with the legend in a column on the right.
+func writePanels(path, title string, panels [][]*plot.Plot, leg plot.Legend) error {
 	axesW := plotWidth
 	w := axesW + vg.Points(legendGap) + legendWidth(leg) + vg.Points(8)
 	h := vg.Length(len(panels))*comparePanelHeight + vg.Points(40)

@@ -2,6 +2,7 @@ package results
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"image/color"
 	"io"
@@ -14,7 +15,6 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 )
 
 // Files a sweep's merge writes; one plot per axis, named by its path.
@@ -335,16 +335,6 @@ type sweepPt struct {
 	row *SweepPointRow
 }
 
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 // plotSweepAxis draws the plot of axis a: a panel per percentile, the
 // mean adoption time over seeds against the axis's values, a line per
 // policy (and per combination of the other axes' values), each with its
@@ -416,7 +406,7 @@ func plotSweepAxis(path string, t *SweepTable, a int) error {
 		l.pts = append(l.pts, sweepPt{x: x, row: p})
 	}
 	for _, l := range lines {
-		slices.SortStableFunc(l.pts, func(a, b sweepPt) int { return cmpFloat(a.x, b.x) })
+		slices.SortStableFunc(l.pts, func(a, b sweepPt) int { return cmp.Compare(a.x, b.x) })
 	}
 	// Each seed's own runs, by line: seeds share the network and blocks
 	// across points, so a seed's path shows the trend the band (over
@@ -448,7 +438,7 @@ func plotSweepAxis(path string, t *SweepTable, a int) error {
 	}
 	for i := range perSeed {
 		for k := range perSeed[i] {
-			slices.SortStableFunc(perSeed[i][k].runs, func(a, b sweepRunPt) int { return cmpFloat(a.x, b.x) })
+			slices.SortStableFunc(perSeed[i][k].runs, func(a, b sweepRunPt) int { return cmp.Compare(a.x, b.x) })
 		}
 	}
 	bounds := make([]bool, len(lines))
@@ -621,19 +611,7 @@ func plotSweepAxis(path string, t *SweepTable, a int) error {
 		panels[k] = []*plot.Plot{p}
 	}
 	title := fmt.Sprintf("%s against %s: mean of seeds, 95 %% band, thin lines per seed", t.Name, lastElem(ax.Path))
-	axesW := plotWidth
-	w := axesW + vg.Points(legendGap) + legendWidth(leg) + vg.Points(8)
-	h := vg.Length(len(panels))*comparePanelHeight + vg.Points(40)
-	return writeFigure(path, w, h, func(dc draw.Canvas) error {
-		top := drawFigureTitle(draw.Crop(dc, 0, -(w-axesW), 0, 0), title, 12)
-		tiles := draw.Tiles{Rows: len(panels), Cols: 1, PadTop: top, PadBottom: vg.Points(compareBottomPad), PadY: vg.Points(10)}
-		canvases := plot.Align(panels, tiles, draw.Crop(dc, 0, -(w-axesW), 0, 0))
-		for k, row := range panels {
-			row[0].Draw(canvases[k][0])
-		}
-		leg.Draw(draw.Crop(dc, axesW+vg.Points(legendGap), 0, 0, -top))
-		return nil
-	})
+	return writePanels(path, title, panels, leg)
 }
 
 // lastElem is a field path's last element ("active" of

@@ -139,11 +139,7 @@ func Compare(ctx context.Context, s *scenarios.Scenario, opt CompareOptions) (*C
 		if opt.Progress == nil {
 			return
 		}
-		var running []float64
-		for _, k := range slices.Sorted(maps.Keys(share)) {
-			running = append(running, share[k])
-		}
-		opt.Progress(CompareProgress{Done: done, Total: len(tasks), Running: running})
+		opt.Progress(CompareProgress{Done: done, Total: len(tasks), Running: runningShares(share)})
 	}
 	for _, seed := range seeds {
 		for _, v := range variants {
@@ -281,4 +277,14 @@ func (c *Comparison) Write(dir string) error {
 		}
 		return nil
 	})
+}
+
+// runningShares lists the simulated shares of the runs under way (share:
+// task index → share), in task order.
+func runningShares(share map[int]float64) []float64 {
+	var out []float64
+	for _, k := range slices.Sorted(maps.Keys(share)) {
+		out = append(out, share[k])
+	}
+	return out
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -262,11 +261,7 @@ func Sweep(ctx context.Context, sw *scenarios.Sweep, out string, opt SweepOption
 		if opt.Progress == nil {
 			return
 		}
-		var running []float64
-		for _, k := range slices.Sorted(maps.Keys(share)) {
-			running = append(running, share[k])
-		}
-		opt.Progress(CompareProgress{Done: done, Total: rep.Mine, Running: running})
+		opt.Progress(CompareProgress{Done: done, Total: rep.Mine, Running: runningShares(share)})
 	}
 	errs := make([]error, len(todo))
 	bounds := &boundCache{m: map[string]*boundEntry{}}
