@@ -170,6 +170,10 @@ type BearerConfig struct {
 	// FailureProb is the probability that a new connection attempt fails
 	// (injected faults); 0 disables it and draws no randomness.
 	FailureProb float64
+	// Unlimited, when set (one entry per node), marks the nodes that
+	// accept every connection, past both limits: attackers that want
+	// every node they can get (world.Attack.NoInboundLimit).
+	Unlimited []bool
 }
 
 // DefaultBearerConfig returns the Cardano defaults of governor.md §7.
@@ -340,6 +344,9 @@ func NewBearer(lat Latency, cfg BearerConfig) (*Bearer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if cfg.Unlimited != nil && len(cfg.Unlimited) != n {
+		return nil, fmt.Errorf("netmodel: NewBearer: %d Unlimited flags for %d nodes", len(cfg.Unlimited), n)
+	}
 	return &Bearer{
 		cfg:      cfg,
 		lat:      lat,
@@ -447,6 +454,9 @@ func (b *Bearer) Dial(now clock.Time, from, to int, rng *rand.Rand) DialResult {
 		return failed(FailInjected, now.Add(handshake))
 	}
 	delay, ok := b.cfg.AcceptDelay(int(b.inbound[to]))
+	if b.unlimited(to) {
+		delay, ok = 0, true
+	}
 	if !ok {
 		return failed(FailInboundLimit, now.Add(b.cfg.HandshakeTimeout))
 	}
@@ -485,7 +495,7 @@ func (b *Bearer) dialLive(now clock.Time, id ConnID, from, to int, rng *rand.Ran
 	c.setUse(from, true)
 	b.account(c, 1)
 	res := DialResult{Outcome: DialReused, Conn: id, At: at, Pruned: NoConn}
-	if int(b.inbound[to]) > b.cfg.HardLimit {
+	if int(b.inbound[to]) > b.cfg.HardLimit && !b.unlimited(to) {
 		victim := b.pruneOne(now, to, rng)
 		res.Pruned = victim
 		if victim == id {
@@ -495,6 +505,9 @@ func (b *Bearer) dialLive(now clock.Time, id ConnID, from, to int, rng *rand.Ran
 	}
 	return res
 }
+
+// unlimited reports whether node i accepts every connection.
+func (b *Bearer) unlimited(i int) bool { return b.cfg.Unlimited != nil && b.cfg.Unlimited[i] }
 
 // Established records that connection id finished its handshake at now
 // (the engine calls it at DialResult.At). It returns false, changing

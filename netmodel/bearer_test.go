@@ -715,3 +715,33 @@ func ExampleBearer() {
 	// new 0 0.060000000s
 	// reused 0 1.000000000s 1
 }
+
+// TestUnlimitedAcceptsAll: a node at its hard limit refuses the next
+// inbound connection, unless it is marked Unlimited (an attacker that
+// takes every connection it can get), which then accepts with no delay.
+func TestUnlimitedAcceptsAll(t *testing.T) {
+	cfg := DefaultBearerConfig()
+	cfg.HardLimit, cfg.SoftLimit = 2, 1
+	lat := bearerMatrix(5, 10*time.Millisecond)
+	b := newTestBearer(t, lat, cfg)
+	for from := 1; from <= 2; from++ {
+		r := bearerDial(t, b, 0, from, 0, DialNew)
+		b.Established(r.At, r.Conn)
+	}
+	if r := b.Dial(clock.Time(time.Second), 3, 0, bearerRand()); r.Outcome != DialFailed || r.Reason != FailInboundLimit {
+		t.Fatalf("a third inbound at a hard limit of 2: %+v, want refused", r)
+	}
+	cfg.Unlimited = []bool{true, false, false, false, false}
+	b = newTestBearer(t, lat, cfg)
+	for from := 1; from <= 4; from++ {
+		r := bearerDial(t, b, 0, from, 0, DialNew)
+		if r.AcceptDelay != 0 {
+			t.Fatalf("inbound %d: accept delay %v, want none", from, r.AcceptDelay)
+		}
+		b.Established(r.At, r.Conn)
+	}
+	cfg.Unlimited = []bool{true}
+	if _, err := NewBearer(lat, cfg); err == nil {
+		t.Fatal("one Unlimited flag for five nodes accepted")
+	}
+}

@@ -42,6 +42,18 @@ type Collector struct {
 	// warmup: blocks whose slot starts before it are left out of the
 	// pooled statistics (SetWarmup).
 	warmup clock.Time
+	// extra holds more summary.json keys (SetSummary).
+	extra map[string]any
+}
+
+// SetSummary adds key to summary.json with value v (any JSON value; maps
+// are written with sorted keys): what an observer other than the
+// collector measured, such as an attack's effect.
+func (c *Collector) SetSummary(key string, v any) {
+	if c.extra == nil {
+		c.extra = map[string]any{}
+	}
+	c.extra[key] = v
 }
 
 type blockRecord struct {

@@ -197,6 +197,12 @@ func writeSummary(w io.Writer, c *Collector) error {
 		"header_p95_ms":    msOrNull(h.P95, hok),
 		"header_p99_ms":    msOrNull(h.P99, hok),
 	}
+	for k, v := range c.extra {
+		if _, clash := obj[k]; clash {
+			return fmt.Errorf("results: summary key %q set twice", k)
+		}
+		obj[k] = v
+	}
 	if c.warmup > 0 {
 		// The percentiles leave the warm-up's blocks out.
 		obj["warmup_s"] = float64(c.warmup) / 1e9

@@ -58,23 +58,34 @@ func Build(s *Scenario, seed uint64, obs world.Observer) (*Run, error) {
 			return nil, err
 		}
 	}
-	var producers []int32
+	// The honest producers' stakes come from nodes.stake; attackers with
+	// stake get their classes' shares (adjustStake).
+	var producers, honest []int32
 	for _, c := range s.Nodes.Classes {
+		_, attacker := s.Attacker(c)
 		for i := 0; i < c.Count; i++ {
 			if c.Producer {
 				producers = append(producers, int32(len(r.Class)))
+				if !attacker {
+					honest = append(honest, int32(len(r.Class)))
+				}
 			}
 			r.Class = append(r.Class, c.Name)
 		}
 	}
-	stakes, err := buildStake(s, seed, len(producers))
+	stakes, err := buildStake(s, seed, len(honest))
 	if err != nil {
 		return nil, err
 	}
 	r.Stake = make([]float64, n)
+	for i, p := range honest {
+		r.Stake[p] = stakes[i]
+	}
+	s.adjustStake(r.Stake)
+	stakes = stakes[:0]
 	streams := make([]*rand.Rand, len(producers))
 	for i, p := range producers {
-		r.Stake[p] = stakes[i]
+		stakes = append(stakes, r.Stake[p])
 		streams[i] = sim.Derive(seed, "praos", uint64(p))
 	}
 	sched, err := node.NewLeaderSchedule(producers, stakes, s.Blocks.ActiveSlotCoeff, streams)

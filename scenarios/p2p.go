@@ -35,6 +35,15 @@ func buildP2P(s *Scenario, seed uint64, r *Run) (*world.P2PConfig, error) {
 		Faults:        world.Faults{DropEvery: s.Faults.DropEvery},
 		SampleEvery:   p.SampleEvery,
 		Bidirectional: p.RelayLinks == RelayBidirectional,
+		Attacks:       s.attacks(),
+	}
+	for i, a := range cfg.Attacks {
+		if a.NoInboundLimit {
+			if cfg.Bearer.Unlimited == nil {
+				cfg.Bearer.Unlimited = make([]bool, n)
+			}
+			cfg.Bearer.Unlimited[i] = true
+		}
 	}
 	b := &p2pBuild{s: s, r: r, seed: seed, timing: node.DefaultTiming()}
 	b.timing.MaxConnectionRetries = p.MaxRetries
@@ -134,6 +143,9 @@ func (b *p2pBuild) node(i int, c Class, cp classPlan) (nodeP2P, error) {
 		np.churn = nil
 	} else if role.roots != nil {
 		g.LocalRoots = role.roots
+	}
+	if a, ok := b.s.Attacker(c); ok {
+		g.LocalRoots = b.targetRoots(i, a, g.Targets.Established)
 	}
 	if own {
 		targets, sharing, err := b.r.files.ownNode(b.s, i, c, &g)

@@ -143,6 +143,9 @@ type Scenario struct {
 	// Check turns on the simulator's own checks (exact header delivery,
 	// invariants checked during the run).
 	Check Check `yaml:"check"`
+	// Adversary adds classes of attacker nodes to the network
+	// (adversary.go, with topology.model p2p).
+	Adversary []AdversarySpec `yaml:"adversary"`
 
 	// Path is the file the scenario came from (the name given to Parse);
 	// relative file references are resolved against its folder.
@@ -177,6 +180,18 @@ type Class struct {
 	// Targets, when any field is set, replace p2p.targets for this class
 	// (all seven fields then apply as written).
 	Targets TargetsSpec `yaml:"targets"`
+
+	// adversary is 1 + the index of the adversary entry this class was
+	// made from (ApplyDefaults), 0 for a class of the file.
+	adversary int
+}
+
+// Attacker returns the adversary entry class c was made from, if any.
+func (s *Scenario) Attacker(c Class) (AdversarySpec, bool) {
+	if c.adversary == 0 {
+		return AdversarySpec{}, false
+	}
+	return s.Adversary[c.adversary-1], true
 }
 
 // Stake says how stake is spread over the producer nodes.
@@ -444,6 +459,7 @@ func ApplyDefaults(s *Scenario) {
 		}
 		s.Nodes.Count = sum
 	}
+	addAdversary(s)
 	dir := filepath.Dir(s.Path)
 	for _, f := range append([]*FileRef{&s.Nodes.Stake.File, &s.Network.Latency.File, &s.Topology.File, &s.Nodes.Pools.File}, s.clusterFiles()...) {
 		if f.Raw == "" || f.Resolved != "" {

@@ -104,6 +104,7 @@ func Validate(s *Scenario) Problems {
 	v.compare()
 	v.cluster()
 	v.check()
+	v.adversary()
 	v.probs.sort()
 	return v.probs
 }
@@ -200,6 +201,11 @@ func (v *validator) nodes() {
 	countsOK := true
 	for i, c := range n.Classes {
 		f := fmt.Sprintf("nodes.classes[%d]", i)
+		if c.adversary > 0 {
+			// Made from the adversary section, which is checked on its own.
+			sum += c.Count
+			continue
+		}
 		if !validName(c.Name, 32, "_-") {
 			v.add(f+".name", c.Name, "accepted: 1 to 32 characters of a-z 0-9 _ -")
 		} else if j, dup := first[c.Name]; dup {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -134,7 +135,13 @@ func (o *runOptions) run(ctx context.Context, stdout, stderr io.Writer, path str
 	if res.Peers != nil {
 		fmt.Fprintf(stdout, ", %s", filepath.Join(o.out, results.PeersPNGFile))
 	}
+	if res.Attack != nil {
+		fmt.Fprintf(stdout, ", %s", filepath.Join(o.out, results.AttackPNGFile))
+	}
 	fmt.Fprintln(stdout, ")")
+	if res.Attack != nil {
+		printAttack(stdout, res.Attack.Summary())
+	}
 	return nil
 }
 
@@ -192,4 +199,14 @@ func startCPUProfile(path string) (stop func(), err error) {
 		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// printAttack prints, per honest class, what the attack did (summary.json's
+// "adversary", without the blocks missed, which the run adds there).
+func printAttack(w io.Writer, sum map[string]any) {
+	for _, name := range slices.Sorted(maps.Keys(sum)) {
+		m := sum[name].(map[string]any)
+		fmt.Fprintf(w, "adversary: %s: eclipsed at most %.1f %%, %.1f %% at the end; %d eclipses ended (longest %.0f s); largest gap behind the majority %d blocks (adversary.csv)\n",
+			name, 100*m["eclipsed_max"].(float64), 100*m["eclipsed_end"].(float64), m["eclipses"].(int64), m["eclipse_max_s"].(float64), m["gap_max"].(int32))
+	}
 }

@@ -23,21 +23,22 @@ type Part string
 
 // The parts of a run's output folder; docs/outputs.md describes every file.
 const (
-	Summary  Part = "summary"  // meta.json and summary.json
-	Blocks   Part = "blocks"   // blocks.csv
-	CDF      Part = "cdf"      // cdf.csv, cdf.png, cdf.svg
-	Rounds   Part = "rounds"   // rounds.csv, rounds.png
-	Stake    Part = "stake"    // stake.csv
-	Peers    Part = "peers"    // peers.csv, peers.png, peers.svg: runs of the peer selection governor only
-	Arrivals Part = "arrivals" // arrivals.csv: every (block, node) time; large, so asked for
+	Summary  Part = "summary"   // meta.json and summary.json
+	Blocks   Part = "blocks"    // blocks.csv
+	CDF      Part = "cdf"       // cdf.csv, cdf.png, cdf.svg
+	Rounds   Part = "rounds"    // rounds.csv, rounds.png
+	Stake    Part = "stake"     // stake.csv
+	Peers    Part = "peers"     // peers.csv, peers.png, peers.svg: runs of the peer selection governor only
+	Attack   Part = "adversary" // adversary.csv, adversary.png: runs with attackers only
+	Arrivals Part = "arrivals"  // arrivals.csv: every (block, node) time; large, so asked for
 )
 
 // DefaultParts is what a run writes unless asked otherwise: every part but
 // arrivals.
-var DefaultParts = []Part{Summary, Blocks, CDF, Rounds, Stake, Peers}
+var DefaultParts = []Part{Summary, Blocks, CDF, Rounds, Stake, Peers, Attack}
 
 // AllParts lists every part in the order they are written.
-var AllParts = []Part{Summary, Blocks, CDF, Rounds, Stake, Peers, Arrivals}
+var AllParts = []Part{Summary, Blocks, CDF, Rounds, Stake, Peers, Attack, Arrivals}
 
 // Files returns the files part p writes.
 func (p Part) Files() []string {
@@ -54,6 +55,8 @@ func (p Part) Files() []string {
 		return []string{results.StakeFile}
 	case Peers:
 		return []string{results.PeersFile, results.PeersPNGFile, results.PeersSVGFile}
+	case Attack:
+		return []string{results.AttackFile, results.AttackPNGFile}
 	case Arrivals:
 		return []string{results.ArrivalsFile}
 	}
@@ -111,8 +114,9 @@ type Result struct {
 	Revision  string
 	Command   []string
 	Collector *results.Collector
-	Peers     *results.PeerSeries // sampled peer counts; nil unless the peer selection governor ran
-	Parts     []Part              // what Write writes, in AllParts order
+	Peers     *results.PeerSeries   // sampled peer counts; nil unless the peer selection governor ran
+	Attack    *results.AttackSeries // what attackers did to the honest classes; nil without attackers
+	Parts     []Part                // what Write writes, in AllParts order
 	// Hop and ForgeDelay are the relay's cost per hop and the forge delay
 	// of the built world, for the god's-view bound.
 	Hop        results.HopCost
@@ -226,6 +230,11 @@ func (r *Result) writePart(dir string, p Part) error {
 			return nil // no governor: nothing was sampled
 		}
 		return results.WritePeers(dir, r.Name(), r.Peers)
+	case Attack:
+		if r.Attack == nil {
+			return nil // no attackers
+		}
+		return results.WriteAttack(dir, r.Name(), r.Attack)
 	case Arrivals:
 		return results.WriteArrivals(dir, c)
 	}

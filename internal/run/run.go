@@ -69,6 +69,10 @@ type Job struct {
 	warnings []string // the build\'s, then the unreachable nodes (computed once)
 	col      *results.Collector
 	peers    *results.PeerSeries
+	attack   *results.AttackSeries
+	// attackClass is each node's honest class (index into the attack
+	// series' classes), -1 for an attacker.
+	attackClass []int
 }
 
 // Prepare builds scenario s for opt.Seed with the observers opt.Parts
@@ -91,6 +95,12 @@ func Prepare(s *scenarios.Scenario, opt Options) (*Job, error) {
 			return nil, err
 		}
 		r.World.SetPeerSampler(j.peers)
+	}
+	if len(s.Adversary) > 0 {
+		if j.attack, j.attackClass, err = attackSeries(s); err != nil {
+			return nil, err
+		}
+		r.World.SetAttackSampler(j.attack)
 	}
 	return j, nil
 }
@@ -136,9 +146,17 @@ func (j *Job) Execute(ctx context.Context) (*Result, error) {
 		now = t
 	}
 	w.Finish()
+	if j.attack != nil {
+		summary := j.attack.Summary()
+		missed := results.MissedBlocks(j.col, j.attackClass, len(summary))
+		for k, name := range j.attack.Classes() {
+			summary[name].(map[string]any)["blocks_missed_mean"] = missed[k]
+		}
+		j.col.SetSummary("adversary", summary)
+	}
 	r := &Result{
 		Scenario: j.scenario, Seed: j.opt.Seed, Label: j.opt.Label, Version: j.opt.Version, Revision: j.opt.Revision, Command: j.opt.Command,
-		Collector: j.col, Peers: j.peers, Parts: j.parts,
+		Collector: j.col, Peers: j.peers, Attack: j.attack, Parts: j.parts,
 		Hop: results.HopCostOf(w.Config()), ForgeDelay: w.Config().ForgeDelay, Latency: j.built.Latency,
 		Stake: j.built.Stake, Warnings: j.warnings, warn: j.opt.Warn,
 	}
@@ -172,4 +190,24 @@ func peerSeries(s *scenarios.Scenario, r *scenarios.Run) (*results.PeerSeries, e
 	}
 	ps.Grow(int(s.Duration/s.P2P.SampleEvery) + 2)
 	return ps, nil
+}
+
+// attackSeries prepares adversary.csv: the honest classes in order, and
+// each node's honest class (-1 for an attacker).
+func attackSeries(s *scenarios.Scenario) (*results.AttackSeries, []int, error) {
+	var classes []string
+	var classOf []int
+	for _, c := range s.Nodes.Classes {
+		_, attacker := s.Attacker(c)
+		k := -1
+		if !attacker {
+			k = len(classes)
+			classes = append(classes, c.Name)
+		}
+		for range c.Count {
+			classOf = append(classOf, k)
+		}
+	}
+	a, err := results.NewAttackSeries(classes, classOf)
+	return a, classOf, err
 }

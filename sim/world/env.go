@@ -3,6 +3,7 @@ package world
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/dpsim/dpsim/clock"
@@ -44,6 +45,8 @@ type Env struct {
 	lrng   []*rand.Rand // ledger-request streams
 	frng   []*rand.Rand // fault streams
 	conns  []netmodel.ConnID
+	// attackers lists the eclipse attackers in order; pool is scratch.
+	attackers, pool []node.PeerID
 
 	drops, crashes int64
 
@@ -68,6 +71,9 @@ func NewEnv(cfg P2PConfig, lat netmodel.Latency, seed uint64) (*Env, error) {
 	if len(cfg.Governors) != n || len(cfg.Stake) != n || len(cfg.Adversarial) != n {
 		return nil, fmt.Errorf("world: environment for %d governors, %d stakes, %d adversarial flags: want %d each", len(cfg.Governors), len(cfg.Stake), len(cfg.Adversarial), n)
 	}
+	if cfg.Attacks != nil && len(cfg.Attacks) != n {
+		return nil, fmt.Errorf("world: environment for %d attacks: want %d", len(cfg.Attacks), n)
+	}
 	for ci, c := range cfg.Faults.Crashes {
 		if c.Node < 0 || int(c.Node) >= n || c.At < 0 || c.Down <= 0 {
 			return nil, fmt.Errorf("world: crash %d %+v: accepted a node in [0, %d), a time ≥ 0 and a positive down time", ci, c, n)
@@ -79,6 +85,9 @@ func NewEnv(cfg P2PConfig, lat netmodel.Latency, seed uint64) (*Env, error) {
 	for i := range n {
 		e.lrng[i] = sim.Derive(seed, "ledger", uint64(i))
 		e.frng[i] = sim.Derive(seed, "faults", uint64(i))
+		if cfg.Attacks != nil && cfg.Attacks[i].Eclipse {
+			e.attackers = append(e.attackers, node.PeerID(i))
+		}
 	}
 	return e, nil
 }
@@ -249,11 +258,15 @@ func (e *Env) Drops() int64 { return e.drops }
 func (e *Env) Crashes() int64 { return e.crashes }
 
 // ShareReply returns self's peer-sharing reply to a request for asked
-// peers, given the peers its governor offers (ids, reused): an
-// adversarial node pads it with peers from its fault stream past asked, a
-// protocol violation; any other's is ids.
+// peers, given the peers its governor offers (ids, reused): an eclipse
+// attacker names attackers only (eclipseReply); an adversarial node (or an
+// OversizedShare attacker) pads it with peers from its fault stream past
+// asked, a protocol violation; any other's is ids.
 func (e *Env) ShareReply(self int32, ids []node.PeerID, asked int) []node.PeerID {
-	if e.cfg.Adversarial[self] {
+	if e.cfg.Attacks != nil && e.cfg.Attacks[self].Eclipse {
+		return e.eclipseReply(self, ids[:0], asked)
+	}
+	if e.cfg.Adversarial[self] || e.cfg.Attacks != nil && e.cfg.Attacks[self].OversizedShare {
 		for len(ids) <= asked {
 			ids = append(ids, int32(e.frng[self].IntN(len(e.frng))))
 		}
@@ -345,4 +358,22 @@ func (e *Env) Sample(gov []*node.Governor, live func(i int) bool) (values [][]in
 		*l = s
 	}
 	return v, e.include
+}
+
+// eclipseReply is an eclipse attacker's peer-sharing reply: as many
+// attackers as an honest node may name (min(asked, PeerShareMaxReply)),
+// other than itself, drawn without repeats from its fault stream.
+func (e *Env) eclipseReply(self int32, dst []node.PeerID, asked int) []node.PeerID {
+	n := min(asked, e.cfg.Governors[self].Timing.PeerShareMaxReply)
+	pool := append(e.pool[:0], e.attackers...)
+	if i, ok := slices.BinarySearch(pool, self); ok {
+		pool = slices.Delete(pool, i, i+1)
+	}
+	for k := 0; k < n && k < len(pool); k++ {
+		j := k + e.frng[self].IntN(len(pool)-k)
+		pool[k], pool[j] = pool[j], pool[k]
+		dst = append(dst, pool[k])
+	}
+	e.pool = pool
+	return dst
 }

@@ -37,8 +37,11 @@ type P2PConfig struct {
 	// Adversarial nodes break the protocols: an invalid header to every
 	// node that makes them hot, and over-long peer-sharing replies.
 	Adversarial []bool
-	Metrics     node.MetricsConfig
-	Faults      Faults
+	// Attacks holds each node's attack (attack.go), nil when no node
+	// attacks beyond Adversarial's violations.
+	Attacks []Attack
+	Metrics node.MetricsConfig
+	Faults  Faults
 	// SampleEvery is the peer-sampling interval (0: no sampling).
 	SampleEvery time.Duration
 	Sampler     PeerSampler
@@ -96,6 +99,9 @@ type p2p struct {
 	scratch []node.PeerID
 
 	kGov, kGovWake, kChurnWake, kShareReq, kReady, kDrop, kCrash, kRestart, kSample sim.Kind
+	kLateAnnounce                                                                   sim.Kind // only with Attacks
+	attackSampler                                                                   AttackSampler
+	attackView                                                                      AttackView
 	churnSteps, churnTimeouts                                                       int64
 	calRounds, calTimeouts, calReplaced                                             int64
 	log                                                                             [][]node.ChurnEvent
@@ -154,6 +160,12 @@ func (w *World) initP2P(cfg P2PConfig, seed uint64) error {
 	p.kCrash = w.Eng.Register("fault.crash", w.onCrash)
 	p.kRestart = w.Eng.Register("fault.restart", w.onRestart)
 	p.kSample = w.Eng.Register("peers.sample", w.onSample)
+	if cfg.Attacks != nil {
+		if len(cfg.Attacks) != n {
+			return fmt.Errorf("world: %d attacks for %d nodes", len(cfg.Attacks), n)
+		}
+		p.kLateAnnounce = w.Eng.Register("attack.late-announce", w.onLateAnnounce)
+	}
 	for i := 0; i < n; i++ {
 		w.peerInput(0, int32(i), node.RelayPeersGone, -1) // the governor makes them
 		if err := w.startNode(int32(i), 0); err != nil {
@@ -396,16 +408,12 @@ func (w *World) applyGov(self int32, now clock.Time) {
 			p.up[self] = insertSorted(p.up[self], a.Peer)
 			w.peerInput(now, a.Peer, node.RelayPeerUp, self)
 			// Chain-sync starts: the upstream announces its tip.
-			if tip := w.Nodes[a.Peer].Tip(); tip != node.NoBlock {
-				w.send(now, a.Peer, self, w.kHeader, pack(tip, 0), w.cfg.HeaderBytes)
-			}
+			w.announceTip(now, a.Peer, self)
 			if fresh {
 				w.peerInput(now, self, node.RelayPeerUp, a.Peer)
-				if tip := w.Nodes[self].Tip(); tip != node.NoBlock {
-					w.send(now, self, a.Peer, w.kHeader, pack(tip, 0), w.cfg.HeaderBytes)
-				}
+				w.announceTip(now, self, a.Peer)
 			}
-			if p.cfg.Adversarial[a.Peer] {
+			if p.cfg.Adversarial[a.Peer] || p.attack(a.Peer).InvalidHeader {
 				d, _ := w.lat.OneWay(int(a.Peer), int(self))
 				w.input(now.Add(d+w.cfg.Relay.HeaderValidation), self, a.Peer, node.InViolation, false, -1)
 			}
@@ -594,10 +602,16 @@ func (w *World) onSample(ev *sim.Event) {
 	p := w.p2p
 	w.Eng.At(ev.At.Add(p.cfg.SampleEvery), p.kSample, -1, -1, 0)
 	if p.cfg.Sampler == nil {
+		if p.attackSampler != nil {
+			w.sampleAttack(ev.At)
+		}
 		return
 	}
 	v, include := w.env.Sample(p.gov, func(i int) bool { return !w.rx[i].down })
 	p.cfg.Sampler.Sample(ev.At, v, include)
+	if p.attackSampler != nil {
+		w.sampleAttack(ev.At)
+	}
 }
 
 // SetPeerSampler sets the receiver of the peer metrics sampled every

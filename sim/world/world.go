@@ -302,13 +302,13 @@ func (w *World) apply(now clock.Time, self int32) {
 	for _, a := range w.out.Actions {
 		switch a.Kind {
 		case node.Announce:
-			h := w.outgoing(a.Block)
-			for _, to := range w.Nodes[self].Peers() {
-				if to != a.To {
-					w.headers++
-					w.announce(now, self, to, &h, true)
+			if d, ok := w.withholds(self, a.Block); ok {
+				if d >= 0 {
+					w.Eng.At(now.Add(d), w.p2p.kLateAnnounce, self, -1, int64(a.Block))
 				}
+				continue
 			}
+			w.announceAll(now, self, a.Block, a.To)
 		case node.SendRequest:
 			if !w.link.canRequest(now, self, a.To) {
 				continue

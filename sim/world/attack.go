@@ -1,0 +1,178 @@
+package world
+
+import (
+	"time"
+
+	"github.com/dpsim/dpsim/clock"
+	"github.com/dpsim/dpsim/node"
+	"github.com/dpsim/dpsim/sim"
+)
+
+// Never is an Attack's RelayDelay for blocks it never relays.
+const Never time.Duration = -1
+
+// Attack is what an attacker node does beyond (or instead of) the honest
+// protocol; the zero value is an honest node. An attacker otherwise runs
+// the node stack as every node does: its governor picks peers, its relay
+// fetches and adopts blocks, so it looks like a relay to its peers.
+type Attack struct {
+	// Eclipse hides the honest network from the nodes that take the
+	// attacker as a peer, without a visible violation that would demote
+	// it: its peer-sharing replies name only attackers (no more than an
+	// honest reply would), and it announces the blocks of honest
+	// producers RelayDelay after it adopts them, or never (Never). Its
+	// own blocks it relays at once.
+	Eclipse    bool
+	RelayDelay time.Duration
+	// InvalidHeader: an invalid header to every node that makes it hot (a
+	// violation: the node demotes it at once). OversizedShare: peer-sharing
+	// replies longer than asked (a violation). Adversarial is both.
+	InvalidHeader, OversizedShare bool
+	// NoInboundLimit: the attacker accepts every connection, past the
+	// accepted-connections limits an honest node keeps.
+	NoInboundLimit bool
+}
+
+// attack returns node i's attack (the zero value without Attacks).
+func (p *p2p) attack(i int32) Attack {
+	if p.cfg.Attacks == nil {
+		return Attack{}
+	}
+	return p.cfg.Attacks[i]
+}
+
+// withholds reports whether attacker self holds back the announcement of
+// block b, and for how long (Never: for good).
+func (w *World) withholds(self int32, b node.BlockID) (time.Duration, bool) {
+	if w.p2p == nil || w.p2p.cfg.Attacks == nil {
+		return 0, false
+	}
+	a := &w.p2p.cfg.Attacks[self]
+	if !a.Eclipse || w.p2p.cfg.Attacks[w.Chain.Get(b).Producer].Eclipse {
+		return 0, false
+	}
+	return a.RelayDelay, true
+}
+
+// announceAll announces block b from self to each of its relay peers but
+// except (-1: none).
+func (w *World) announceAll(now clock.Time, self int32, b node.BlockID, except int32) {
+	h := w.outgoing(b)
+	for _, to := range w.Nodes[self].Peers() {
+		if to != except {
+			w.headers++
+			w.announce(now, self, to, &h, true)
+		}
+	}
+}
+
+// onLateAnnounce announces an honest block an eclipse attacker held back,
+// to the peers it has now, if it still holds the block as its tip's
+// ancestor or tip (a node announces what is on its chain).
+func (w *World) onLateAnnounce(ev *sim.Event) {
+	if w.rx[ev.Node].down {
+		return
+	}
+	b := node.BlockID(ev.Arg)
+	if !w.onChain(ev.Node, b) {
+		return
+	}
+	w.announceAll(ev.At, ev.Node, b, -1)
+}
+
+// onChain reports whether block b is on node i's selected chain.
+func (w *World) onChain(i int32, b node.BlockID) bool {
+	target := w.Chain.Get(b).Height
+	for t := w.Nodes[i].Tip(); t != node.NoBlock; {
+		blk := w.Chain.Get(t)
+		if blk.Height < target {
+			return false
+		}
+		if t == b {
+			return true
+		}
+		t = blk.Parent
+	}
+	return false
+}
+
+// announceTip sends from's tip to its new downstream to as chain-sync
+// starts, unless from is an attacker holding it back: then its peers
+// (to among them) hear of it when the delay ends.
+func (w *World) announceTip(now clock.Time, from, to int32) {
+	tip := w.Nodes[from].Tip()
+	if tip == node.NoBlock {
+		return
+	}
+	if d, ok := w.withholds(from, tip); ok {
+		if d >= 0 {
+			w.Eng.At(now.Add(d), w.p2p.kLateAnnounce, from, -1, int64(tip))
+		}
+		return
+	}
+	w.send(now, from, to, w.kHeader, pack(tip, 0), w.cfg.HeaderBytes)
+}
+
+// AttackView is what an attack does to the honest nodes at one sample:
+// per node, its hot peers, how many of them are attackers, and its tip's
+// height (its chain's length; 0 with no block). Include is false for an attacker and for a
+// node that is down.
+type AttackView struct {
+	Hot, HotAttackers     []int32
+	Known, KnownAttackers []int32 // every peer the governor knows, hot ones too
+	Height                []int32
+	Include               []bool
+}
+
+// AttackSampler receives an AttackView at every peer sample
+// (P2PConfig.SampleEvery) of a run with attackers. The view is reused:
+// read it during the call.
+type AttackSampler interface {
+	SampleAttack(t clock.Time, v *AttackView)
+}
+
+// SetAttackSampler sets the receiver of the attack's view, sampled with
+// the peer metrics; call it before running. No-op without attackers.
+func (w *World) SetAttackSampler(s AttackSampler) {
+	if w.p2p != nil && w.p2p.cfg.Attacks != nil {
+		w.p2p.attackSampler = s
+	}
+}
+
+// sampleAttack fills the attack's view from the governors and tips.
+func (w *World) sampleAttack(t clock.Time) {
+	p := w.p2p
+	v := &p.attackView
+	n := len(w.Nodes)
+	if v.Hot == nil {
+		v.Hot, v.HotAttackers, v.Height, v.Include = make([]int32, n), make([]int32, n), make([]int32, n), make([]bool, n)
+		v.Known, v.KnownAttackers = make([]int32, n), make([]int32, n)
+	}
+	for i := range n {
+		v.Hot[i], v.HotAttackers[i], v.Height[i] = 0, 0, 0
+		v.Known[i], v.KnownAttackers[i] = 0, 0
+		a := p.cfg.Attacks[i]
+		v.Include[i] = !w.rx[i].down && a == (Attack{}) && !p.cfg.Adversarial[i]
+		if !v.Include[i] {
+			continue
+		}
+		for _, pe := range p.gov[i].Peers() {
+			bad := p.cfg.Attacks[pe.ID] != (Attack{}) || p.cfg.Adversarial[pe.ID]
+			v.Known[i]++
+			if bad {
+				v.KnownAttackers[i]++
+			}
+			if pe.State != node.Hot {
+				continue
+			}
+			v.Hot[i]++
+			if bad {
+				v.HotAttackers[i]++
+			}
+		}
+		if tip := w.Nodes[i].Tip(); tip != node.NoBlock {
+			v.Height[i] = w.Chain.Get(tip).Height
+		}
+	}
+	p.attackSampler.SampleAttack(t, v)
+}
