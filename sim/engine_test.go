@@ -152,8 +152,9 @@ type eventQueue interface {
 // carries its scheduling number in Arg.
 func TestQueuesMatchSort(t *testing.T) {
 	for name, mk := range map[string]func() eventQueue{
-		"4ary":  func() eventQueue { return &queue{} },
-		"radix": func() eventQueue { return &radixQueue{} },
+		"4ary":   func() eventQueue { return &queue{} },
+		"radix":  func() eventQueue { return &radixQueue{} },
+		"radix2": func() eventQueue { return &radix2Queue{} },
 	} {
 		t.Run(name, func(t *testing.T) {
 			rapid.Check(t, func(t *rapid.T) {
@@ -192,6 +193,55 @@ func TestQueuesMatchSort(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestRadixQueueMatchesSort is TestQueuesMatchSort's property with the
+// engine's other moves on the radix queue: head without pop (pushes may
+// then precede the run), bursts of equal times that fill several chunks,
+// and times spread over one level or over many, so that every path of
+// refill (take a small bucket, take a level-0 bucket, redistribute) and of
+// push (into the run or into a bucket) runs.
+func TestRadixQueueMatchesSort(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		q := &radixQueue{}
+		var ref []Event
+		var seq int64
+		var now clock.Time
+		scale := rapid.SampledFrom([]int64{1, 1000, 1 << 20, 1 << 40}).Draw(t, "scale")
+		for range rapid.IntRange(1, 400).Draw(t, "steps") {
+			sort.SliceStable(ref, func(i, j int) bool { return ref[i].At < ref[j].At })
+			switch op := rapid.IntRange(0, 5).Draw(t, "op"); {
+			case op <= 1 && len(ref) > 0:
+				var got Event
+				if op == 0 {
+					got = q.pop()
+				} else {
+					got = *q.head()
+				}
+				if got.At != ref[0].At || got.Arg != ref[0].Arg {
+					t.Fatalf("op %d = (%d,%d), want (%d,%d)", op, got.At, got.Arg, ref[0].At, ref[0].Arg)
+				}
+				if op == 0 {
+					now, ref = got.At, ref[1:]
+				}
+			default:
+				at := now + clock.Time(rapid.Int64Range(0, 3).Draw(t, "off")*rapid.Int64Range(0, scale).Draw(t, "mul"))
+				if op == 5 { // the next digit boundary, where a bucket's range ends
+					w := clock.Time(1) << (radixBits * rapid.IntRange(1, 3).Draw(t, "level"))
+					at = (now/w + 1) * w
+				}
+				for range rapid.SampledFrom([]int{1, 1, 1, 2, 17, 40}).Draw(t, "burst") {
+					ev := Event{At: at, Arg: seq}
+					seq++
+					q.push(ev)
+					ref = append(ref, ev)
+				}
+			}
+			if q.len() != len(ref) {
+				t.Fatalf("len = %d, want %d", q.len(), len(ref))
+			}
+		}
+	})
 }
 
 func TestDeriveIsStable(t *testing.T) {
@@ -242,7 +292,7 @@ const holdSize = 100_000
 // benchHold runs the hold model on q; generic rather than through the
 // eventQueue interface so that the calls are direct, as in the engine.
 func benchHold[Q interface {
-	*queue | *radixQueue
+	*queue | *radixQueue | *radix2Queue
 	push(Event)
 	pop() Event
 }](b *testing.B, q Q) {
@@ -259,8 +309,9 @@ func benchHold[Q interface {
 	}
 }
 
-func BenchmarkQueue4aryHold(b *testing.B)  { benchHold(b, &queue{}) }
-func BenchmarkQueueRadixHold(b *testing.B) { benchHold(b, &radixQueue{}) }
+func BenchmarkQueue4aryHold(b *testing.B)   { benchHold(b, &queue{}) }
+func BenchmarkQueueRadixHold(b *testing.B)  { benchHold(b, &radixQueue{}) }
+func BenchmarkQueueRadix2Hold(b *testing.B) { benchHold(b, &radix2Queue{}) }
 
 func BenchmarkQueueContainerHeapHold(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
