@@ -492,7 +492,8 @@ func plotSweepAxis(path string, t *SweepTable, a int) error {
 		// rounds plot draws them; a band's lower end is kept above half
 		// the smallest mean there.
 		log := ymin > 0 && ymax/ymin >= 10
-		fy := func(y float64) float64 { return y }
+		// A band over few seeds may reach below 0 s: cut there.
+		fy := func(y float64) float64 { return max(y, 0) }
 		if log {
 			floor := ymin / 2
 			fy = func(y float64) float64 { return math.Log10(max(y, floor)) }

@@ -180,6 +180,13 @@
 //	  exact_headers: false # deliver every header as an event instead of skipping those the
 //	                       # receiver would ignore (same adoptions, twice the events)
 //
+//	adversary:             # attacker classes added after nodes.classes (p2p; adversary.go)
+//	  - name: sybil        # required, a name of its own
+//	    share: 0.2         # of the whole network (0 < share < 1), or count: N
+//	    stake: 0           # the class's share of all stake (0 … <1), split evenly
+//	    behaviour: eclipse # eclipse | invalid-header | oversized-share
+//	    relay_delay: never # eclipse: honest blocks announced this late, or never
+//	    target: [relay]    # classes it keeps connections to (as local roots)
 //	sweep:                 # makes the file a sweep, for dpsim sweep (sweep.go, docs/sweeps.md)
 //	  scenario: base.yaml  # or the file's own fields; with it, the file holds only sweep:
 //	  seeds: [1, 2, 3]     # default: compare.seeds, else seed

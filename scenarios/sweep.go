@@ -1,10 +1,13 @@
 package scenarios
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -545,6 +548,7 @@ func (sw *Sweep) expand(base *yaml.Node, values [][]*yaml.Node) Problems {
 	}
 	var all []*seenProblem
 	index := map[Problem]*seenProblem{}
+	hashes := map[string]string{} // file → its bytes' hash, read once
 	note := func(p Problem, point int) {
 		if q := index[p]; q != nil {
 			if !slices.Contains(q.points, point) {
@@ -567,23 +571,9 @@ func (sw *Sweep) expand(base *yaml.Node, values [][]*yaml.Node) Problems {
 				note(p, pi)
 			}
 		}
+		// The point's own scenario text, for its hash in meta.json.
 		canon, err := yaml.Marshal(root)
 		if err != nil {
-			note(Problem{File: sw.Path, Msg: "cannot render the point: " + err.Error()}, pi)
-			continue
-		}
-		pt.canon = canon
-		// What a god's-view bound depends on: everything but the policies
-		// (every policy of a seed makes the same blocks over the same
-		// network, the fact compare relies on).
-		noPolicy := copyNode(root, true)
-		if _, c := topKey(noPolicy, "compare"); c != nil {
-			*c = *withoutKey(c, "policies")
-		}
-		if _, p := topKey(noPolicy, "p2p"); p != nil {
-			*p = *withoutKey(p, "policy")
-		}
-		if pt.boundCanon, err = yaml.Marshal(noPolicy); err != nil {
 			note(Problem{File: sw.Path, Msg: "cannot render the point: " + err.Error()}, pi)
 			continue
 		}
@@ -604,6 +594,15 @@ func (sw *Sweep) expand(base *yaml.Node, values [][]*yaml.Node) Problems {
 		}
 		if s != nil {
 			pt.Scenario = s
+			// Runs are named by what they simulate: the decoded scenario
+			// (so 10 and 0xA, or a default written out, are one point; the
+			// description is not simulated) and the bytes of every file it
+			// reads (an edited stake file is another run).
+			pt.canon, pt.boundCanon = sw.identity(s, hashes)
+			if j := slices.IndexFunc(sw.Points, func(q Point) bool { return q.Scenario != nil && bytes.Equal(q.canon, pt.canon) }); j >= 0 {
+				note(Problem{File: sw.Path, Line: sw.Axes[0].Line, Col: sw.Axes[0].Col, Field: SweepKey + ".axes",
+					Msg: fmt.Sprintf("points (%s) and (%s) are the same scenario (values written differently, or a field that changes nothing); accepted: distinct values", sw.PointLabel(j), sw.labelOf(pt.Values))}, pi)
+			}
 			if len(s.Compare.Policies) > 0 {
 				for _, ax := range sw.Axes {
 					if ax.Path == "p2p.policy" || strings.HasPrefix(ax.Path, "p2p.policy.") {
@@ -688,10 +687,12 @@ func setPath(root *yaml.Node, ax Axis, value *yaml.Node) (Problem, bool) {
 }
 
 // PointLabel names point i by its values: "active=5, body_bytes=16384".
-func (sw *Sweep) PointLabel(i int) string {
+func (sw *Sweep) PointLabel(i int) string { return sw.labelOf(sw.Points[i].Values) }
+
+func (sw *Sweep) labelOf(values []string) string {
 	var parts []string
 	for a, ax := range sw.Axes {
-		parts = append(parts, ax.Name()+"="+sw.Points[i].Values[a])
+		parts = append(parts, ax.Name()+"="+values[a])
 	}
 	return strings.Join(parts, ", ")
 }
@@ -807,4 +808,67 @@ func (sw *Sweep) RunScenario(r SweepRun) *Scenario {
 		}
 	}
 	return s.WithPolicy(r.Policy)
+}
+
+// identity returns what names a point's runs (canon) and its bound
+// (bound: the same without the policies): the decoded scenario as JSON,
+// its description, path and hash left out, then the hash of every file it
+// reads, by the path written.
+func (sw *Sweep) identity(s *Scenario, hashes map[string]string) (canon, bound []byte) {
+	c := *s
+	c.Description, c.Path, c.Hash, c.pos = "", "", "", nil
+	// Copies of the file references, so that clearing their resolved
+	// paths (the folder a file sits in is not simulated) leaves s alone.
+	c.Operators.Nodes = slices.Clone(c.Operators.Nodes)
+	files := ""
+	for _, f := range append([]*FileRef{&c.Nodes.Stake.File, &c.Network.Latency.File, &c.Topology.File, &c.Nodes.Pools.File}, c.clusterFiles()...) {
+		if f.Raw == "" {
+			continue
+		}
+		h, ok := hashes[f.Resolved]
+		if !ok {
+			h = hashPath(f.Resolved)
+			hashes[f.Resolved] = h
+		}
+		files += f.Raw + " " + h + "\n"
+		f.Resolved = ""
+	}
+	canon = append(mustJSON(c), files...)
+	c.Compare.Policies, c.P2P.Policy = nil, PolicySpec{}
+	bound = append(mustJSON(c), files...)
+	return canon, bound
+}
+
+// mustJSON encodes a decoded scenario (plain data: it cannot fail).
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("scenarios: a scenario does not encode: " + err.Error())
+	}
+	return b
+}
+
+// hashPath is the SHA-256 of a file's bytes, or of a folder's files (their
+// relative paths and bytes, in order); "unreadable" when it cannot be read
+// (ValidateFiles reports it).
+func hashPath(path string) string {
+	h := sha256.New()
+	err := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(path, p)
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		fmt.Fprintf(h, "%s\n", rel)
+		_, err = io.Copy(h, f)
+		return err
+	})
+	if err != nil {
+		return "unreadable"
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

@@ -236,6 +236,8 @@ func TestSweepProblems(t *testing.T) {
 		{"through a scalar", "sweep:\n  axes:\n    duration.x: [1]\n", []string{"\"x\" is not a field of a mapping"}},
 		{"policy under compare", "sweep:\n  axes:\n    p2p.policy: [{name: close-random, close: 1, random: 4}]\n", []string{"compare.policies replaces p2p.policy"}},
 		{"bad path", "sweep:\n  axes:\n    \"p2p..x\": [1]\n", []string{"empty element"}},
+		{"one value written twice", "sweep:\n  axes:\n    p2p.targets.active: [5, 0x5]\n", []string{"points (active=5) and (active=0x5) are the same scenario"}},
+		{"a field that changes nothing", "sweep:\n  axes:\n    description: [a, b]\n", []string{"are the same scenario"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := parseSweepText(t, sweepBase+tc.sweep)
@@ -292,4 +294,33 @@ func loadShipped(t *testing.T, f string) []*Scenario {
 		out = append(out, p.Scenario)
 	}
 	return out
+}
+
+// TestSweepIDFollowsFiles: a run's id changes with the bytes of a file
+// the scenario reads, and not with its description.
+func TestSweepIDFollowsFiles(t *testing.T) {
+	dir := t.TempDir()
+	base := strings.Replace(sweepBase, "  count: 50\n", "  count: 50\n  stake: {distribution: file, file: stake.csv}\n", 1)
+	ids := func(stake, description string) string {
+		if err := os.WriteFile(filepath.Join(dir, "stake.csv"), []byte(stake), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, "sw.yaml")
+		src := "description: " + description + "\n" + base + "sweep:\n  axes:\n    blocks.body_bytes: [16384]\n"
+		if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		sw, err := LoadSweep(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sw.Runs()[0].ID
+	}
+	a := ids("pool,stake\nx,1\ny,2\n", "one")
+	if b := ids("pool,stake\nx,1\ny,2\n", "another"); b != a {
+		t.Errorf("the description moved the id: %s, %s", a, b)
+	}
+	if c := ids("pool,stake\nx,1\ny,3\n", "one"); c == a {
+		t.Errorf("an edited stake file kept the id %s", a)
+	}
 }

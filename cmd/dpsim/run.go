@@ -37,8 +37,9 @@ blocks.csv (per-block adoption and header percentiles), cdf.csv, cdf.png and
 cdf.svg (the CDFs), rounds.csv and rounds.png (percentiles per convergence
 round), stake.csv (adoption time by share of the stake), with the peer
 selection governor peers.csv, peers.png and peers.svg (peer counts over time),
-and with --arrivals every (block, node) adoption and header time in
-arrivals.csv. docs/outputs.md describes every file and column. The same
+with an adversary section adversary.csv and adversary.png (what the attack
+does to each honest class), and with --arrivals every (block, node) adoption
+and header time in arrivals.csv. docs/outputs.md describes every file and column. The same
 scenario and seed give byte-identical files.
 
 On a terminal it prints an estimate of the run's cost first and a progress

@@ -19,6 +19,12 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// Defaults of --emit kubernetes.
+const (
+	defaultImage = "dpsim:latest"
+	defaultClaim = "dpsim-out"
+)
+
 type sweepOptions struct {
 	out    string
 	shard  string // "I/N"
@@ -78,8 +84,8 @@ docs/sweeps.md describes the sweep file; docs/outputs.md every file.`,
 	f.BoolVar(&o.force, "force", false, "run even if the estimated memory of the runs at once exceeds what the machine has available")
 	f.StringVar(&o.emit, "emit", "", "print a batch job instead of running: slurm (an sbatch script) or kubernetes (an Indexed Job)")
 	f.StringVar(&o.binary, "binary", "", "--emit slurm: the dpsim the tasks run (default: this one's absolute path)")
-	f.StringVar(&o.image, "image", "dpsim:latest", "--emit kubernetes: the container image, holding dpsim on its PATH and the sweep's files")
-	f.StringVar(&o.claim, "claim", "dpsim-out", "--emit kubernetes: the PersistentVolumeClaim mounted at --out")
+	f.StringVar(&o.image, "image", defaultImage, "--emit kubernetes: the container image, holding dpsim on its PATH and the sweep's files")
+	f.StringVar(&o.claim, "claim", defaultClaim, "--emit kubernetes: the PersistentVolumeClaim mounted at --out")
 	f.IntVar(&o.parallel, "parallelism", 0, "--emit kubernetes: pods at once (default: every shard)")
 	f.StringVar(&o.remoteArg, "remote-file", "", "--emit: the sweep file's path where the tasks run (default: its absolute path for slurm, as given for kubernetes)")
 	cmd.MarkFlagRequired("out")
@@ -119,6 +125,14 @@ func (o *sweepOptions) shardOf() (shard, shards int, from string, err error) {
 		if err != nil {
 			return 0, 0, "", err
 		}
+		if o.shards != 0 {
+			// The emitted script names the shards: the task id is the
+			// shard, so resubmitting some tasks (--array=3,7) runs those.
+			if id >= o.shards {
+				return 0, 0, "", badInput(fmt.Errorf("array task %d of --shards %d in Slurm: accepted task ids 0 … %d", id, o.shards, o.shards-1))
+			}
+			return id, o.shards, "Slurm array task", nil
+		}
 		lo, _, err := env("SLURM_ARRAY_TASK_MIN")
 		if err != nil {
 			return 0, 0, "", err
@@ -126,9 +140,6 @@ func (o *sweepOptions) shardOf() (shard, shards int, from string, err error) {
 		n, ok, err := env("SLURM_ARRAY_TASK_COUNT")
 		if err != nil || !ok {
 			return 0, 0, "", badInput(fmt.Errorf("the environment sets SLURM_ARRAY_TASK_ID but not SLURM_ARRAY_TASK_COUNT: accepted a Slurm job array (sbatch --array=0-N), or --shard I/N"))
-		}
-		if o.shards != 0 {
-			n = o.shards
 		}
 		if id-lo < 0 || id-lo >= n {
 			return 0, 0, "", badInput(fmt.Errorf("array task %d (from %d) of %d in Slurm: accepted an array 0-(N-1) of N tasks, or --shard I/N", id, lo, n))
@@ -174,7 +185,15 @@ func (o *sweepOptions) run(ctx context.Context, stdout, stderr io.Writer, path s
 		}
 	}
 	if o.emit != "" {
-		return o.emitJob(stdout, sw, path)
+		return o.emitJob(stdout, stderr, sw, path)
+	}
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{{"--binary", o.binary != ""}, {"--image", o.image != defaultImage}, {"--claim", o.claim != defaultClaim}, {"--parallelism", o.parallel != 0}, {"--remote-file", o.remoteArg != ""}} {
+		if f.set {
+			return badInput(fmt.Errorf("%s applies only with --emit; accepted: --emit slurm|kubernetes, or remove it", f.name))
+		}
 	}
 	shard, shards, from, err := o.shardOf()
 	if err != nil {
@@ -194,8 +213,11 @@ func (o *sweepOptions) run(ctx context.Context, stdout, stderr io.Writer, path s
 	}
 	if !o.force {
 		if err := run.CheckMemory(sw.Points[0].Scenario, est); err != nil {
-			return err
+			return badInput(fmt.Errorf("%s: %d runs at once (--jobs %d): %w; or fewer at once, --jobs %d", path, min(o.jobs, mine), o.jobs, err, max(o.jobs/2, 1)))
 		}
+	}
+	if mine == 0 {
+		p.println(fmt.Sprintf("%s: shard %d of %d has no runs (the sweep has %d tasks): nothing to do", name, shard, shards, len(sw.Tasks())))
 	}
 	v, rev := buildVersion()
 	opt := run.SweepOptions{Shard: shard, Shards: shards, Jobs: o.jobs, Version: v, Revision: rev,
@@ -266,7 +288,7 @@ func printSweep(w io.Writer, t *results.SweepTable, dir string) {
 			plots = append(plots, filepath.Join(dir, results.SweepPlotFile(ax.Path)))
 		}
 	}
-	fmt.Fprintf(w, "wrote %s (table: %s; plots: %s)\n", dir, filepath.Join(dir, results.SweepCSVFile), strings.Join(plots, ", "))
+	fmt.Fprintf(w, "wrote %s (tables: %s, %s; plots: %s)\n", dir, filepath.Join(dir, results.SweepCSVFile), filepath.Join(dir, results.SweepMDFile), strings.Join(plots, ", "))
 }
 
 func newMergeCmd() *cobra.Command {
@@ -298,11 +320,15 @@ writes.`,
 }
 
 // emitJob prints a batch job running the sweep in shards.
-func (o *sweepOptions) emitJob(w io.Writer, sw *scenarios.Sweep, path string) error {
+func (o *sweepOptions) emitJob(w, stderr io.Writer, sw *scenarios.Sweep, path string) error {
 	total := len(sw.Runs())
+	tasks := len(sw.Tasks())
 	shards := o.shards
 	if shards == 0 {
-		shards = min(total, 64)
+		shards = min(tasks, 64)
+	}
+	if shards > tasks {
+		return badInput(fmt.Errorf("--shards %d: the sweep has %d tasks (a bound rides with its policy's run), so %d shards would idle; accepted: 1 … %d", shards, tasks, shards-tasks, tasks))
 	}
 	if shards < 1 || shards > run.MaxShards {
 		return badInput(fmt.Errorf("--shards %d: accepted 1 … %d", shards, run.MaxShards))
@@ -311,8 +337,10 @@ func (o *sweepOptions) emitJob(w io.Writer, sw *scenarios.Sweep, path string) er
 		return badInput(fmt.Errorf("--shard with --emit: accepted --shards N (each task takes its index from the scheduler)"))
 	}
 	est, mine := run.EstimateSweep(sw, -1, shards, o.jobs)
+	at := max(min(o.jobs, mine), 1) // runs at once per task: its CPUs
 	// Twice the estimate and ten minutes more: the cost model is fitted
-	// to one machine, and a task killed at its limit loses its runs.
+	// to one machine, and a task killed at its limit loses its runs (a
+	// rerun keeps the finished ones).
 	limit := 2*est.Wall + 10*time.Minute
 	memMB := int64(math.Ceil(est.MemoryBytes*1.5/(1<<20))) + 256
 	name := sw.Points[0].Scenario.Name
@@ -330,13 +358,25 @@ func (o *sweepOptions) emitJob(w io.Writer, sw *scenarios.Sweep, path string) er
 		if err != nil {
 			return err
 		}
+		// sbatch reads #SBATCH lines without a shell: the output path must
+		// need no quoting there.
+		if strings.ContainsAny(out, " \t\n#'\"\\$`") {
+			return badInput(fmt.Errorf("--out %q: sbatch's #SBATCH --output cannot hold spaces, quotes, # or $; accepted: a path without them", out))
+		}
+		// Slurm opens each task's log there before the task runs.
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			return fmt.Errorf("--out %s: %w; accepted: a folder this machine can create, on a file system the nodes share", out, err)
+		}
+		fmt.Fprintf(stderr, "made %s for the tasks' logs and runs\n", out)
 		h := int64(limit.Hours())
 		m := int64(limit.Minutes()) % 60
 		fmt.Fprintf(w, `#!/bin/bash
 # dpsim sweep %s: %d runs in %d array tasks of at most %d runs, %d at once.
 # Estimated per task: %s.
 # Submit: sbatch THIS-FILE; then, when every task is done: %s merge %s
-# (or chain it: sbatch --dependency=afterok:JOBID --wrap '%s merge %s')
+# (or chain it: sbatch --dependency=afterok:JOBID --wrap %s)
+# Resubmit failed tasks alone with sbatch --array=3,7 THIS-FILE: the task
+# id is the shard.
 #SBATCH --job-name=dpsim-%s
 #SBATCH --array=0-%d
 #SBATCH --cpus-per-task=%d
@@ -344,10 +384,10 @@ func (o *sweepOptions) emitJob(w io.Writer, sw *scenarios.Sweep, path string) er
 #SBATCH --time=%02d:%02d:00
 #SBATCH --output=%s
 set -euo pipefail
-exec %s sweep %s --out %s --jobs %d
-`, name, total, shards, mine, min(o.jobs, mine), est, shellQuote(bin), shellQuote(out), shellQuote(bin), shellQuote(out),
-			name, shards-1, o.jobs, memMB, h, m, filepath.Join(out, "slurm-%A_%a.log"),
-			shellQuote(bin), shellQuote(file), shellQuote(out), o.jobs)
+exec %s sweep %s --out %s --shards %d --jobs %d
+`, name, total, shards, mine, at, est, shellQuote(bin), shellQuote(out), shellQuote(shellQuote(bin)+" merge "+shellQuote(out)),
+			k8sName(name), shards-1, at, memMB, h, m, filepath.Join(out, "slurm-%A_%a.log"),
+			shellQuote(bin), shellQuote(file), shellQuote(out), shards, at)
 	case "kubernetes":
 		file := path
 		if o.remoteArg != "" {
@@ -363,7 +403,13 @@ exec %s sweep %s --out %s --jobs %d
 		if !filepath.IsAbs(o.out) {
 			return badInput(fmt.Errorf("--out %s: accepted an absolute path in the container, where the claim %s is mounted", o.out, o.claim))
 		}
-		args := []string{"sweep", file, "--out", o.out, "--shards", strconv.Itoa(shards), "--jobs", strconv.Itoa(o.jobs)}
+		if o.image == "" {
+			return badInput(fmt.Errorf("--image \"\": accepted the name of an image holding dpsim and the sweep's files"))
+		}
+		if k8sName(o.claim) != o.claim {
+			return badInput(fmt.Errorf("--claim %q: accepted a PersistentVolumeClaim's name (lowercase letters, digits and -)", o.claim))
+		}
+		args := []string{"sweep", file, "--out", o.out, "--shards", strconv.Itoa(shards), "--jobs", strconv.Itoa(at)}
 		for i, a := range args {
 			args[i] = strconv.Quote(a)
 		}
@@ -407,9 +453,9 @@ spec:
         - name: out
           persistentVolumeClaim:
             claimName: %s
-`, name, total, shards, mine, min(o.jobs, mine), est, strconv.Quote(o.out),
+`, name, total, shards, mine, at, est, strconv.Quote(o.out),
 			k8sName("dpsim-sweep-"+name), shards, parallel, 2*shards,
-			strconv.Quote(o.image), strings.Join(args, ", "), o.jobs, memMB, memMB, strconv.Quote(o.out),
+			strconv.Quote(o.image), strings.Join(args, ", "), at, memMB, memMB, strconv.Quote(o.out),
 			int64(limit.Seconds()), strconv.Quote(o.claim))
 	default:
 		return badInput(fmt.Errorf("--emit %q: accepted slurm or kubernetes", o.emit))

@@ -88,14 +88,17 @@ func TestSweepShardsFromEnvironment(t *testing.T) {
 // command, time, memory and output on the shared path; the Kubernetes
 // manifest parses as a batch/v1 Indexed Job with the fields the pods need.
 func TestSweepEmit(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "shared out")
+	out := filepath.Join(t.TempDir(), "shared-out")
 	script, errs, code := dpsim(t, "sweep", "../../scenarios/sweep-quick.yaml", "--out", out, "--emit", "slurm", "--shards", "3", "--jobs", "2", "--binary", "/opt/dpsim/bin/dpsim")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
+	if st, err := os.Stat(out); err != nil || !st.IsDir() {
+		t.Errorf("--emit slurm did not make %s, where sbatch opens the tasks' logs: %v", out, err)
+	}
 	abs, _ := filepath.Abs("../../scenarios/sweep-quick.yaml")
 	for _, want := range []string{"#!/bin/bash\n", "#SBATCH --array=0-2\n", "#SBATCH --cpus-per-task=2\n", "#SBATCH --mem=", "#SBATCH --time=00:", "set -euo pipefail\n",
-		"exec /opt/dpsim/bin/dpsim sweep " + abs + " --out '" + out + "' --jobs 2\n", "/opt/dpsim/bin/dpsim merge '" + out + "'"} {
+		"exec /opt/dpsim/bin/dpsim sweep " + abs + " --out " + out + " --shards 3 --jobs 2\n", "/opt/dpsim/bin/dpsim merge " + out} {
 		if !strings.Contains(script, want) {
 			t.Errorf("script lacks %q:\n%s", want, script)
 		}
@@ -177,6 +180,9 @@ func TestSweepBadShards(t *testing.T) {
 		{[]string{"JOB_COMPLETION_INDEX", "4", "DPSIM_SHARDS", "3"}, nil, "completion index 4 of 3 shards"},
 		{nil, []string{"--emit", "pbs"}, `--emit "pbs": accepted slurm or kubernetes`},
 		{nil, []string{"--emit", "kubernetes", "--shards", "2", "--parallelism", "5"}, "--parallelism 5"},
+		{nil, []string{"--emit", "slurm", "--shards", "20"}, "the sweep has 9 tasks"},
+		{nil, []string{"--image", "x"}, "--image applies only with --emit"},
+		{[]string{"SLURM_ARRAY_TASK_ID", "5"}, []string{"--shards", "3"}, "array task 5 of --shards 3"},
 	} {
 		for i := 0; i+1 < len(tc.env); i += 2 {
 			t.Setenv(tc.env[i], tc.env[i+1])

@@ -2,6 +2,7 @@ package run
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -130,6 +131,9 @@ func planBytes(p SweepPlan) ([]byte, error) {
 // ReadPlan reads DIR/sweep.json.
 func ReadPlan(dir string) (SweepPlan, error) {
 	var p SweepPlan
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return p, badInput(fmt.Errorf("%s: a file; accepted: the --out folder of a dpsim sweep", dir))
+	}
 	path := filepath.Join(dir, SweepPlanFile)
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -141,7 +145,14 @@ func ReadPlan(dir string) (SweepPlan, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			err = fmt.Errorf("%s at byte %d has the wrong type", cmp.Or(te.Field, "the top value"), te.Offset)
+		}
 		return p, badInput(fmt.Errorf("%s: %w; accepted: the sweep.json a dpsim sweep wrote", path, err))
+	}
+	if len(p.Axes) == 0 || len(p.Runs) == 0 {
+		return p, badInput(fmt.Errorf("%s: no axes or no runs; accepted: the sweep.json a dpsim sweep wrote", path))
 	}
 	for i, r := range p.Runs {
 		if len(r.Values) != len(p.Axes) || r.ID == "" || strings.ContainsAny(r.ID, `/\.`) {
@@ -157,8 +168,21 @@ func RunDir(dir, id string) string { return filepath.Join(dir, SweepRunsDir, id)
 // finished reports whether run id's folder is in place (it is renamed
 // there only when complete).
 func finished(dir, id string) bool {
+	ok, _ := present(dir, id)
+	return ok
+}
+
+// present is finished, with the error when the folder cannot be read (a
+// permission, not a run still to come).
+func present(dir, id string) (bool, error) {
 	st, err := os.Stat(filepath.Join(RunDir(dir, id), results.SummaryFile))
-	return err == nil && st.Mode().IsRegular()
+	switch {
+	case err == nil:
+		return st.Mode().IsRegular(), nil
+	case errors.Is(err, os.ErrNotExist):
+		return false, nil
+	}
+	return false, err
 }
 
 // Sweep runs this shard's runs of sw into the folder out, skipping those
@@ -180,7 +204,7 @@ func Sweep(ctx context.Context, sw *scenarios.Sweep, out string, opt SweepOption
 		}
 	}
 	runs := sw.Runs()
-	if err := writePlan(out, PlanOf(sw), warn); err != nil {
+	if err := writePlan(out, PlanOf(sw), opt.Shards > 1, warn); err != nil {
 		return nil, err
 	}
 	runsDir := filepath.Join(out, SweepRunsDir)
@@ -195,7 +219,6 @@ func Sweep(ctx context.Context, sw *scenarios.Sweep, out string, opt SweepOption
 	type task struct {
 		t          scenarios.SweepTask
 		run, bound bool // to write
-		skipped    []scenarios.SweepRun
 	}
 	var todo []*task
 	var skipped []scenarios.SweepRun
@@ -414,7 +437,20 @@ func writeSweepRun(sw *scenarios.Sweep, r scenarios.SweepRun, res *Result, out s
 	if err := res.WriteParts(tmp); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, RunDir(out, r.ID)); err != nil {
+	// MkdirTemp makes the folder 0700: readable by the others who merge,
+	// as the files in it are.
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
+	dst := RunDir(out, r.ID)
+	if _, err := os.Stat(dst); err == nil && !finished(out, r.ID) {
+		// A folder without its summary.json is not a run dpsim moved into
+		// place (they appear whole): one left by hand, replaced.
+		if err := os.RemoveAll(dst); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp, dst); err != nil {
 		if finished(out, r.ID) {
 			return nil // another shard finished it first: the same files
 		}
@@ -468,8 +504,10 @@ func removeStalePartials(runsDir string, warn func(string)) {
 
 // writePlan writes out/sweep.json, or checks the one there. A different
 // plan (the sweep file changed) is replaced: runs are named by what they
-// simulate, so the runs both plans share are kept and reused.
-func writePlan(out string, p SweepPlan, warn func(string)) error {
+// simulate, so the runs both plans share are kept and reused. A shard
+// refuses it instead: the shards of one sweep must run one plan, or the
+// merge would miss runs no shard owns.
+func writePlan(out string, p SweepPlan, shard bool, warn func(string)) error {
 	b, err := planBytes(p)
 	if err != nil {
 		return err
@@ -481,6 +519,9 @@ func writePlan(out string, p SweepPlan, warn func(string)) error {
 	old, err := os.ReadFile(path)
 	if err == nil && bytes.Equal(old, b) {
 		return nil
+	}
+	if err == nil && shard {
+		return badInput(fmt.Errorf("%s describes another sweep than this shard's (the sweep file changed since another shard started?); accepted: every shard of a sweep run on the same file, or another --out, or an unsharded run to replace it", path))
 	}
 	if err == nil {
 		warn(fmt.Sprintf("%s described another sweep: replaced (the runs both share are kept and not run again)", path))
@@ -522,7 +563,11 @@ func Merge(dir string) (*results.SweepTable, error) {
 	}
 	for _, r := range plan.Runs {
 		row := results.SweepRunRow{ID: r.ID, Point: r.Point, Values: r.Values, Policy: r.Policy, Bound: r.Bound, Seed: r.Seed}
-		if finished(dir, r.ID) {
+		ok, err := present(dir, r.ID)
+		if err != nil {
+			return nil, fmt.Errorf("%w; accepted: a sweep folder this user can read", err)
+		}
+		if ok {
 			st, err := readRunStats(filepath.Join(RunDir(dir, r.ID), results.SummaryFile))
 			if err != nil {
 				return nil, err
@@ -534,6 +579,13 @@ func Merge(dir string) (*results.SweepTable, error) {
 	t.Summarise()
 	if err := results.WriteSweep(dir, t); err != nil {
 		return nil, err
+	}
+	// The plots of axes this sweep no longer has (the file changed).
+	old, _ := filepath.Glob(filepath.Join(dir, results.SweepPlotFile("*")))
+	for _, f := range old {
+		if !slices.ContainsFunc(t.Axes, func(a results.SweepAxis) bool { return filepath.Base(f) == results.SweepPlotFile(a.Path) }) {
+			os.Remove(f)
+		}
 	}
 	return t, nil
 }
@@ -557,7 +609,11 @@ func readRunStats(path string) (results.SweepStats, error) {
 		HP99      *float64 `json:"header_p99_ms"`
 	}
 	if err := json.Unmarshal(b, &s); err != nil || s.Blocks == nil || s.Adoptions == nil {
-		return st, badInput(fmt.Errorf("%s: not a run's summary.json (%v); accepted: the file dpsim wrote, or remove the run's folder to run it again", path, err))
+		why := "no blocks or adoptions"
+		if err != nil {
+			why = err.Error()
+		}
+		return st, badInput(fmt.Errorf("%s: not a run's summary.json (%s); accepted: the file dpsim wrote, or remove the run's folder to run it again", path, why))
 	}
 	f := func(p *float64) float64 {
 		if p == nil {

@@ -196,8 +196,21 @@ func TestSweepResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := tree(t, dir)
+	for _, r := range sw.Runs() {
+		if st, err := os.Stat(RunDir(dir, r.ID)); err != nil || st.Mode().Perm() != 0o755 {
+			t.Fatalf("run folder %s: %v, %v; want mode 0755 (readable by whoever merges)", r.ID, st.Mode(), err)
+		}
+	}
 	victim := sw.Runs()[3].ID
+	// A folder without its summary.json (not one dpsim moved into place)
+	// is run again and replaced.
 	if err := os.RemoveAll(RunDir(dir, victim)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(RunDir(dir, victim), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(RunDir(dir, victim), "junk"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	var warned []string

@@ -97,7 +97,7 @@ func TestEclipseWithholds(t *testing.T) {
 		t.Fatalf("the attacker itself adopted only %d of %d blocks", got, blocks)
 	}
 	const delay = 5 * time.Second
-	w, rec = run(Attack{Eclipse: true, RelayDelay: delay}, 0)
+	_, rec = run(Attack{Eclipse: true, RelayDelay: delay}, 0)
 	late := 0
 	for b := range rec.made {
 		at0, ok0 := rec.adopted[[2]int{b, 0}]
