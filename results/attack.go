@@ -172,7 +172,8 @@ func (s *AttackSeries) Rows() []AttackRow {
 }
 
 // Summary returns summary.json's "adversary" object: per honest class,
-// the largest and the last share eclipsed, the eclipses that ended (how
+// the largest and the last share eclipsed, the attackers' last share of
+// its hot links and known peers, the eclipses that ended (how
 // many, their mean and longest length in seconds, at the sample
 // interval's resolution) and the nodes still eclipsed at the last sample,
 // and the largest gap behind the honest majority.
@@ -180,7 +181,8 @@ func (s *AttackSeries) Summary() map[string]any {
 	out := map[string]any{}
 	rows := s.Rows()
 	for c, name := range s.classes {
-		m := map[string]any{"eclipsed_max": 0.0, "eclipsed_end": 0.0, "gap_max": int32(0)}
+		m := map[string]any{"eclipsed_max": 0.0, "eclipsed_end": 0.0, "gap_max": int32(0),
+			"attacker_hot_share_end": 0.0, "attacker_known_share_end": 0.0}
 		for _, r := range rows {
 			if r.Class != name {
 				continue
@@ -188,6 +190,7 @@ func (s *AttackSeries) Summary() map[string]any {
 			m["eclipsed_max"] = max(m["eclipsed_max"].(float64), r.Eclipsed)
 			m["eclipsed_end"] = r.Eclipsed
 			m["gap_max"] = max(m["gap_max"].(int32), r.GapMax)
+			m["attacker_hot_share_end"], m["attacker_known_share_end"] = r.AttackerHotShare, r.AttackerKnownShare
 		}
 		e := s.ep[c]
 		m["eclipses"] = e.count

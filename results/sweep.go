@@ -77,6 +77,39 @@ type SweepStats struct {
 	P50, P95, P99        float64
 	HeaderP50, HeaderP95 float64
 	HeaderP99            float64
+	// Attack is what attackers did, from summary.json's "adversary"; nil
+	// for a run without them.
+	Attack *SweepAttack
+}
+
+// SweepAttack is a run's attack summary, the mean over its honest classes
+// (in name order): the largest share eclipsed, the attackers' last share
+// of the hot links and of the known peers, and the blocks a node missed.
+type SweepAttack struct {
+	EclipsedMax, HotShare, KnownShare, BlocksMissed float64
+}
+
+// sweepAttackMetrics name the attack columns of sweep.csv and the panels
+// of the attack plot, in order.
+var sweepAttackMetrics = []struct {
+	name, label string
+	of          func(*SweepAttack) float64
+}{
+	{"attacker_hot_share", "attackers' share of hot links", func(a *SweepAttack) float64 { return a.HotShare }},
+	{"attacker_known_share", "attackers' share of known peers", func(a *SweepAttack) float64 { return a.KnownShare }},
+	{"eclipsed_max", "largest share eclipsed", func(a *SweepAttack) float64 { return a.EclipsedMax }},
+	{"blocks_missed", "blocks missed per node", func(a *SweepAttack) float64 { return a.BlocksMissed }},
+}
+
+// SweepAttackPlotFile is the attack plot of the axis with the given path.
+func SweepAttackPlotFile(path string) string {
+	return strings.TrimSuffix(SweepPlotFile(path), ".png") + "-adversary.png"
+}
+
+// Attacked reports whether any present run has an attack summary: then
+// sweep.csv has the attack's columns and each axis an attack plot.
+func (t *SweepTable) Attacked() bool {
+	return slices.ContainsFunc(t.Runs, func(r SweepRunRow) bool { return r.Present && r.Stats.Attack != nil })
 }
 
 // SweepRunRow is one planned run; Present is false when its folder is
@@ -103,6 +136,9 @@ type SweepPointRow struct {
 	Planned                         int // seeds planned
 	P50, P95, P99                   Estimate
 	HeaderP50, HeaderP95, HeaderP99 Estimate
+	// Attack holds the attack metrics' estimates over the seeds with one
+	// (sweepAttackMetrics order; MeanUS is the plain value).
+	Attack []Estimate
 }
 
 // sweepMetrics name the percentiles of sweep.csv in column order, with
@@ -151,6 +187,30 @@ func (t *SweepTable) Summarise() {
 			*sm.point(&t.Points[k]) = estimate(xs[k][m])
 		}
 	}
+	if !t.Attacked() {
+		return
+	}
+	ax := make([][][]float64, len(t.Points))
+	for _, r := range t.Runs {
+		if !r.Present || r.Stats.Attack == nil {
+			continue
+		}
+		k := index[strconv.Itoa(r.Point)+"\x00"+r.Policy]
+		if ax[k] == nil {
+			ax[k] = make([][]float64, len(sweepAttackMetrics))
+		}
+		for m, am := range sweepAttackMetrics {
+			ax[k][m] = append(ax[k][m], am.of(r.Stats.Attack))
+		}
+	}
+	for k := range t.Points {
+		t.Points[k].Attack = make([]Estimate, len(sweepAttackMetrics))
+		for m := range sweepAttackMetrics {
+			if ax[k] != nil {
+				t.Points[k].Attack[m] = estimate(ax[k][m])
+			}
+		}
+	}
 }
 
 // Missing returns the runs that are not present.
@@ -176,8 +236,13 @@ func WriteSweep(dir string, t *SweepTable) error {
 		if !t.SweepPlotted(a) {
 			continue
 		}
-		if err := plotSweepAxis(filepath.Join(dir, SweepPlotFile(t.Axes[a].Path)), t, a); err != nil {
+		if err := plotSweepAxis(filepath.Join(dir, SweepPlotFile(t.Axes[a].Path)), t, a, false); err != nil {
 			return err
+		}
+		if t.Attacked() {
+			if err := plotSweepAxis(filepath.Join(dir, SweepAttackPlotFile(t.Axes[a].Path)), t, a, true); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -196,6 +261,12 @@ func writeSweepCSV(w io.Writer, t *SweepTable) error {
 	head = append(head, "policy", "bound", "seed", "seeds", "status", "blocks", "adoptions")
 	for _, m := range sweepMetrics {
 		head = append(head, m.name+"_ms", m.name+"_ci95_ms")
+	}
+	attacked := t.Attacked()
+	if attacked {
+		for _, m := range sweepAttackMetrics {
+			head = append(head, m.name, m.name+"_ci95")
+		}
 	}
 	fmt.Fprintln(bw, strings.Join(head, ","))
 	ms := func(v float64) string {
@@ -221,6 +292,15 @@ func writeSweepCSV(w io.Writer, t *SweepTable) error {
 			}
 			row = append(row, ms(v), "")
 		}
+		if attacked {
+			for _, m := range sweepAttackMetrics {
+				v := ""
+				if r.Present && r.Stats.Attack != nil {
+					v = formatF(m.of(r.Stats.Attack))
+				}
+				row = append(row, v, "")
+			}
+		}
 		fmt.Fprintln(bw, strings.Join(row, ","))
 	}
 	for i := range t.Points {
@@ -244,6 +324,19 @@ func writeSweepCSV(w io.Writer, t *SweepTable) error {
 				half = msF(e.HalfUS)
 			}
 			row = append(row, mean, half)
+		}
+		if attacked {
+			for m := range sweepAttackMetrics {
+				e := p.Attack[m]
+				mean, half := "", ""
+				if e.Seeds > 0 {
+					mean = formatF(e.MeanUS)
+				}
+				if e.HasCI {
+					half = formatF(e.HalfUS)
+				}
+				row = append(row, mean, half)
+			}
 		}
 		fmt.Fprintln(bw, strings.Join(row, ","))
 	}
@@ -340,7 +433,7 @@ type sweepPt struct {
 // policy (and per combination of the other axes' values), each with its
 // 95 % interval as a band. Values that are all numbers are placed on a
 // linear axis; others at even steps, labelled.
-func plotSweepAxis(path string, t *SweepTable, a int) error {
+func plotSweepAxis(path string, t *SweepTable, a int, attack bool) error {
 	ax := t.Axes[a]
 	xs := make([]float64, len(ax.Values))
 	numeric := true
@@ -379,7 +472,8 @@ func plotSweepAxis(path string, t *SweepTable, a int) error {
 		for b, v := range values {
 			// The axes that move with this one are not other lines, nor
 			// are a bound's policy axes: it is the same bound.
-			if b != a && !(ax.Zip && t.Axes[b].Zip) && !(bound && policyAxis(t.Axes[b].Path)) {
+			// A zip group is named by its first axis (they move together).
+			if b != a && !(ax.Zip && t.Axes[b].Zip) && !(bound && policyAxis(t.Axes[b].Path)) && t.SweepPlotted(b) {
 				others = append(others, lastElem(t.Axes[b].Path)+"="+v)
 			}
 		}
@@ -447,8 +541,37 @@ func plotSweepAxis(path string, t *SweepTable, a int) error {
 	}
 	styles := policyStyles(bounds)
 	leg := newLegend()
-	panels := make([][]*plot.Plot, len(sweepPanels))
-	for k, pc := range sweepPanels {
+	// The panels: adoption percentiles (µs estimates, ms runs, drawn in
+	// seconds), or the attack's metrics (plain values, linear axes).
+	type panel struct {
+		label string
+		of    func(*SweepPointRow) Estimate
+		run   func(SweepStats) float64
+		scale float64 // an estimate's MeanUS and a run's value to the axis unit
+		runs  float64
+	}
+	var list []panel
+	if attack {
+		for m, am := range sweepAttackMetrics {
+			list = append(list, panel{am.label, func(p *SweepPointRow) Estimate {
+				if p.Attack == nil {
+					return Estimate{}
+				}
+				return p.Attack[m]
+			}, func(s SweepStats) float64 {
+				if s.Attack == nil {
+					return math.NaN()
+				}
+				return am.of(s.Attack)
+			}, 1, 1})
+		}
+	} else {
+		for _, pc := range sweepPanels {
+			list = append(list, panel{pc.name + " adoption time", pc.of, pc.run, 1e-6, 1e-3})
+		}
+	}
+	panels := make([][]*plot.Plot, len(list))
+	for k, pc := range list {
 		p := newStyledPlot("")
 		p.Add(plotter.NewGrid())
 		// Each line's means and band ends, in seconds.
@@ -462,13 +585,13 @@ func plotSweepAxis(path string, t *SweepTable, a int) error {
 				if e.Seeds == 0 {
 					continue
 				}
-				y := e.MeanUS / 1e6
+				y, half := e.MeanUS*pc.scale, e.HalfUS*pc.scale
 				c.mid = append(c.mid, plotter.XY{X: pt.x, Y: y})
 				ymin, ymax = min(ymin, y), max(ymax, y)
 				if e.HasCI {
-					c.lo = append(c.lo, plotter.XY{X: pt.x, Y: y - e.HalfUS/1e6})
-					c.hi = append(c.hi, plotter.XY{X: pt.x, Y: y + e.HalfUS/1e6})
-					ymax = max(ymax, y+e.HalfUS/1e6)
+					c.lo = append(c.lo, plotter.XY{X: pt.x, Y: y - half})
+					c.hi = append(c.hi, plotter.XY{X: pt.x, Y: y + half})
+					ymax = max(ymax, y+half)
 				}
 			}
 		}
@@ -479,7 +602,7 @@ func plotSweepAxis(path string, t *SweepTable, a int) error {
 				var xys plotter.XYs
 				for _, rp := range sr.runs {
 					if v := pc.run(rp.stats); !math.IsNaN(v) {
-						y := v / 1000
+						y := v * pc.runs
 						xys = append(xys, plotter.XY{X: rp.x, Y: y})
 						ymin, ymax = min(ymin, y), max(ymax, y)
 					}
@@ -491,19 +614,31 @@ func plotSweepAxis(path string, t *SweepTable, a int) error {
 		// network) on a log10 axis labelled in seconds, as compare's
 		// rounds plot draws them; a band's lower end is kept above half
 		// the smallest mean there.
-		log := ymin > 0 && ymax/ymin >= 10
+		log := !attack && ymin > 0 && ymax/ymin >= 10
 		// A band over few seeds may reach below 0 s: cut there.
 		fy := func(y float64) float64 { return max(y, 0) }
 		if log {
 			floor := ymin / 2
 			fy = func(y float64) float64 { return math.Log10(max(y, floor)) }
-			p.Y.Label.Text = pc.name + " adoption time (s, log scale)"
+			p.Y.Label.Text = pc.label + " (s, log scale)"
 			p.Y.Min, p.Y.Max = math.Log10(floor/1.08), math.Log10(ymax*1.08)
 			p.Y.Tick.Marker = log10Ticks{max: 7}
 		} else {
-			p.Y.Label.Text = pc.name + " adoption time (s)"
+			p.Y.Label.Text = pc.label + " (s)"
+			if attack {
+				p.Y.Label.Text = pc.label
+			}
 			t := linearTicks{n: 4}
-			p.Y.Min, p.Y.Max = 0, t.niceTop(max(ymax, 1e-3))
+			floor := 1e-3
+			if attack {
+				// Shares of 0 stay readable as 0 on a 0 … 0.1 axis, a
+				// count of blocks on 0 … 1.
+				floor = 0.1
+				if k == len(list)-1 {
+					floor = 1
+				}
+			}
+			p.Y.Min, p.Y.Max = 0, t.niceTop(max(ymax, floor))
 			p.Y.Tick.Marker = t
 		}
 		scaled := func(xys plotter.XYs) plotter.XYs {
@@ -597,7 +732,7 @@ func plotSweepAxis(path string, t *SweepTable, a int) error {
 			p.X.Tick.Marker = plot.ConstantTicks(ticks)
 			p.X.Min, p.X.Max = -0.5, float64(len(distinct))-0.5
 		}
-		if k == len(sweepPanels)-1 {
+		if k == len(list)-1 {
 			p.X.Label.Text = ax.Path
 			var with []string
 			for b, o := range t.Axes {
@@ -611,7 +746,11 @@ func plotSweepAxis(path string, t *SweepTable, a int) error {
 		}
 		panels[k] = []*plot.Plot{p}
 	}
-	title := fmt.Sprintf("%s against %s: mean of seeds, 95 %% band, thin lines per seed", t.Name, lastElem(ax.Path))
+	what := ""
+	if attack {
+		what = " (the attack)"
+	}
+	title := fmt.Sprintf("%s%s against %s: mean of seeds, 95 %% band, thin lines per seed", t.Name, what, lastElem(ax.Path))
 	return writePanels(path, title, panels, leg)
 }
 

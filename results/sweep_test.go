@@ -115,3 +115,39 @@ func TestWriteSweep(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteSweepAttack: runs with an attack summary add the attack's
+// columns (mean and 95 % half-width per point) and an attack plot per
+// axis; a run without one leaves its cells empty.
+func TestWriteSweepAttack(t *testing.T) {
+	tab := sweepTable()
+	for i := range tab.Runs {
+		r := &tab.Runs[i]
+		if r.Present && r.Point < 3 {
+			x := float64(r.Point+1) / 10
+			r.Stats.Attack = &SweepAttack{EclipsedMax: x, HotShare: x + float64(r.Seed)/100, KnownShare: 2 * x, BlocksMissed: float64(r.Seed)}
+		}
+	}
+	tab.Summarise()
+	dir := t.TempDir()
+	if err := WriteSweep(dir, tab); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, SweepCSVFile))
+	lines := strings.Split(string(b), "\n")
+	if !strings.HasSuffix(lines[0], ",attacker_hot_share,attacker_hot_share_ci95,attacker_known_share,attacker_known_share_ci95,eclipsed_max,eclipsed_max_ci95,blocks_missed,blocks_missed_ci95") {
+		t.Fatalf("header %s", lines[0])
+	}
+	if !strings.HasSuffix(lines[1], ",0.11,,0.2,,0.1,,1,") {
+		t.Errorf("first run's attack cells: %s", lines[1])
+	}
+	// Point 0: hot shares 0.11, 0.12, 0.13: mean 0.12, half t(0.975,2)·0.01/√3.
+	if !strings.Contains(lines[13], ",0.12,0.02484") || !strings.HasSuffix(lines[16], ",,,,,,,,") {
+		t.Errorf("point rows:\n%s\n%s", lines[13], lines[16])
+	}
+	for _, ax := range []string{"blocks.body_bytes", "p2p.policy.close"} {
+		if _, err := os.Stat(filepath.Join(dir, SweepAttackPlotFile(ax))); err != nil {
+			t.Error(err)
+		}
+	}
+}

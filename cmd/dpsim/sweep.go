@@ -265,7 +265,11 @@ func printSweep(w io.Writer, t *results.SweepTable, dir string) {
 		}
 		head = append(head, fmt.Sprintf("%-*s", width[a], ax.Path))
 	}
-	fmt.Fprintf(w, "%s  %-16s %5s %9s %9s %9s\n", strings.Join(head, "  "), "policy", "seeds", "p50 ms", "p95 ms", "p99 ms")
+	attack := ""
+	if t.Attacked() {
+		attack = fmt.Sprintf(" %10s %9s", "att. hot", "eclipsed")
+	}
+	fmt.Fprintf(w, "%s  %-16s %5s %9s %9s %9s%s\n", strings.Join(head, "  "), "policy", "seeds", "p50 ms", "p95 ms", "p99 ms", attack)
 	ms := func(e results.Estimate) string {
 		if e.Seeds == 0 {
 			return "–"
@@ -277,7 +281,17 @@ func printSweep(w io.Writer, t *results.SweepTable, dir string) {
 		for a, v := range p.Values {
 			vals = append(vals, fmt.Sprintf("%-*s", width[a], v))
 		}
-		fmt.Fprintf(w, "%s  %-16s %5d %9s %9s %9s\n", strings.Join(vals, "  "), p.Policy, p.P50.Seeds, ms(p.P50), ms(p.P95), ms(p.P99))
+		attack := ""
+		if t.Attacked() {
+			share := func(e results.Estimate) string {
+				if e.Seeds == 0 {
+					return "–"
+				}
+				return strconv.FormatFloat(100*e.MeanUS, 'f', 1, 64) + " %"
+			}
+			attack = fmt.Sprintf(" %10s %9s", share(p.Attack[0]), share(p.Attack[2]))
+		}
+		fmt.Fprintf(w, "%s  %-16s %5d %9s %9s %9s%s\n", strings.Join(vals, "  "), p.Policy, p.P50.Seeds, ms(p.P50), ms(p.P95), ms(p.P99), attack)
 	}
 	if miss := t.Missing(); len(miss) > 0 {
 		fmt.Fprintf(w, "%d of %d runs missing (listed in %s)\n", len(miss), len(t.Runs), filepath.Join(dir, results.SweepMDFile))
@@ -286,6 +300,9 @@ func printSweep(w io.Writer, t *results.SweepTable, dir string) {
 	for a, ax := range t.Axes {
 		if t.SweepPlotted(a) {
 			plots = append(plots, filepath.Join(dir, results.SweepPlotFile(ax.Path)))
+			if t.Attacked() {
+				plots = append(plots, filepath.Join(dir, results.SweepAttackPlotFile(ax.Path)))
+			}
 		}
 	}
 	fmt.Fprintf(w, "wrote %s (tables: %s, %s; plots: %s)\n", dir, filepath.Join(dir, results.SweepCSVFile), filepath.Join(dir, results.SweepMDFile), strings.Join(plots, ", "))

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -583,7 +584,9 @@ func Merge(dir string) (*results.SweepTable, error) {
 	// The plots of axes this sweep no longer has (the file changed).
 	old, _ := filepath.Glob(filepath.Join(dir, results.SweepPlotFile("*")))
 	for _, f := range old {
-		if !slices.ContainsFunc(t.Axes, func(a results.SweepAxis) bool { return filepath.Base(f) == results.SweepPlotFile(a.Path) }) {
+		if !slices.ContainsFunc(t.Axes, func(a results.SweepAxis) bool {
+			return filepath.Base(f) == results.SweepPlotFile(a.Path) || filepath.Base(f) == results.SweepAttackPlotFile(a.Path) && t.Attacked()
+		}) {
 			os.Remove(f)
 		}
 	}
@@ -607,6 +610,12 @@ func readRunStats(path string) (results.SweepStats, error) {
 		HP50      *float64 `json:"header_p50_ms"`
 		HP95      *float64 `json:"header_p95_ms"`
 		HP99      *float64 `json:"header_p99_ms"`
+		Adversary map[string]struct {
+			EclipsedMax  float64 `json:"eclipsed_max"`
+			HotShare     float64 `json:"attacker_hot_share_end"`
+			KnownShare   float64 `json:"attacker_known_share_end"`
+			BlocksMissed float64 `json:"blocks_missed_mean"`
+		} `json:"adversary"`
 	}
 	if err := json.Unmarshal(b, &s); err != nil || s.Blocks == nil || s.Adoptions == nil {
 		why := "no blocks or adoptions"
@@ -624,6 +633,20 @@ func readRunStats(path string) (results.SweepStats, error) {
 	st.Blocks, st.Adoptions = *s.Blocks, *s.Adoptions
 	st.P50, st.P95, st.P99 = f(s.P50), f(s.P95), f(s.P99)
 	st.HeaderP50, st.HeaderP95, st.HeaderP99 = f(s.HP50), f(s.HP95), f(s.HP99)
+	if len(s.Adversary) > 0 {
+		// The mean over the honest classes, summed in name order.
+		a := &results.SweepAttack{}
+		for _, k := range slices.Sorted(maps.Keys(s.Adversary)) {
+			c := s.Adversary[k]
+			a.EclipsedMax += c.EclipsedMax
+			a.HotShare += c.HotShare
+			a.KnownShare += c.KnownShare
+			a.BlocksMissed += c.BlocksMissed
+		}
+		n := float64(len(s.Adversary))
+		a.EclipsedMax, a.HotShare, a.KnownShare, a.BlocksMissed = a.EclipsedMax/n, a.HotShare/n, a.KnownShare/n, a.BlocksMissed/n
+		st.Attack = a
+	}
 	return st, nil
 }
 

@@ -353,3 +353,32 @@ func TestSweepBoundShared(t *testing.T) {
 	}
 	sameTree(t, whole, sharded)
 }
+
+// FuzzReadPlan feeds arbitrary bytes as sweep.json: ReadPlan never panics,
+// refuses with an input error, and a plan it accepts has a value per axis
+// in every run and ids that name a folder.
+func FuzzReadPlan(f *testing.F) {
+	f.Add([]byte(`{"name":"x","mode":"grid","axes":[{"path":"a","values":["1","2"]}],"seeds":[1],"runs":[{"id":"ab12","point":0,"values":["1"],"policy":"cardano","seed":1}]}`))
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`[]`))
+	f.Add([]byte(`{"axes":[{"path":"a","values":[]}],"runs":[{"id":"../x","values":["1"]}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, SweepPlanFile), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p, err := ReadPlan(dir)
+		if err != nil {
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("error %v (%T) is not an input error", err, err)
+			}
+			return
+		}
+		for _, r := range p.Runs {
+			if len(r.Values) != len(p.Axes) || r.ID == "" || filepath.Base(r.ID) != r.ID || r.ID == ".." {
+				t.Fatalf("accepted run %+v of a plan with %d axes", r, len(p.Axes))
+			}
+		}
+	})
+}
