@@ -315,32 +315,29 @@ func writeSweepCSV(w io.Writer, t *SweepTable) error {
 		}
 		row = append(row, csvField(p.Policy), strconv.FormatBool(p.Bound), "", strconv.Itoa(p.P50.Seeds), status, "", "")
 		for _, m := range sweepMetrics {
-			e := m.point(p)
-			mean, half := "", ""
-			if e.Seeds > 0 {
-				mean = msF(e.MeanUS)
-			}
-			if e.HasCI {
-				half = msF(e.HalfUS)
-			}
-			row = append(row, mean, half)
+			row = append(row, estimateCells(*m.point(p), msF)...)
 		}
 		if attacked {
 			for m := range sweepAttackMetrics {
-				e := p.Attack[m]
-				mean, half := "", ""
-				if e.Seeds > 0 {
-					mean = formatF(e.MeanUS)
-				}
-				if e.HasCI {
-					half = formatF(e.HalfUS)
-				}
-				row = append(row, mean, half)
+				row = append(row, estimateCells(p.Attack[m], formatF)...)
 			}
 		}
 		fmt.Fprintln(bw, strings.Join(row, ","))
 	}
 	return bw.Flush()
+}
+
+// estimateCells are a point row's two cells of an estimate: the mean and
+// the 95 % half-width, each empty when unknown.
+func estimateCells(e Estimate, format func(float64) string) []string {
+	mean, half := "", ""
+	if e.Seeds > 0 {
+		mean = format(e.MeanUS)
+	}
+	if e.HasCI {
+		half = format(e.HalfUS)
+	}
+	return []string{mean, half}
 }
 
 // csvField quotes a field holding a comma, a quote or a line break.
