@@ -25,10 +25,15 @@ const (
 	// BehaviourOversizedShare answers peer sharing with more peers than
 	// asked: a violation.
 	BehaviourOversizedShare = "oversized-share"
+	// BehaviourWithhold announces headers as an honest relay does and
+	// never serves a body: who asks it waits block-fetch's 60 s time
+	// limit, drops the connection and fetches elsewhere
+	// (world.Attack.Withhold).
+	BehaviourWithhold = "withhold"
 )
 
 // Behaviours lists the accepted behaviours.
-var Behaviours = []string{BehaviourEclipse, BehaviourInvalidHeader, BehaviourOversizedShare}
+var Behaviours = []string{BehaviourEclipse, BehaviourWithhold, BehaviourInvalidHeader, BehaviourOversizedShare}
 
 // RelayNever is relay_delay's value for an eclipse attacker that never
 // relays honest blocks (the default).
@@ -219,6 +224,8 @@ func attackOf(a AdversarySpec) world.Attack {
 	case BehaviourEclipse:
 		d, _ := a.relayDelay()
 		return world.Attack{Eclipse: true, RelayDelay: d, NoInboundLimit: true}
+	case BehaviourWithhold:
+		return world.Attack{Withhold: true}
 	case BehaviourInvalidHeader:
 		return world.Attack{InvalidHeader: true}
 	case BehaviourOversizedShare:

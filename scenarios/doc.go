@@ -184,7 +184,7 @@
 //	  - name: sybil        # required, a name of its own
 //	    share: 0.2         # of the whole network (0 < share < 1), or count: N
 //	    stake: 0           # the class's share of all stake (0 … <1), split evenly
-//	    behaviour: eclipse # eclipse | invalid-header | oversized-share
+//	    behaviour: eclipse # eclipse | withhold | invalid-header | oversized-share
 //	    relay_delay: never # eclipse: honest blocks announced this late, or never
 //	    target: [relay]    # classes it keeps connections to (as local roots)
 //	sweep:                 # makes the file a sweep, for dpsim sweep (sweep.go, docs/sweeps.md)

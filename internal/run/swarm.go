@@ -117,7 +117,7 @@ func SwarmScenario(seed uint64) string {
 	// above stay those of the seeds before it): eclipse with any governor
 	// policy, the visible violations with the production one only.
 	if !overlay && r.IntN(3) == 0 {
-		behaviour := "eclipse"
+		behaviour := pick("eclipse", "withhold")
 		if policy == 5 && r.IntN(3) == 0 {
 			behaviour = pick("invalid-header", "oversized-share")
 		}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/dpsim/dpsim/scenarios"
 )
@@ -381,4 +382,44 @@ func FuzzReadPlan(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestWithholdRecovers: withholding attackers make nodes wait block-fetch's
+// time limit, but never strand one: every node keeps up with the honest
+// majority within a few blocks, including a node whose request was to an
+// attacker the governor demoted before the limit ran out.
+func TestWithholdRecovers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 3-hour run")
+	}
+	s := parse(t, `version: 1
+name: withhold
+duration: 3h
+nodes:
+  count: 150
+  classes: [{name: relay, count: 150, producer: true}]
+  stake: {distribution: pareto, pareto_alpha: 1.16}
+network: {latency: {model: geo}, bandwidth_mbps: 100}
+topology: {model: p2p}
+p2p:
+  targets: {root: 20, known: 60, established: 20, active: 10, known_big_ledger: 0, established_big_ledger: 0, active_big_ledger: 0}
+  peer_sharing: true
+  ledger_peers: true
+  churn: true
+  churn_interval: 600s
+  churn_jitter: 60s
+adversary:
+  - {name: sybil, share: 0.1, behaviour: withhold}
+`)
+	res, err := Run(context.Background(), s, Options{Seed: 1, Parts: []Part{Summary}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := res.Attack.Summary()["relay"].(map[string]any)
+	if gap := sum["gap_max"].(int32); gap > 20 {
+		t.Fatalf("a node fell %d blocks behind the honest majority: stranded", gap)
+	}
+	if p := res.Collector.Pooled(); p.Max < int64(60*time.Second/time.Microsecond) {
+		t.Fatalf("the slowest adoption took %d µs: no one waited block-fetch's limit", p.Max)
+	}
 }

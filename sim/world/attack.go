@@ -31,6 +31,49 @@ type Attack struct {
 	// NoInboundLimit: the attacker accepts every connection, past the
 	// accepted-connections limits an honest node keeps.
 	NoInboundLimit bool
+	// Withhold: the attacker announces headers as an honest relay does
+	// but never serves a body. A node that asks it waits block-fetch's
+	// time limit (FetchTimeout), then the connection fails, the node
+	// demotes the attacker and fetches the block from another peer.
+	Withhold bool
+}
+
+// FetchTimeout is block-fetch's time limit for an answer to a request:
+// ouroboros-network's longWait, 60 s, in its BFBusy and BFStreaming
+// states (Ouroboros.Network.Protocol.BlockFetch.Codec,
+// timeLimitsBlockFetch). Past it the connection is torn down.
+const FetchTimeout = 60 * time.Second
+
+// serves reports whether node self answers block-fetch requests.
+func (w *World) serves(self int32) bool {
+	return w.p2p == nil || w.p2p.cfg.Attacks == nil || !w.p2p.cfg.Attacks[self].Withhold
+}
+
+// onFetchTimeout ends node ev.Node's wait for the bodies it asked
+// withholding attacker ev.From for: their connection fails, as
+// block-fetch's time limit makes it.
+func (w *World) onFetchTimeout(ev *sim.Event) {
+	if id, ok := w.env.Fail(ev.At, ev.Node, ev.From); ok {
+		w.lost(ev.At, id)
+	} else if !w.rx[ev.Node].down {
+		// The connection closed meanwhile (the governor demoted the
+		// attacker): its block-fetch client went with it, and what it
+		// was fetching must be fetched elsewhere.
+		w.dropFrom(ev.At, ev.Node, ev.From)
+	}
+	// Block-fetch then asks the other peers whose chains hold a better
+	// block (chain-sync keeps every hot peer's candidate chain): the
+	// node's other upstreams offer their tips again. A lost connection
+	// elsewhere waits for the next announcement instead, as before.
+	i := ev.Node
+	if w.rx[i].down {
+		return
+	}
+	for _, u := range w.p2p.up[i] {
+		if tip := w.Nodes[u].Tip(); u != ev.From && tip != node.NoBlock && w.Chain.Better(tip, w.Nodes[i].Tip()) {
+			w.Eng.At(ev.At, w.kHeader, i, u, pack(tip, 0))
+		}
+	}
 }
 
 // attack returns node i's attack (the zero value without Attacks).

@@ -165,3 +165,79 @@ func TestEclipseShareReply(t *testing.T) {
 		t.Fatalf("an honest node's reply %v", got)
 	}
 }
+
+// TestWithholdTimesOut: a victim with two upstreams, a withholding
+// attacker close by and an honest relay far off, asks the attacker (first
+// to announce), waits block-fetch's time limit, and then takes the block
+// from the honest relay: it still adopts every block, some a minute late;
+// without the attack no block is late.
+func TestWithholdTimesOut(t *testing.T) {
+	const n = 4
+	lat := netmodel.NewMatrix(n)
+	for a := range n {
+		for b := range n {
+			if a != b {
+				lat.Set(a, b, 5*time.Millisecond)
+			}
+		}
+	}
+	for _, p := range [][2]int{{0, 2}, {2, 0}, {2, 3}, {3, 2}} {
+		lat.Set(p[0], p[1], 80*time.Millisecond) // the honest relay is far
+	}
+	run := func(withhold bool) (*World, *recorder) {
+		sched, err := node.NewLeaderSchedule([]int32{3}, []float64{1}, 0.05, []*rand.Rand{sim.Derive(9, "praos", 3)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := &P2PConfig{
+			Governors: make([]node.GovernorConfig, n), Churn: make([]*node.ChurnConfig, n),
+			Bearer: netmodel.DefaultBearerConfig(), Stake: []float64{0, 0, 0, 1}, Adversarial: make([]bool, n),
+			Metrics: node.DefaultMetricsConfig(), Attacks: make([]Attack, n),
+		}
+		cfg.Attacks[1].Withhold = withhold
+		for i, roots := range [][]node.PeerID{{1, 2}, {3}, {3}, {1, 2}} {
+			cfg.Governors[i] = node.GovernorConfig{Self: int32(i), Timing: node.DefaultTiming(), ShareSalt: uint64(i),
+				Targets:    node.Targets{Root: 2, Known: 2, Established: 2, Active: 2},
+				LocalRoots: []node.LocalRootGroup{{Peers: roots, HotValency: len(roots), WarmValency: len(roots)}}}
+		}
+		rec := &recorder{adopted: map[[2]int]clock.Time{}}
+		wc := p2pSetup{seed: 9}.config()
+		wc.P2P = cfg
+		w, err := New(wc, lat, nil, sched, rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for now := clock.Time(0); now < clock.Time(2*time.Hour); {
+			now += clock.Time(10 * time.Minute)
+			if err := w.RunUntil(now); err != nil {
+				t.Fatal(err)
+			}
+			checkAll(t, w, now, "the world's invariants under withholding")
+		}
+		w.Finish()
+		return w, rec
+	}
+	for _, withhold := range []bool{false, true} {
+		_, rec := run(withhold)
+		late, missed := 0, 0
+		for b, made := range rec.made {
+			at, ok := rec.adopted[[2]int{b, 0}]
+			switch {
+			case !ok && made < clock.Time(2*time.Hour-5*FetchTimeout):
+				missed++
+			case !ok: // made in the last minutes: its waits (one per ask of the attacker) may not be over
+			case at.Sub(made) >= FetchTimeout:
+				late++
+			}
+		}
+		switch {
+		case len(rec.made) < 200:
+			t.Fatalf("only %d blocks", len(rec.made))
+		case !withhold && (late > 0 || missed > 0):
+			t.Fatalf("no attack: %d blocks a minute late, %d missed", late, missed)
+		case withhold && (late < 5 || missed > 0):
+			t.Fatalf("withholding: %d of %d blocks a minute late (want some), %d missed (want none)", late, len(rec.made), missed)
+		}
+		t.Logf("withhold %v: %d of %d blocks at least %v late", withhold, late, len(rec.made), FetchTimeout)
+	}
+}

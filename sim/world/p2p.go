@@ -99,7 +99,7 @@ type p2p struct {
 	scratch []node.PeerID
 
 	kGov, kGovWake, kChurnWake, kShareReq, kReady, kDrop, kCrash, kRestart, kSample sim.Kind
-	kLateAnnounce                                                                   sim.Kind // only with Attacks
+	kLateAnnounce, kFetchTimeout                                                    sim.Kind // only with Attacks
 	attackSampler                                                                   AttackSampler
 	attackView                                                                      AttackView
 	churnSteps, churnTimeouts                                                       int64
@@ -165,6 +165,7 @@ func (w *World) initP2P(cfg P2PConfig, seed uint64) error {
 			return fmt.Errorf("world: %d attacks for %d nodes", len(cfg.Attacks), n)
 		}
 		p.kLateAnnounce = w.Eng.Register("attack.late-announce", w.onLateAnnounce)
+		p.kFetchTimeout = w.Eng.Register("attack.fetch-timeout", w.onFetchTimeout)
 	}
 	for i := 0; i < n; i++ {
 		w.peerInput(0, int32(i), node.RelayPeersGone, -1) // the governor makes them

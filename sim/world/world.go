@@ -315,7 +315,13 @@ func (w *World) apply(now clock.Time, self int32) {
 			}
 			w.requests++
 			w.send(now, self, a.To, w.kRequest, pack(a.Block, a.Count), requestBytes)
+			if !w.serves(a.To) {
+				w.Eng.At(now.Add(FetchTimeout), w.p2p.kFetchTimeout, self, a.To, 0)
+			}
 		case node.SendBody:
+			if !w.serves(self) {
+				continue // a withholding attacker
+			}
 			w.bodies++
 			w.sendBody(now, self, a.To, a.Block)
 		case node.WakeHeader:
@@ -325,6 +331,9 @@ func (w *World) apply(now clock.Time, self int32) {
 		case node.WakeServe:
 			w.Eng.At(a.At, w.kWakeServe, self, -1, pack(a.Block, 0))
 		case node.SendNoBlocks:
+			if !w.serves(self) {
+				continue
+			}
 			w.noBlocks++
 			w.send(now, self, a.To, w.kNoBlocks, pack(a.Block, a.Count), noBlocksBytes)
 		case node.Adopt:
