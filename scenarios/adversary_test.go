@@ -111,7 +111,7 @@ func TestAdversaryProblems(t *testing.T) {
 		{"{name: x, count: 3, behaviour: invalid-header, relay_delay: 1s}", "applies only to behaviour: eclipse"},
 		{"{name: x, count: 3, behaviour: eclipse, target: [pools]}", "adversary[0].target[0]: value \"pools\": not a class of nodes.classes"},
 		{"{name: x, count: 3, behaviour: eclipse, stake: 1}", "adversary[0].stake: value \"1\""},
-		{"{name: x, count: 30000, behaviour: eclipse}", "adversary[0].count: value \"30000\""},
+		{"{name: x, count: 300000, behaviour: eclipse}", "adversary[0].count: value \"300000\""},
 	} {
 		_, err := Parse([]byte(adversaryBase+"adversary:\n  - "+tc.entry+"\n"), "a.yaml")
 		var ps Problems

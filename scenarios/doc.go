@@ -45,10 +45,10 @@
 //	duration: 1h           # simulated time, > 0 and ≤ 400 days (9600h)
 //	nodes:
 //	  count: 300           # required unless classes are given (then it defaults to their sum);
-//	                       # 2 … 20000; must equal the sum of the class counts
+//	                       # 2 … 200000; must equal the sum of the class counts
 //	  classes:             # default: [{name: pool, count: <count>, producer: true}]
 //	    - name: relay      # required; unique; 1–32 of a-z 0-9 _ -
-//	      count: 200       # 1 … 20000; node IDs go to classes in list order
+//	      count: 200       # 1 … 200000; node IDs go to classes in list order
 //	      producer: false  # producers hold stake and forge blocks; at least one class must
 //	      adversarial: false  # p2p only: breaks protocols (invalid headers, over-long
 //	                          # peer-sharing replies); peers demote and forget it at once

@@ -21,7 +21,7 @@ network:
 	fmt.Println(err)
 	// Output:
 	// demo.yaml:3:11: duration: value "30": a bare number is not a duration; use a unit, e.g. 30s
-	// demo.yaml:5:10: nodes.count: value "1": accepted: an integer 2 … 20000
+	// demo.yaml:5:10: nodes.count: value "1": accepted: an integer 2 … 200000
 	// demo.yaml:7:11: network.jitter: value "2": accepted: a fraction 0 … 1
 }
 

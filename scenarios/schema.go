@@ -16,7 +16,7 @@ const Version = 1
 // Limits of the v1 schema.
 const (
 	MinNodes     = 2
-	MaxNodes     = 20000
+	MaxNodes     = 200000
 	MaxNameLen   = 64
 	MaxDuration  = 400 * 24 * time.Hour
 	MaxBandwidth = 100000.0 // Mbit/s, i.e. 100 Gbit/s

@@ -60,11 +60,11 @@ func TestValidateRules(t *testing.T) {
 		{"invariants past the end", base + "duration: 1h\ncheck:\n  invariants: 2h\n", 7, 15, "check.invariants", "2h0m0s", "whole number of seconds up to the duration"},
 		{"invariants fraction", base + "duration: 1h\ncheck:\n  invariants: 1500ms\n", 7, 15, "check.invariants", "1.5s", "whole number of seconds"},
 		{"invariants negative", base + "duration: 1h\ncheck:\n  invariants: -1m\n", 7, 15, "check.invariants", "-1m0s", "0 (off)"},
-		{"count missing", "version: 1\nname: t\nnodes:\n  stake:\n    distribution: uniform\n", 3, 1, "nodes.count", "", "required; accepted: an integer 2 … 20000"},
-		{"count 1", "version: 1\nname: t\nnodes:\n  count: 1\n", 4, 10, "nodes.count", "1", "2 … 20000"},
-		{"count 20001", "version: 1\nname: t\nnodes:\n  count: 20001\n", 4, 10, "nodes.count", "20001", "2 … 20000"},
+		{"count missing", "version: 1\nname: t\nnodes:\n  stake:\n    distribution: uniform\n", 3, 1, "nodes.count", "", "required; accepted: an integer 2 … 200000"},
+		{"count 1", "version: 1\nname: t\nnodes:\n  count: 1\n", 4, 10, "nodes.count", "1", "2 … 200000"},
+		{"count 200001", "version: 1\nname: t\nnodes:\n  count: 200001\n", 4, 10, "nodes.count", "200001", "2 … 200000"},
 		{"class sum", base + "  classes:\n    - {name: a, count: 4, producer: true}\n", 4, 10, "nodes.count", "20", "sum of the class counts (4)"},
-		{"class count 0", "version: 1\nname: t\nnodes:\n  classes:\n    - {name: a, count: 20, producer: true}\n    - {name: b, count: 0}\n", 6, 24, "nodes.classes[1].count", "0", "1 … 20000"},
+		{"class count 0", "version: 1\nname: t\nnodes:\n  classes:\n    - {name: a, count: 20, producer: true}\n    - {name: b, count: 0}\n", 6, 24, "nodes.classes[1].count", "0", "1 … 200000"},
 		{"class name", "version: 1\nname: t\nnodes:\n  classes:\n    - {name: A.b, count: 20, producer: true}\n", 5, 14, "nodes.classes[0].name", "A.b", "a-z 0-9 _ -"},
 		{"class duplicate", "version: 1\nname: t\nnodes:\n  classes:\n    - {name: a, count: 20, producer: true}\n    - {name: a, count: 2}\n", 6, 14, "nodes.classes[1].name", "a", "also nodes.classes[0]"},
 		{"no producer", "version: 1\nname: t\nnodes:\n  classes:\n    - {name: a, count: 20}\n", 4, 3, "nodes.classes", "", "at least one class with producer: true"},
@@ -151,8 +151,8 @@ func TestProblemError(t *testing.T) {
 		p    Problem
 		want string
 	}{
-		{Problem{File: "a.yaml", Line: 3, Col: 5, Field: "nodes.count", Value: "x", Msg: "accepted: 2 … 20000"},
-			`a.yaml:3:5: nodes.count: value "x": accepted: 2 … 20000`},
+		{Problem{File: "a.yaml", Line: 3, Col: 5, Field: "nodes.count", Value: "x", Msg: "accepted: 2 … 200000"},
+			`a.yaml:3:5: nodes.count: value "x": accepted: 2 … 200000`},
 		{Problem{File: "a.yaml", Field: "name", Msg: "required"}, "a.yaml: name: required"},
 		{Problem{Line: 2, Msg: "YAML syntax: x"}, "2: YAML syntax: x"},
 		{Problem{Field: "seed", Value: "a\"b", Msg: "m"}, `seed: value "a\"b": m`},
