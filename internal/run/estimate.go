@@ -39,8 +39,11 @@ const (
 	bytesPerNodeBase         = 8 << 10 // relay, chain view, metrics
 	bytesPerKnownTarget      = 430     // a governor's peer table and bearer entries
 	// eventsPerSecond is the event rate of the project's 2-core machine
-	// on Dynamic P2P runs (docs/performance.md); static runs are faster.
+	// on Dynamic P2P runs of a few thousand nodes (docs/performance.md);
+	// static runs are faster. cacheNodes is the size at which it has
+	// halved.
 	eventsPerSecond = 1.1e6
+	cacheNodes      = 40_000
 )
 
 // overlayCost is the PolderCast overlay's cost model by mode, fitted to
@@ -77,7 +80,11 @@ func EstimateCost(s *scenarios.Scenario) Estimate {
 			nodesBytes += float64(c.Count) * (bytesPerNodeBase + bytesPerKnownTarget*float64(t.Known+t.KnownBigLedger))
 		}
 	}
-	rate := eventsPerSecond
+	// The rate falls as the nodes' state outgrows the caches: 1.1 M/s up
+	// to a few thousand nodes, 0.9 M/s at 10,000 (the day of
+	// production-10k), 0.31 M/s at 100,000 (production-100k, per CPU
+	// second).
+	rate := eventsPerSecond / (1 + n/cacheNodes)
 	if c, ok := overlayCost[s.P2P.Policy.Mode]; ok && s.Overlay() {
 		perBlock, nodesBytes, rate = c.eventsPerBlockNode, c.bytesPerNode*n, c.eventsPerSecond
 	}

@@ -28,6 +28,7 @@ func TestEstimateAgainstRuns(t *testing.T) {
 		{"production-3000.yaml", "", 4_397_783, 271_912},
 		{"production-10k.yaml", "3h", 37_861_571, 833_720},
 		{"production-10k.yaml", "", 318_600_000, 1_240_000},
+		{"production-100k.yaml", "", 143_102_215, 6_824_544},
 	} {
 		path := filepath.Join("..", "..", "scenarios", m.scenario)
 		b, err := os.ReadFile(path)
@@ -49,6 +50,29 @@ func TestEstimateAgainstRuns(t *testing.T) {
 			t.Errorf("%s %s: %s estimated, %.0f MB measured (×%.2f)", m.scenario, m.duration, bytesText(e.MemoryBytes), m.memKB/1024, r)
 		}
 		t.Logf("%-22s %-3s events %.3g (measured %.3g), memory %s (measured %.0f MB)", m.scenario, m.duration, e.Events, m.events, bytesText(e.MemoryBytes), m.memKB/1024)
+	}
+}
+
+// TestEstimateRate: the assumed event rate against the measured ones, per
+// CPU second (docs/performance.md): production-10k's day 318.6 M events in
+// about 350 s, production-100k's hour 143.1 M in 456 s.
+func TestEstimateRate(t *testing.T) {
+	for _, m := range []struct {
+		scenario string
+		rate     float64
+	}{{"production-10k.yaml", 318.6e6 / 350}, {"production-100k.yaml", 143.1e6 / 456}} {
+		path := filepath.Join("..", "..", "scenarios", m.scenario)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := scenarios.Parse(b, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := EstimateCost(s).Rate / m.rate; math.Abs(r-1) > 0.25 {
+			t.Errorf("%s: %.2g events/s assumed, %.2g measured (×%.2f)", m.scenario, EstimateCost(s).Rate, m.rate, r)
+		}
 	}
 }
 
