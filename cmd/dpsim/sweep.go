@@ -57,7 +57,8 @@ runs already there (resume after a pre-empted job). DIR/sweep.json lists every
 run. Without a shard, sweep then merges (as dpsim merge): DIR/sweep.csv,
 sweep.md and a plot per axis, sweep-PATH.png.
 
-Shards: --shard I/N runs runs I, I+N, I+2N, … (I from 0). Without --shard,
+Shards: --shard I/N runs tasks I, I+N, I+2N, … (I from 0; a task is a run
+and the god's-view bound it carries). Without --shard,
 the index comes from the environment: a Slurm job array
 (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_MIN and SLURM_ARRAY_TASK_COUNT) or a
 Kubernetes Indexed Job (JOB_COMPLETION_INDEX, with --shards or DPSIM_SHARDS).
@@ -209,7 +210,7 @@ func (o *sweepOptions) run(ctx context.Context, stdout, stderr io.Writer, path s
 	if shards > 1 {
 		p.println(fmt.Sprintf("%s: shard %d of %d (%s): %d of the sweep's %d runs, %d at once: %s in all", name, shard, shards, from, mine, total, min(o.jobs, mine), est))
 	} else if p.tty {
-		fmt.Fprintf(stderr, "%s: %d points, %d runs, %d at once: %s in all\n", name, len(sw.Points), total, min(o.jobs, mine), est)
+		fmt.Fprintf(stderr, "%s: %s, %s, %d at once: %s in all\n", name, count(len(sw.Points), "point"), count(total, "run"), min(o.jobs, mine), est)
 	}
 	if !o.force {
 		if err := run.CheckMemory(sw.Points[0].Scenario, est); err != nil {
@@ -235,14 +236,18 @@ func (o *sweepOptions) run(ctx context.Context, stdout, stderr io.Writer, path s
 	p.done()
 	if err != nil {
 		if rep != nil && errors.Is(err, context.Canceled) && ctx.Err() != nil {
-			return &interruptedError{err: err, kept: fmt.Sprintf("%d of this shard's %d runs are finished and kept in %s, nothing half-written; the same command goes on from there",
-				rep.Skipped+rep.Ran, rep.Mine, filepath.Join(o.out, run.SweepRunsDir))}
+			whose := "this shard's"
+			if shards == 1 {
+				whose = "the sweep's"
+			}
+			return &interruptedError{err: err, kept: fmt.Sprintf("%d of %s %d runs are finished and kept in %s, nothing half-written; the same command goes on from there",
+				rep.Skipped+rep.Ran, whose, rep.Mine, filepath.Join(o.out, run.SweepRunsDir))}
 		}
 		return err
 	}
 	if shards > 1 {
-		fmt.Fprintf(stdout, "%s: shard %d of %d: %d runs (%d run now, %d already there) in %s\nwhen every shard is done: dpsim merge %s\n",
-			name, shard, shards, rep.Mine, rep.Ran, rep.Skipped, o.out, o.out)
+		fmt.Fprintf(stdout, "%s: shard %d of %d: %s (%d run now, %d already there) in %s\nwhen every shard is done: dpsim merge %s\n",
+			name, shard, shards, count(rep.Mine, "run"), rep.Ran, rep.Skipped, o.out, o.out)
 		return nil
 	}
 	t, err := run.Merge(o.out)
@@ -521,4 +526,12 @@ func k8sName(s string) string {
 		s = s[:63]
 	}
 	return strings.Trim(s, "-")
+}
+
+// count writes n and a noun, plural unless n is 1: "1 run", "9 runs".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }

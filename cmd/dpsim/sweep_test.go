@@ -251,7 +251,7 @@ func TestSweepInterrupt(t *testing.T) {
 		t.Fatalf("%d runs kept, want 2 … 8", kept)
 	}
 	_, errs, code := dpsim(t, "sweep", sweep, "--out", out, "--jobs", "2")
-	if code != 0 || !strings.Contains(errs, fmt.Sprintf("%d of this shard's 9 runs are already in", kept)) {
+	if code != 0 || !strings.Contains(errs, fmt.Sprintf("%d of the sweep's 9 runs are already in", kept)) {
 		t.Fatalf("resumed: exit %d\n%s", code, errs)
 	}
 	whole := filepath.Join(t.TempDir(), "whole")

@@ -245,7 +245,11 @@ func Sweep(ctx context.Context, sw *scenarios.Sweep, out string, opt SweepOption
 	}
 	rep.Skipped = len(skipped)
 	if rep.Skipped > 0 {
-		warn(fmt.Sprintf("%d of this shard's %d runs are already in %s: kept, not run again", rep.Skipped, rep.Mine, runsDir))
+		whose := "this shard's"
+		if opt.Shards == 1 {
+			whose = "the sweep's"
+		}
+		warn(fmt.Sprintf("%d of %s %d runs are already in %s: kept, not run again", rep.Skipped, whose, rep.Mine, runsDir))
 	}
 	var mu sync.Mutex
 	done := 0

@@ -229,7 +229,7 @@ func TestSweepResume(t *testing.T) {
 	if rep.Ran != 1 || rep.Skipped != 7 || !slices.Equal(ran, []string{victim}) {
 		t.Fatalf("rerun %+v ran %v: want only %s, 7 skipped", rep, ran, victim)
 	}
-	if len(warned) != 1 || !strings.Contains(warned[0], "7 of this shard's 8 runs are already in") {
+	if len(warned) != 1 || !strings.Contains(warned[0], "7 of the sweep's 8 runs are already in") {
 		t.Errorf("warnings %q: want one saying 7 runs were kept", warned)
 	}
 	after := tree(t, dir)
