@@ -200,13 +200,18 @@ func (g *Geo) place(rng *rand.Rand) {
 }
 
 // GeoSpot pins a node of NewGeoAt: Country is an ISO 3166-1 alpha-2 code
-// ("" places the node anywhere, by pool population) and Site, when > 0,
+// and Region a continent of the table (NA, EU, AS, OC, SA, AF); "" for
+// both places the node anywhere, by pool population. Site, when > 0,
 // names a data centre: nodes of one site share a city and reach each other
 // by their access delays alone, without the Base of paths between sites.
 type GeoSpot struct {
 	Country string
+	Region  string
 	Site    int
 }
+
+// GeoRegions are the continents of the city table, GeoSpot.Region's values.
+var GeoRegions = []string{"NA", "EU", "AS", "OC", "SA", "AF"}
 
 // MaxGeoSites bounds the sites of NewGeoAt.
 const MaxGeoSites = 65535
@@ -246,7 +251,7 @@ func NewGeoAt(spots []GeoSpot, rng *rand.Rand, p GeoParams) (*Geo, error) {
 				continue
 			}
 		}
-		c, err := drawCity(sp.Country, rng)
+		c, err := drawCity(sp.Country, sp.Region, rng)
 		if err != nil {
 			return nil, fmt.Errorf("netmodel: geo: node %d: %w", i, err)
 		}
@@ -259,20 +264,23 @@ func NewGeoAt(spots []GeoSpot, rng *rand.Rand, p GeoParams) (*Geo, error) {
 	return g, nil
 }
 
-// drawCity draws a city of country ("": any) by pool weight.
-func drawCity(country string, rng *rand.Rand) (int, error) {
+// drawCity draws a city of country and region ("": any) by pool weight.
+func drawCity(country, region string, rng *rand.Rand) (int, error) {
+	in := func(pw placeWeight) bool {
+		return (country == "" || pw.Country == country) && (region == "" || pw.Region == region)
+	}
 	total := 0
 	for _, pw := range places {
-		if country == "" || pw.Country == country {
+		if in(pw) {
 			total += pw.pools
 		}
 	}
 	if total == 0 {
-		return 0, fmt.Errorf("country %q has no city in the model's table; accepted: one of the %d countries of netmodel.Places, or none", country, countries())
+		return 0, fmt.Errorf("country %q, region %q: no city of the model's table; accepted: one of the %d countries of netmodel.Places, a region of %v, or none", country, region, countries(), GeoRegions)
 	}
 	u := rng.IntN(total)
 	for c, pw := range places {
-		if country == "" || pw.Country == country {
+		if in(pw) {
 			if u < pw.pools {
 				return c, nil
 			}

@@ -327,12 +327,15 @@ func BenchmarkNewGeo(b *testing.B) {
 // share a city and reach each other by their access delays alone; an
 // unknown country or a site in two countries is an error naming the node.
 func TestNewGeoAt(t *testing.T) {
-	spots := []GeoSpot{{"JP", 1}, {"JP", 1}, {"DE", 0}, {"", 2}, {"", 2}, {"US", 0}}
+	spots := []GeoSpot{{Country: "JP", Site: 1}, {Country: "JP", Site: 1}, {Country: "DE"}, {Site: 2}, {Site: 2}, {Country: "US"}, {Region: "OC"}, {Region: "SA"}}
 	g, err := NewGeoAt(spots, rand.New(rand.NewPCG(1, 2)), DefaultGeoParams())
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, sp := range spots {
+		if sp.Region != "" && g.Place(i).Region != sp.Region {
+			t.Errorf("node %d in %+v, want region %s", i, g.Place(i), sp.Region)
+		}
 		if sp.Country != "" && g.Place(i).Country != sp.Country {
 			t.Errorf("node %d in %v, want country %s", i, g.Place(i), sp.Country)
 		}
@@ -347,7 +350,7 @@ func TestNewGeoAt(t *testing.T) {
 	if d, _ := g.OneWay(0, 2); d < DefaultGeoParams().Base {
 		t.Errorf("JP–DE %v, below the base delay", d)
 	}
-	for _, bad := range [][]GeoSpot{{{"XX", 0}}, {{"JP", 3}, {"DE", 3}}, {{"", -1}}} {
+	for _, bad := range [][]GeoSpot{{{Country: "XX"}}, {{Country: "JP", Site: 3}, {Country: "DE", Site: 3}}, {{Site: -1}}, {{Region: "XX"}}, {{Country: "JP", Region: "EU"}}} {
 		if _, err := NewGeoAt(bad, rand.New(rand.NewPCG(1, 2)), DefaultGeoParams()); err == nil || !strings.Contains(err.Error(), "node ") {
 			t.Errorf("%v: error %v, want one naming the node", bad, err)
 		}

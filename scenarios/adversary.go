@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dpsim/dpsim/netmodel"
 	"github.com/dpsim/dpsim/node"
 	"github.com/dpsim/dpsim/sim"
 	"github.com/dpsim/dpsim/sim/world"
@@ -35,6 +36,9 @@ const (
 // Behaviours lists the accepted behaviours.
 var Behaviours = []string{BehaviourEclipse, BehaviourWithhold, BehaviourInvalidHeader, BehaviourOversizedShare}
 
+// PlacementSpread places attackers as the honest nodes are placed.
+const PlacementSpread = "spread"
+
 // RelayNever is relay_delay's value for an eclipse attacker that never
 // relays honest blocks (the default).
 const RelayNever = "never"
@@ -52,8 +56,13 @@ type AdversarySpec struct {
 	// Stake is the share of all stake the class holds together (0 … <1),
 	// split evenly: with stake its nodes forge blocks and appear among the
 	// ledger and big ledger peers, as pools' relays do.
-	Stake     float64 `yaml:"stake"`
-	Behaviour string  `yaml:"behaviour"`
+	Stake float64 `yaml:"stake"`
+	// Placement is where the attackers are (latency model geo): spread
+	// (the default: placed as the honest nodes are, by the pools'
+	// population) or a region of the city table, NA, EU, AS, OC, SA or
+	// AF, all of them there.
+	Placement string `yaml:"placement"`
+	Behaviour string `yaml:"behaviour"`
 	// RelayDelay (eclipse only): how long after adopting a block of an
 	// honest producer the attacker announces it, a duration, or never.
 	RelayDelay string `yaml:"relay_delay"`
@@ -170,6 +179,13 @@ func (v *validator) adversary() {
 			v.add(f+".stake", fmtFloat(a.Stake), "accepted: a number 0 ≤ stake < 1, the class's share of all stake")
 		}
 		stake += a.Stake
+		switch {
+		case a.Placement == "" || a.Placement == PlacementSpread:
+		case !slices.Contains(netmodel.GeoRegions, a.Placement):
+			v.add(f+".placement", a.Placement, "accepted: spread, or a region: "+strings.Join(netmodel.GeoRegions, ", "))
+		case s.Network.Latency.Model != LatencyGeo:
+			v.add(f+".placement", a.Placement, "a region of the built-in geographic model; accepted: spread with network.latency.model "+s.Network.Latency.Model)
+		}
 		if !slices.Contains(Behaviours, a.Behaviour) {
 			v.add(f+".behaviour", a.Behaviour, "accepted: "+strings.Join(Behaviours, ", "))
 		}
@@ -287,4 +303,27 @@ func (b *p2pBuild) targetRoots(i int, a AdversarySpec, established int) []node.L
 	picked := slices.Clone(victims[:k])
 	slices.Sort(picked)
 	return []node.LocalRootGroup{{Peers: picked, HotValency: 1, WarmValency: k}}
+}
+
+// regionSpots returns the geo model's spots when an attacker class is
+// placed in a region (nil otherwise): the honest nodes anywhere, by pool
+// population, and each such class's nodes in its region.
+func (s *Scenario) regionSpots() []netmodel.GeoSpot {
+	placed := slices.ContainsFunc(s.Adversary, func(a AdversarySpec) bool {
+		return a.Placement != "" && a.Placement != PlacementSpread
+	})
+	if !placed {
+		return nil
+	}
+	spots := make([]netmodel.GeoSpot, 0, s.Nodes.Count)
+	for _, c := range s.Nodes.Classes {
+		var sp netmodel.GeoSpot
+		if a, ok := s.Attacker(c); ok && a.Placement != PlacementSpread {
+			sp.Region = a.Placement
+		}
+		for range c.Count {
+			spots = append(spots, sp)
+		}
+	}
+	return spots
 }

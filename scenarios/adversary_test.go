@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dpsim/dpsim/netmodel"
 	"github.com/dpsim/dpsim/sim/world"
 )
 
@@ -123,5 +124,48 @@ func TestAdversaryProblems(t *testing.T) {
 		"adversary:\n  - {name: x, count: 3, behaviour: eclipse}\n"), "a.yaml")
 	if err == nil || !strings.Contains(err.Error(), "adversary: applies only with topology.model: p2p") {
 		t.Errorf("static topology: %v", err)
+	}
+}
+
+// TestAdversaryPlacement: attackers placed in a region are all there;
+// spread ones, and the honest nodes, are anywhere; a region needs the
+// geographic model.
+func TestAdversaryPlacement(t *testing.T) {
+	s, err := Parse([]byte(adversaryBase+`network: {latency: {model: geo}}
+adversary:
+  - {name: sybil, count: 20, behaviour: eclipse, placement: OC}
+  - {name: spread, count: 20, behaviour: eclipse, placement: spread}
+`), "a.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Build(s, 1, discard{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, ok := r.Latency.(*netmodel.Geo)
+	if !ok {
+		t.Fatalf("latency %T, want the geographic model", r.Latency)
+	}
+	regions := map[string]int{}
+	for i := 0; i < 130; i++ {
+		p := g.Place(i)
+		switch {
+		case i >= 90 && i < 110 && p.Region != "OC":
+			t.Errorf("attacker %d in %s (%s), want OC", i, p.City, p.Region)
+		case i < 90 || i >= 110:
+			regions[p.Region]++
+		}
+	}
+	if len(regions) < 3 || regions["OC"] > 20 {
+		t.Errorf("the others' regions %v: want them spread by population", regions)
+	}
+	for _, tc := range []struct{ src, want string }{
+		{"adversary:\n  - {name: x, count: 3, behaviour: eclipse, placement: EUROPE}\n", `adversary[0].placement: value "EUROPE": accepted: spread, or a region: NA, EU, AS, OC, SA, AF`},
+		{"network: {latency: {model: matrix, file: m.csv}}\nadversary:\n  - {name: x, count: 3, behaviour: eclipse, placement: EU}\n", "a region of the built-in geographic model"},
+	} {
+		if _, err := Parse([]byte(adversaryBase+tc.src), "a.yaml"); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v; want %q", tc.src, err, tc.want)
+		}
 	}
 }

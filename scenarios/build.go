@@ -156,6 +156,13 @@ func buildLatency(s *Scenario, seed uint64, names []string) (netmodel.Latency, e
 		if !s.Nodes.Pools.File.IsZero() {
 			return buildPoolsGeo(s, sim.Derive(seed, "geo", 0))
 		}
+		if spots := s.regionSpots(); spots != nil {
+			g, err := netmodel.NewGeoAt(spots, sim.Derive(seed, "geo", 0), netmodel.DefaultGeoParams())
+			if err != nil {
+				return nil, s.errorAt("adversary", err)
+			}
+			return g, nil
+		}
 		g, err := netmodel.NewGeo(n, sim.Derive(seed, "geo", 0), netmodel.DefaultGeoParams())
 		if err != nil {
 			return nil, s.errorAt("network.latency", err)

@@ -184,6 +184,8 @@
 //	  - name: sybil        # required, a name of its own
 //	    share: 0.2         # of the whole network (0 < share < 1), or count: N
 //	    stake: 0           # the class's share of all stake (0 … <1), split evenly
+//	    placement: spread  # as the honest nodes (geo model), or all in a region:
+//	                       # NA, EU, AS, OC, SA or AF
 //	    behaviour: eclipse # eclipse | withhold | invalid-header | oversized-share
 //	    relay_delay: never # eclipse: honest blocks announced this late, or never
 //	    target: [relay]    # classes it keeps connections to (as local roots)
