@@ -76,11 +76,9 @@ func TestAdversaryTargets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := Build(s, 1, discard{})
-	if err != nil {
+	if _, err := Build(s, 1, discard{}); err != nil {
 		t.Fatal(err)
 	}
-	_ = r
 	b := &p2pBuild{s: s, seed: 1}
 	spec, _ := s.Attacker(s.Nodes.Classes[2])
 	g := b.targetRoots(90, spec, 10)

@@ -30,15 +30,7 @@ func TestEstimateAgainstRuns(t *testing.T) {
 		{"production-10k.yaml", "", 318_600_000, 1_240_000},
 		{"production-100k.yaml", "", 143_102_215, 6_824_544},
 	} {
-		path := filepath.Join("..", "..", "scenarios", m.scenario)
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := scenarios.Parse(b, path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := shipped(t, m.scenario)
 		if m.duration != "" {
 			s.Duration = mustDuration(t, m.duration)
 		}
@@ -61,19 +53,26 @@ func TestEstimateRate(t *testing.T) {
 		scenario string
 		rate     float64
 	}{{"production-10k.yaml", 318.6e6 / 350}, {"production-100k.yaml", 143.1e6 / 456}} {
-		path := filepath.Join("..", "..", "scenarios", m.scenario)
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := scenarios.Parse(b, path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := shipped(t, m.scenario)
 		if r := EstimateCost(s).Rate / m.rate; math.Abs(r-1) > 0.25 {
 			t.Errorf("%s: %.2g events/s assumed, %.2g measured (×%.2f)", m.scenario, EstimateCost(s).Rate, m.rate, r)
 		}
 	}
+}
+
+// shipped loads a scenario shipped in ../../scenarios.
+func shipped(t *testing.T, name string) *scenarios.Scenario {
+	t.Helper()
+	path := filepath.Join("..", "..", "scenarios", name)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := scenarios.Parse(b, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func mustDuration(t *testing.T, s string) time.Duration {
