@@ -130,7 +130,7 @@ func New(cfg Config, lat netmodel.Latency, peers [][]int32, sched *node.LeaderSc
 		Eng: sim.NewEngine(cfg.Limits), cfg: cfg, lat: lat, sched: sched, obs: obs,
 		up:     make([]netmodel.Uplink, n),
 		jrng:   sim.Derive(cfg.Seed, "jitter", 0),
-		mirror: mirror{rx: make([]receiver, n), everyHeader: cfg.ExactHeaders, checkMarks: cfg.CheckEvents},
+		mirror: mirror{rx: make([]receiver, n), everyHeader: cfg.ExactHeaders || withholding(cfg.P2P), checkMarks: cfg.CheckEvents},
 	}
 	if len(cfg.BodySizes) > 0 {
 		if len(cfg.BodyWeights) != len(cfg.BodySizes) {
