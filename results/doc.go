@@ -3,6 +3,10 @@
 // CDFs, run counters, run metadata, and CDF plots (PNG and SVG, drawn with
 // gonum/plot).
 //
+// Beside the Collector: PeerSeries (peers.csv), AttackSeries (what
+// attackers capture, adversary.csv), and SweepTable, a sweep's runs
+// merged (sweep.csv, sweep.md and a plot per axis).
+//
 // It is a read-only observer: the engine calls into a Collector
 // (BlockMade, Adopted, HeaderArrived, Count) and nothing here feeds back
 // into the run, so

@@ -7,7 +7,7 @@
 //     outputs need (a Job); Job.Execute runs it, cancellable through its
 //     context between two simulated minutes; Run does both.
 //   - A Result's outputs are named parts (Part: summary, blocks, cdf,
-//     rounds, stake, peers, arrivals), each owning its files; Result.Write
+//     rounds, stake, peers, adversary, arrivals), each owning its files; Result.Write
 //     stages them inside the output folder and moves them in, so a failure
 //     leaves the folder's files as they were and no move crosses a file
 //     system; CheckOut tells before a run whether a folder can take them.
@@ -20,6 +20,11 @@
 //     (one run each: a run itself stays single-threaded) and collects the
 //     results by index, never by finishing order; Comparison.Write writes
 //     the tables, plots and, when kept, every run's parts.
+//   - Sweep runs a sweep's runs (or one shard's) Jobs at a time, each
+//     written into its own folder and renamed into place when complete,
+//     so shards share a folder and a rerun skips what is done; Merge
+//     gathers the runs into sweep.csv, sweep.md and plots, the same bytes
+//     whether the runs came from one process or many.
 //   - The god's-view bound takes the relay's cost per hop from the built
 //     world (results.HopCostOf), never from scenario fields.
 //

@@ -17,6 +17,13 @@
 // but schedules nothing, so tests use it without a World; p2p.go turns its
 // answers into events and keeps the relay and its mirrors in step.
 //
+// Attackers (P2PConfig.Attacks, attack.go) run the same stack and break
+// it in chosen ways: an eclipse attacker names only attackers in peer
+// sharing and announces honest blocks late or never; a withholder never
+// serves a body, so its asker waits block-fetch's time limit (a world with
+// withholders delivers every header as an event); AttackSampler observes
+// what they capture.
+//
 // Messages cross the network model of package netmodel: the latency, then
 // either the ideal transport (a body waits for its sender's uplink) or the
 // TCP model (a flow per direction of a connection, bounded by the uplink).
