@@ -263,13 +263,20 @@ func Sweep(ctx context.Context, sw *scenarios.Sweep, out string, opt SweepOption
 	}
 	done = rep.Skipped
 
-	// Every simulation of the shard is built once before any executes, so
-	// input problems come first; the worlds are dropped at once (a sweep
-	// of hundreds cannot hold them all) and rebuilt when each one's turn
-	// comes: a build is a small part of a run.
+	// Every point and policy of the shard is built once before anything
+	// executes, so input problems come first (a seed changes the draws,
+	// not whether a build succeeds); the worlds are dropped at once (a
+	// sweep of hundreds cannot hold them all) and rebuilt when each run's
+	// turn comes: a build is a small part of a run.
 	var warnings []string
+	built := map[string]bool{}
 	for _, x := range todo {
 		r := x.t.Run
+		key := strconv.Itoa(r.Point) + "\x00" + r.Label
+		if built[key] {
+			continue
+		}
+		built[key] = true
 		j, err := Prepare(sw.RunScenario(r), Options{Seed: r.Seed, Parts: []Part{Summary}, Label: label(r)})
 		if err != nil {
 			return nil, badInput(fmt.Errorf("%s (%s, policy %s, seed %d): %w", sw.Path, sw.PointLabel(r.Point), r.Label, r.Seed, err))
@@ -537,18 +544,11 @@ func writePlan(out string, p SweepPlan, shard bool, warn func(string)) error {
 // summaryMS reads p50 and p99 from a finished run's summary.json (0 when
 // unknown): for the per-run line.
 func summaryMS(out, id string) (p50, p99 float64) {
-	b, err := os.ReadFile(filepath.Join(RunDir(out, id), results.SummaryFile))
-	if err != nil {
+	st, err := readRunStats(filepath.Join(RunDir(out, id), results.SummaryFile))
+	if err != nil || math.IsNaN(st.P50) || math.IsNaN(st.P99) {
 		return 0, 0
 	}
-	var s struct {
-		P50 *float64 `json:"p50_ms"`
-		P99 *float64 `json:"p99_ms"`
-	}
-	if json.Unmarshal(b, &s) != nil || s.P50 == nil || s.P99 == nil {
-		return 0, 0
-	}
-	return *s.P50, *s.P99
+	return st.P50, st.P99
 }
 
 // Merge gathers every run of the sweep in dir (its sweep.json's runs)

@@ -85,17 +85,20 @@ func (p *p2p) attack(i int32) Attack {
 	return p.cfg.Attacks[i]
 }
 
-// withholds reports whether attacker self holds back the announcement of
-// block b, and for how long (Never: for good).
-func (w *World) withholds(self int32, b node.BlockID) (time.Duration, bool) {
+// holdsBack reports whether attacker self holds back its announcement of
+// block b at now, scheduling it for when its delay ends (none for Never).
+func (w *World) holdsBack(now clock.Time, self int32, b node.BlockID) bool {
 	if w.p2p == nil || w.p2p.cfg.Attacks == nil {
-		return 0, false
+		return false
 	}
 	a := &w.p2p.cfg.Attacks[self]
 	if !a.Eclipse || w.p2p.cfg.Attacks[w.Chain.Get(b).Producer].Eclipse {
-		return 0, false
+		return false
 	}
-	return a.RelayDelay, true
+	if a.RelayDelay >= 0 {
+		w.Eng.At(now.Add(a.RelayDelay), w.p2p.kLateAnnounce, self, -1, int64(b))
+	}
+	return true
 }
 
 // announceAll announces block b from self to each of its relay peers but
@@ -148,10 +151,7 @@ func (w *World) announceTip(now clock.Time, from, to int32) {
 	if tip == node.NoBlock {
 		return
 	}
-	if d, ok := w.withholds(from, tip); ok {
-		if d >= 0 {
-			w.Eng.At(now.Add(d), w.p2p.kLateAnnounce, from, -1, int64(tip))
-		}
+	if w.holdsBack(now, from, tip) {
 		return
 	}
 	w.send(now, from, to, w.kHeader, pack(tip, 0), w.cfg.HeaderBytes)

@@ -302,10 +302,7 @@ func (w *World) apply(now clock.Time, self int32) {
 	for _, a := range w.out.Actions {
 		switch a.Kind {
 		case node.Announce:
-			if d, ok := w.withholds(self, a.Block); ok {
-				if d >= 0 {
-					w.Eng.At(now.Add(d), w.p2p.kLateAnnounce, self, -1, int64(a.Block))
-				}
+			if w.holdsBack(now, self, a.Block) {
 				continue
 			}
 			w.announceAll(now, self, a.Block, a.To)
