@@ -51,6 +51,9 @@ func (g *Governor) Check(now clock.Time) error {
 			}
 		}
 	}
+	if err := g.checkSensitive(); err != nil {
+		return err
+	}
 	if len(g.shares) > g.cfg.Timing.PeerShareMaxInFlight {
 		return fmt.Errorf("invariant 5: %d peer-share requests in flight, limit %d", len(g.shares), g.cfg.Timing.PeerShareMaxInFlight)
 	}
@@ -107,6 +110,48 @@ func (g *Governor) checkPeer(now clock.Time, p *Peer) error {
 		return fmt.Errorf("invariant 9: peer-share schedule for a peer that does not share")
 	case p.Established() && !p.Successful:
 		return fmt.Errorf("established but never connected successfully")
+	}
+	return nil
+}
+
+// checkSensitive checks the state of the judgement (gov_lsj.go): a holding
+// node has zero targets, no local roots and (once started) a critical
+// deadline; otherwise churn's targets are in force and no deadline is
+// pending; in the sensitive state the local roots are trustable and, once
+// quiesced, every known peer is a configured bootstrap peer or a member
+// of a trustable local-root group.
+func (g *Governor) checkSensitive() error {
+	switch {
+	case g.aborted:
+		return nil // frozen at the timeout
+	case g.holding() && (g.targets != Targets{} || len(g.groups) > 0):
+		return fmt.Errorf("sensitive state: targets %+v and %d local-root groups before quiescing, want none", g.targets, len(g.groups))
+	case g.holding() && g.started && g.deadline == clock.Never:
+		return fmt.Errorf("sensitive state: no critical deadline")
+	case !g.holding() && (g.targets != g.churn || g.deadline != clock.Never):
+		return fmt.Errorf("targets %+v, churn's %+v, critical deadline %v outside the sensitive state", g.targets, g.churn, g.deadline)
+	case g.onlyBootstrap && !g.sensitive():
+		return fmt.Errorf("hasOnlyBootstrapPeers outside the sensitive state")
+	}
+	if !g.sensitive() {
+		return nil
+	}
+	for _, grp := range g.groups {
+		if !grp.Trustable {
+			return fmt.Errorf("sensitive state: local-root group %v not trustable", grp.Peers)
+		}
+	}
+	if !g.onlyBootstrap {
+		return nil
+	}
+	for i := range g.t.p {
+		p := &g.t.p[i]
+		boot := p.Source&SrcBootstrap != 0 && isIn(g.boot, p.ID)
+		if !boot && !slices.ContainsFunc(g.cfg.LocalRoots, func(grp LocalRootGroup) bool {
+			return grp.Trustable && slices.Contains(grp.Peers, p.ID)
+		}) {
+			return fmt.Errorf("sensitive state, quiesced: peer %d (%v) is neither a bootstrap peer nor a trustable local root", p.ID, p.Source)
+		}
 	}
 	return nil
 }

@@ -123,13 +123,14 @@ func resize(s []int, n int) []int {
 }
 
 // decide takes the first enabled decision, in the reference priority
-// order (spec/governor.md §2.1): big ledger peers, root peers, known,
+// order (spec/governor.md §2.1): quiescing in the sensitive state, big ledger peers, root peers, known,
 // established and active peers, promotions before demotions in each layer
 // and, inside established and active, big ledger peers, then local roots,
 // then the others. It reports whether it acted.
 func (g *Governor) decide(now clock.Time, out *GovOutbox) bool {
 	tl := g.count()
-	return g.bigLedgerBelow(now, tl, out) || g.bigLedgerAbove(tl, out) ||
+	return g.quiesce(tl, out) ||
+		g.bigLedgerBelow(now, tl, out) || g.bigLedgerAbove(tl, out) ||
 		g.rootsBelow(now, tl, out) ||
 		g.knownBelow(now, tl, out) || g.knownAbove(tl, out) ||
 		g.establishedBelow(now, tl, out) || g.establishedAbove(tl, out) ||
@@ -160,7 +161,7 @@ func (g *Governor) pick(d Decision, cands []PeerID, n int) []PeerID {
 
 // bigLedgerBelow requests big ledger peers (spec §2.3).
 func (g *Governor) bigLedgerBelow(now clock.Time, tl *tally, out *GovOutbox) bool {
-	if !g.cfg.LedgerPeers || tl.KnownBLP >= g.targets.KnownBLP || g.blpInFlight || now < g.blpRetry {
+	if !g.cfg.LedgerPeers || tl.KnownBLP >= g.targets.KnownBLP || g.blpInFlight || now < g.blpRetry || g.sensitive() {
 		return false
 	}
 	g.blpInFlight = true
@@ -199,12 +200,14 @@ func (g *Governor) rootsBelow(now clock.Time, tl *tally, out *GovOutbox) bool {
 	if tl.Root >= g.targets.Root || g.rootsInFlight || now < g.rootRetry {
 		return false
 	}
-	if !g.cfg.LedgerPeers && len(g.cfg.PublicRoots) == 0 {
+	// In the sensitive state the answer is bootstrap peers.
+	boot := g.sensitive()
+	if boot && len(g.boot) == 0 || !boot && !g.cfg.LedgerPeers && len(g.cfg.PublicRoots) == 0 {
 		return false // nothing could answer
 	}
-	g.rootsInFlight = true
+	g.rootsInFlight, g.rootsBoot = true, boot
 	g.stats.RootRequests++
-	out.add(GovAction{Kind: ActRequestRoots, Count: int32(g.targets.Root - tl.Root)})
+	out.add(GovAction{Kind: ActRequestRoots, Count: int32(g.targets.Root - tl.Root), Bootstrap: boot})
 	if out.Tracing {
 		out.trace(GovTrace{Kind: TraceRequestRoots, Count: g.targets.Root - tl.Root, Have: tl.Root, Target: g.targets.Root})
 	}
@@ -214,7 +217,7 @@ func (g *Governor) rootsBelow(now clock.Time, tl *tally, out *GovOutbox) bool {
 // knownBelow learns peers: inbound peers or peer-sharing requests (spec §2.4).
 func (g *Governor) knownBelow(now clock.Time, tl *tally, out *GovOutbox) bool {
 	deficit := g.targets.Known - tl.Known
-	if !g.cfg.PeerSharing || deficit <= 0 {
+	if !g.cfg.PeerSharing || deficit <= 0 || g.sensitive() {
 		return false
 	}
 	tm := g.cfg.Timing
@@ -304,7 +307,8 @@ func available(p *Peer, now clock.Time) bool {
 // establishedBelow promotes cold peers: big ledger peers, local roots
 // (even past the target), then others (spec §2.5).
 func (g *Governor) establishedBelow(now clock.Time, tl *tally, out *GovOutbox) bool {
-	if n := g.targets.EstablishedBLP - tl.EstablishedBLP - tl.promColdBLP; n > 0 {
+	// Big ledger peers are not promoted in the sensitive state (nor below).
+	if n := g.targets.EstablishedBLP - tl.EstablishedBLP - tl.promColdBLP; n > 0 && !g.sensitive() {
 		c := g.candidates(func(p *Peer) bool { return p.IsBLP() && available(p, now) })
 		ids := g.pick(PickColdToWarm, c, n)
 		out.decision(TracePromoteCold, ClassBigLedger, -1, ids, tl.EstablishedBLP, tl.promColdBLP, g.targets.EstablishedBLP)
@@ -394,7 +398,7 @@ func ready(p *Peer, now clock.Time) bool { return idleWarm(p) && p.NextActivate 
 // activeBelow activates warm peers: big ledger peers, local roots per
 // group, then others (spec §2.6).
 func (g *Governor) activeBelow(now clock.Time, tl *tally, out *GovOutbox) bool {
-	if n := g.targets.ActiveBLP - tl.ActiveBLP - tl.promWarmBLP; n > 0 {
+	if n := g.targets.ActiveBLP - tl.ActiveBLP - tl.promWarmBLP; n > 0 && !g.sensitive() {
 		c := g.candidates(func(p *Peer) bool { return p.IsBLP() && ready(p, now) })
 		ids := g.pick(PickWarmToHot, c, n)
 		out.decision(TracePromoteWarm, ClassBigLedger, -1, ids, tl.ActiveBLP, tl.promWarmBLP, g.targets.ActiveBLP)

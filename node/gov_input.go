@@ -101,23 +101,31 @@ func (g *Governor) handle(now clock.Time, in Input, out *GovOutbox) {
 	case InRoots, InRootsFailed, InBigLedger, InBigLedgerFailed:
 		g.rootResult(now, in, out)
 	case InTargets:
-		// Only sane targets that differ are taken (spec §2.8).
-		if in.Targets.Sane() && in.Targets != g.targets {
-			known := g.targets.Known
-			g.targets = in.Targets
-			if known != in.Targets.Known {
-				g.applyLocalRoots()
+		// Only sane targets that differ are taken (spec §2.8); a holding
+		// node keeps them aside until it quiesces (targetPeers is blocked).
+		if in.Targets.Sane() && in.Targets != g.churn {
+			g.churn = in.Targets
+			outcome := "deferred, sensitive state"
+			if !g.holding() {
+				known := g.targets.Known
+				g.targets = in.Targets
+				if known != in.Targets.Known {
+					g.applyLocalRoots()
+				}
+				outcome = "taken"
 			}
 			if out.Tracing {
-				out.trace(GovTrace{Kind: TraceInput, Input: in.Kind, Outcome: "taken", Targets: in.Targets})
+				out.trace(GovTrace{Kind: TraceInput, Input: in.Kind, Outcome: outcome, Targets: in.Targets})
 			}
 		} else if out.Tracing {
 			outcome := "ignored, not sane"
-			if in.Targets == g.targets {
+			if in.Targets == g.churn {
 				outcome = "ignored, unchanged"
 			}
 			out.trace(GovTrace{Kind: TraceInput, Input: in.Kind, Outcome: outcome, Targets: in.Targets})
 		}
+	case InJudgement:
+		g.judge(now, in, out)
 	case InInboundUp:
 		if i, ok := slices.BinarySearch(g.inbound, in.Peer); !ok && in.Peer != g.cfg.Self {
 			g.inbound = slices.Insert(g.inbound, i, in.Peer)
@@ -143,9 +151,13 @@ func (g *Governor) rootResult(now clock.Time, in Input, out *GovOutbox) {
 	src := SrcBigLedger
 	if in.Kind == InRoots || in.Kind == InRootsFailed {
 		inFlight, backoff, retry = &g.rootsInFlight, &g.rootBackoff, &g.rootRetry
-		src = SrcPublicConfig
-		if g.cfg.LedgerPeers {
+		switch {
+		case g.rootsBoot: // asked in the sensitive state
+			src = SrcBootstrap
+		case g.cfg.LedgerPeers:
 			src = SrcLedger
+		default:
+			src = SrcPublicConfig
 		}
 	}
 	if !*inFlight {
@@ -341,10 +353,15 @@ func (g *Governor) shareResult(now clock.Time, in Input, out *GovOutbox) {
 // addRoots adds root-request results with source src and returns how many
 // became new roots. Local roots are never touched; a known non-root peer
 // becomes a root; a big ledger peer leaves the other public-root sets.
+// Only configured bootstrap peers are taken as bootstrap peers: nothing
+// else may enter the sensitive state's known set.
 func (g *Governor) addRoots(ids []PeerID, src Source) int {
 	added := 0
 	for _, id := range ids {
 		if id == g.cfg.Self || id < 0 {
+			continue
+		}
+		if src == SrcBootstrap && !isIn(g.boot, id) {
 			continue
 		}
 		p, isNew := g.t.insert(id, src, false)
@@ -358,4 +375,10 @@ func (g *Governor) addRoots(ids []PeerID, src Source) int {
 		}
 	}
 	return added
+}
+
+// isIn reports whether the sorted ids hold id.
+func isIn(ids []PeerID, id PeerID) bool {
+	_, ok := slices.BinarySearch(ids, id)
+	return ok
 }

@@ -39,12 +39,14 @@ const (
 	TraceShareTimeout                         // the peer-sharing request to Peer timed out
 	TraceClearFailCount                       // Peer's fail count was cleared
 	TraceLivelock                             // Count decisions in one Step: MaxDecisionsPerStep reached
+	TraceOnlyBootstrap                        // quiesced in the sensitive state: Targets taken
+	TraceCriticalTimeout                      // not quiesced by At: ActCriticalTimeout
 	numTraceKinds
 )
 
 var traceKindNames = [numTraceKinds]string{"request-big-ledger", "forget-big-ledger", "request-roots",
 	"learn-inbound", "request-share", "forget-cold", "promote-cold", "demote-warm", "promote-warm",
-	"demote-hot", "input", "share-timeout", "clear-fail-count", "livelock"}
+	"demote-hot", "input", "share-timeout", "clear-fail-count", "livelock", "only-bootstrap", "critical-timeout"}
 
 func (k GovTraceKind) String() string {
 	if k < numTraceKinds {
@@ -135,6 +137,10 @@ func (e GovTrace) String() string {
 		fmt.Fprintf(&b, " %d", e.Peer)
 	case TraceLivelock:
 		fmt.Fprintf(&b, ": %d decisions in one step", e.Count)
+	case TraceOnlyBootstrap:
+		fmt.Fprintf(&b, ": quiesced, targets %s", formatTargets(e.Targets))
+	case TraceCriticalTimeout:
+		fmt.Fprintf(&b, ": not quiesced at %s, restart the node", FormatTime(e.At))
 	}
 	return b.String()
 }
@@ -172,7 +178,7 @@ func (e GovTrace) targetName() string {
 // inputHasPeer says which inputs are about one peer.
 func inputHasPeer(k InputKind) bool {
 	switch k {
-	case InTick, InRoots, InRootsFailed, InBigLedger, InBigLedgerFailed, InTargets, InMode:
+	case InTick, InRoots, InRootsFailed, InBigLedger, InBigLedgerFailed, InTargets, InMode, InJudgement:
 		return false
 	}
 	return true
@@ -193,6 +199,8 @@ func (e GovTrace) inputString() string {
 		fmt.Fprintf(&b, ", %d new", e.Count)
 	case e.Input == InShareReply && e.Outcome == "answered":
 		fmt.Fprintf(&b, ", %d returned, learnt %v", e.Count, e.Peers)
+	case e.Input == InJudgement && len(e.Peers) > 0:
+		fmt.Fprintf(&b, ", bootstrap peers forgotten %v", e.Peers)
 	}
 	if e.FailCount > 0 {
 		fmt.Fprintf(&b, ", fail count %d", e.FailCount)

@@ -55,6 +55,11 @@ type GovernorTiming struct {
 	InboundRetry time.Duration
 	// MaxRootBackoffExp: root and big-ledger request backoff 2^min(b, 8) s.
 	MaxRootBackoffExp int
+	// BootstrapTimeout: a node that enters the sensitive state (gov_lsj.go)
+	// and has not quiesced this long after emits ActCriticalTimeout
+	// (governor_BOOTSTRAP_PEERS_TIMEOUT, 15 min). Checked only with
+	// UseBootstrap.
+	BootstrapTimeout time.Duration
 }
 
 // DefaultTiming returns the constants of spec/governor.md §2 and the
@@ -70,6 +75,7 @@ func DefaultTiming() GovernorTiming {
 		PeerShareMaxReply: 10, PeerShareSaltTime: 823 * time.Second,
 		InboundMax: 10, InboundRetry: 60 * time.Second,
 		MaxRootBackoffExp: 8,
+		BootstrapTimeout:  15 * time.Minute,
 	}
 }
 
@@ -90,6 +96,24 @@ type GovernorConfig struct {
 	Policy Policy
 	// ShareSalt seeds the responder's salted reply order.
 	ShareSalt uint64
+
+	// UseBootstrap: the topology enables bootstrap peers (UseBootstrapPeers;
+	// Bootstrap is the list, possibly empty). The node then enters the
+	// sensitive state while its ledger-state judgement is TooOld
+	// (gov_lsj.go, spec §2.9). Without it, Bootstrap peers are known from
+	// the start as a plain root source, as before the judgement was
+	// modelled.
+	UseBootstrap bool
+	// Genesis: Genesis consensus mode. It ignores bootstrap peers
+	// completely (UseBootstrap and Bootstrap are treated as unset) and is
+	// trusted while MinBigLedgerForTrust big ledger peers are active.
+	Genesis bool
+	// MinBigLedgerForTrust: Genesis's minNumberOfBigLedgerPeers for the
+	// trusted state; 0 means DefaultMinBigLedgerForTrust (5).
+	MinBigLedgerForTrust int
+	// InitialJudgement is the ledger-state judgement at construction (a
+	// syncing node starts, or restarts, TooOld).
+	InitialJudgement LSJ
 }
 
 // Check returns nil for a usable configuration, or an error naming the
@@ -125,6 +149,9 @@ func (c *GovernorConfig) Check() error {
 		}
 	}
 	if err := check(c.Bootstrap, "bootstrap peers"); err != nil {
+		return err
+	}
+	if err := c.checkJudgement(); err != nil {
 		return err
 	}
 	t := c.Timing
@@ -200,13 +227,14 @@ const (
 	InInboundDown                      // Peer's inbound connection ended
 	InViolation                        // Peer broke a protocol: demote and forget at once
 	InMode                             // the churn mode changed to Mode
+	InJudgement                        // the ledger-state judgement changed to Judgement
 	numInputs
 )
 
 var inputNames = [numInputs]string{"tick", "connected", "connect-failed", "activated", "activate-failed",
 	"deactivated", "closed", "async-warm", "async-cooling", "async-cold", "share-reply", "share-failed",
 	"roots", "roots-failed", "big-ledger", "big-ledger-failed", "targets", "inbound-up", "inbound-down",
-	"violation", "mode"}
+	"violation", "mode", "judgement"}
 
 func (k InputKind) String() string {
 	if k < numInputs {
@@ -222,8 +250,9 @@ type Input struct {
 	Peers   []PeerID
 	Sharing bool          // InConnected: the remote shares peers
 	Delay   time.Duration // repromote delay or TTL
-	Targets Targets
-	Mode    ChurnMode
+	Targets   Targets
+	Mode      ChurnMode
+	Judgement LSJ // InJudgement
 }
 
 // GovActionKind says what a governor action asks for.
@@ -242,11 +271,15 @@ const (
 	ActRequestBLP                        // ask for Count big ledger peers; answer InBigLedger(Failed)
 	NoteHot                              // Peer became hot: take headers from it
 	NoteUnhot                            // Peer stopped being hot
+	// ActCriticalTimeout: BootstrapPeersCriticalTimeoutError, the node did
+	// not quiesce within BootstrapTimeout of entering the sensitive state.
+	// The governor is dead from then on (Aborted); restart the node.
+	ActCriticalTimeout
 	numGovActions
 )
 
 var govActionNames = [numGovActions]string{"connect", "activate", "deactivate", "close", "drop",
-	"share-request", "request-roots", "request-blp", "hot", "unhot"}
+	"share-request", "request-roots", "request-blp", "hot", "unhot", "critical-timeout"}
 
 func (k GovActionKind) String() string {
 	if k < numGovActions {
@@ -262,6 +295,9 @@ type GovAction struct {
 	Count int32
 	// InitiatorOnly: connect in InitiatorOnly mode (local root groups that say so).
 	InitiatorOnly bool
+	// Bootstrap: ActRequestRoots in the sensitive state, to be answered
+	// with configured bootstrap peers instead of ledger or public roots.
+	Bootstrap bool
 }
 
 // GovOutbox collects a Step's actions and, when Tracing is set, its
@@ -332,6 +368,19 @@ type Governor struct {
 	inboundRetry        clock.Time
 	inbound             []PeerID // peers with an inbound duplex connection to us, sorted
 
+	// The ledger-state judgement and the sensitive state (gov_lsj.go).
+	lsj           LSJ
+	onlyBootstrap bool       // hasOnlyBootstrapPeers: quiesced while sensitive
+	deadline      clock.Time // critical timeout while holding, else Never
+	// churn are the last sane targets churn wrote: in force (targets)
+	// except while holding, when targets are zero.
+	churn     Targets
+	rootsBoot bool     // the root request in flight asks for bootstrap peers
+	boot      []PeerID // configured bootstrap peers, sorted (with UseBootstrap)
+	// started: a Step ran (it starts the critical timeout of a governor
+	// built TooOld); aborted: the critical timeout fired.
+	started, aborted bool
+
 	last     clock.Time
 	livelock bool
 	stats    GovStats
@@ -356,9 +405,16 @@ func NewGovernor(cfg GovernorConfig, rng *rand.Rand, m *Metrics) (*Governor, err
 	if rng == nil {
 		return nil, errors.New("governor: nil random source")
 	}
-	g := &Governor{cfg: cfg, rng: rng, m: m, policy: cfg.Policy, targets: cfg.Targets}
+	g := &Governor{cfg: cfg, rng: rng, m: m, policy: cfg.Policy, targets: cfg.Targets, churn: cfg.Targets,
+		lsj: cfg.InitialJudgement, deadline: clock.Never}
 	if g.policy == nil {
 		g.policy = &CardanoPolicy{}
+	}
+	if g.useBootstrap() {
+		g.boot = slices.Sorted(slices.Values(cfg.Bootstrap))
+	}
+	if g.holding() {
+		g.targets = Targets{} // the deadline starts with the first Step
 	}
 	g.cfg.LocalRoots, _ = RepairGroups(cfg.LocalRoots)
 	g.applyLocalRoots()
@@ -366,6 +422,9 @@ func NewGovernor(cfg GovernorConfig, rng *rand.Rand, m *Metrics) (*Governor, err
 		if p, _ := g.t.insert(r.Peer, SrcPublicConfig, r.Advertise); !p.IsLocal() {
 			p.Source |= SrcPublicConfig
 		}
+	}
+	if cfg.UseBootstrap || cfg.Genesis {
+		return g, nil // bootstrap peers come from root requests in the sensitive state
 	}
 	for _, id := range cfg.Bootstrap {
 		if p, _ := g.t.insert(id, SrcBootstrap, false); !p.IsLocal() {
@@ -376,12 +435,17 @@ func NewGovernor(cfg GovernorConfig, rng *rand.Rand, m *Metrics) (*Governor, err
 }
 
 // applyLocalRoots clamps the configured groups to targets.Known (left to
-// right, trimming the last group, LocalRootPeers.clampToLimit) and marks
-// their members; peers that stop being local roots stay known.
+// right, trimming the last group, LocalRootPeers.clampToLimit), in the
+// sensitive state to the trustable groups first (clampToTrustable), and
+// marks their members; peers that stop being local roots stay known.
 func (g *Governor) applyLocalRoots() {
 	g.groups = g.groups[:0]
 	room := g.targets.Known
+	sensitive := g.sensitive()
 	for _, grp := range g.cfg.LocalRoots {
+		if sensitive && !grp.Trustable {
+			continue
+		}
 		if room <= 0 {
 			break
 		}
@@ -502,6 +566,9 @@ func (g *Governor) Step(now clock.Time, in Input, out *GovOutbox) clock.Time {
 		panic(fmt.Sprintf("node: Governor.Step at %v after %v: time ran backwards", now, g.last))
 	}
 	g.last = now
+	if g.abort(now, out) {
+		return clock.Never
+	}
 	g.advance(now, out) // changes nothing the tally counts
 	traced := len(out.Trace)
 	eff := tallyEffect(in.Kind)
@@ -570,7 +637,7 @@ func tallyEffect(k InputKind) int {
 // regroups reports whether taking targets t re-applies the local roots
 // (handle, InTargets), which may change the groups the tally counts.
 func (g *Governor) regroups(t Targets) bool {
-	return t.Sane() && t != g.targets && t.Known != g.targets.Known
+	return t.Sane() && t != g.churn && t.Known != g.targets.Known && !g.holding()
 }
 
 // advance moves expired time-based state (setCurrentTime): fail-count
@@ -649,7 +716,7 @@ func (g *Governor) wakeAt(now clock.Time) clock.Time {
 	if !g.rootsInFlight && tl.Root < g.targets.Root {
 		at(g.rootRetry)
 	}
-	if !g.blpInFlight && g.cfg.LedgerPeers && tl.KnownBLP < g.targets.KnownBLP {
+	if !g.blpInFlight && g.cfg.LedgerPeers && tl.KnownBLP < g.targets.KnownBLP && !g.sensitive() {
 		// The reference registers no wake-up here (spec §2.3 quirk); we do,
 		// so a quiet node does not wait on unrelated events.
 		at(g.blpRetry)
@@ -657,6 +724,7 @@ func (g *Governor) wakeAt(now clock.Time) clock.Time {
 	if need.share && len(g.inbound) > 0 {
 		at(g.inboundRetry)
 	}
+	at(g.deadline) // the critical timeout, while holding
 	return w
 }
 
@@ -675,11 +743,12 @@ func (n shortfall) any() bool {
 // short computes the shortfall from the tally with the guards of
 // knownBelow, establishedBelow and activeBelow.
 func (g *Governor) short(tl *tally) shortfall {
+	progress := !g.sensitive() // enableProgressMakingActions
 	n := shortfall{
-		share:   g.cfg.PeerSharing && tl.Known < g.targets.Known,
-		connBLP: g.targets.EstablishedBLP-tl.EstablishedBLP-tl.promColdBLP > 0,
+		share:   progress && g.cfg.PeerSharing && tl.Known < g.targets.Known,
+		connBLP: progress && g.targets.EstablishedBLP-tl.EstablishedBLP-tl.promColdBLP > 0,
 		connOth: g.targets.Established-tl.Established-tl.promColdOther > 0,
-		actBLP:  g.targets.ActiveBLP-tl.ActiveBLP-tl.promWarmBLP > 0,
+		actBLP:  progress && g.targets.ActiveBLP-tl.ActiveBLP-tl.promWarmBLP > 0,
 		actOth:  g.targets.Active-tl.Active-tl.promWarmOther > 0,
 	}
 	for gi := range g.groups {
