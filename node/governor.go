@@ -245,11 +245,11 @@ func (k InputKind) String() string {
 
 // Input is one governor input. Peers is only read during Step.
 type Input struct {
-	Kind    InputKind
-	Peer    PeerID
-	Peers   []PeerID
-	Sharing bool          // InConnected: the remote shares peers
-	Delay   time.Duration // repromote delay or TTL
+	Kind      InputKind
+	Peer      PeerID
+	Peers     []PeerID
+	Sharing   bool          // InConnected: the remote shares peers
+	Delay     time.Duration // repromote delay or TTL
 	Targets   Targets
 	Mode      ChurnMode
 	Judgement LSJ // InJudgement
