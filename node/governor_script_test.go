@@ -24,24 +24,29 @@ import (
 //
 //	governor targets=(root, known, est, active, knownBLP, estBLP, activeBLP)
 //	         [seed=N] [peer-sharing] [ledger-peers] [max-retries=N] [policy=first|cardano]
-//	  local peers=(...) hot=N warm=N [advertise] [initiator-only] [behind-firewall]
+//	         [use-bootstrap] [genesis] [min-blp-trust=N] [judgement=too-old|young-enough]
+//	         [bootstrap-timeout=D]
+//	  local peers=(...) hot=N warm=N [advertise] [initiator-only] [behind-firewall] [trustable]
 //	  public peers=(...) [advertise]
 //	  bootstrap peers=(...)
 //	    makes the governor (input lines: the roots) and prints its state;
 //	    policy=first (the default) picks the lowest ids, cardano the
 //	    production random picks from the seed;
 //	<input> at=T|+D|wake [peers=(...)] [peer=P] [reply=(...)] [sharing=B] [delay=D]
-//	        [ttl=D] [targets=(...)] [mode=M]
+//	        [ttl=D] [targets=(...)] [mode=M] [judgement=J]
 //	    feeds one input (an InputKind name: tick, connected, connect-failed,
 //	    activated, activate-failed, deactivated, closed, async-warm,
 //	    async-cooling, async-cold, share-reply, share-failed, roots,
 //	    roots-failed, big-ledger, big-ledger-failed, targets, inbound-up,
-//	    inbound-down, violation, mode) at time T (a duration since the
+//	    inbound-down, violation, mode, judgement) at time T (a duration since the
 //	    start), D after the last step, or at the last step's wake-up
 //	    time; with peers=(...) one input per peer, in order, at the same
 //	    time;
 //	state
-//	    prints the targets, the counts and the peer table.
+//	    prints the targets, the counts and the peer table;
+//	status
+//	    prints the judgement, the sensitive state, the association mode
+//	    and the outbound state (gov_lsj.go).
 //
 // Every Step is followed by the governor's invariant checks.
 func TestGovernorScripts(t *testing.T) {
@@ -64,6 +69,9 @@ func (s *govScript) run(t *testing.T, d *datadriven.TestData) string {
 	case "state":
 		s.need(t, d)
 		return s.state()
+	case "status":
+		s.need(t, d)
+		return s.status()
 	}
 	for k := InputKind(0); k < numInputs; k++ {
 		if k.String() == d.Cmd {
@@ -109,6 +117,23 @@ func scanMode(t *testing.T, d *datadriven.TestData, mode *ChurnMode) bool {
 	return false
 }
 
+// scanJudgement reads an optional judgement=too-old|young-enough
+// argument into j and reports whether it was there.
+func scanJudgement(t *testing.T, d *datadriven.TestData, j *LSJ) bool {
+	var name string
+	if !d.MaybeScanArgs(t, "judgement", &name) {
+		return false
+	}
+	for k := YoungEnough; k <= TooOld; k++ {
+		if k.String() == name {
+			*j = k
+			return true
+		}
+	}
+	d.Fatalf(t, "judgement=%s: want too-old or young-enough", name)
+	return false
+}
+
 // firstPolicy picks the lowest ids: scripts stay easy to check by hand.
 type firstPolicy struct{}
 
@@ -132,6 +157,11 @@ func (s *govScript) create(t *testing.T, d *datadriven.TestData) string {
 	default:
 		d.Fatalf(t, "policy=%s: want first or cardano", policy)
 	}
+	cfg.UseBootstrap = d.HasArg("use-bootstrap")
+	cfg.Genesis = d.HasArg("genesis")
+	d.MaybeScanArgs(t, "min-blp-trust", &cfg.MinBigLedgerForTrust)
+	d.MaybeScanArgs(t, "bootstrap-timeout", &cfg.Timing.BootstrapTimeout)
+	scanJudgement(t, d, &cfg.InitialJudgement)
 	for _, c := range d.InputCommands(t) {
 		var peers []PeerID
 		c.ScanArgs(t, "peers", &peers)
@@ -139,7 +169,8 @@ func (s *govScript) create(t *testing.T, d *datadriven.TestData) string {
 		switch c.Cmd {
 		case "local":
 			grp := LocalRootGroup{Peers: peers, Advertise: advertise,
-				InitiatorOnly: c.HasArg("initiator-only"), BehindFirewall: c.HasArg("behind-firewall")}
+				InitiatorOnly: c.HasArg("initiator-only"), BehindFirewall: c.HasArg("behind-firewall"),
+				Trustable: c.HasArg("trustable")}
 			c.ScanArgs(t, "hot", &grp.HotValency)
 			c.ScanArgs(t, "warm", &grp.WarmValency)
 			cfg.LocalRoots = append(cfg.LocalRoots, grp)
@@ -190,6 +221,9 @@ func (s *govScript) input(t *testing.T, d *datadriven.TestData, k InputKind) str
 	}
 	if k == InMode && !scanMode(t, d, &in.Mode) {
 		d.Fatalf(t, "missing argument mode")
+	}
+	if k == InJudgement && !scanJudgement(t, d, &in.Judgement) {
+		d.Fatalf(t, "missing argument judgement")
 	}
 	s.out.Reset()
 	if peers == nil {
@@ -263,7 +297,12 @@ func (s *govScript) report() string {
 func formatGovAction(a GovAction) string {
 	switch a.Kind {
 	case ActRequestRoots, ActRequestBLP:
+		if a.Bootstrap {
+			return fmt.Sprintf("%v %d bootstrap", a.Kind, a.Count)
+		}
 		return fmt.Sprintf("%v %d", a.Kind, a.Count)
+	case ActCriticalTimeout:
+		return a.Kind.String()
 	case ActShareRequest:
 		return fmt.Sprintf("%v %d for %d", a.Kind, a.Peer, a.Count)
 	case ActConnect:
@@ -316,5 +355,22 @@ func (s *govScript) state() string {
 		}
 		b.WriteByte('\n')
 	}
+	return b.String()
+}
+
+// status prints the judgement and the states that depend on it.
+func (s *govScript) status() string {
+	g := s.g
+	var b strings.Builder
+	fmt.Fprintf(&b, "judgement %v", g.Judgement())
+	switch {
+	case g.Aborted():
+		b.WriteString(", aborted")
+	case g.OnlyBootstrap():
+		b.WriteString(", sensitive, only bootstrap peers")
+	case g.Sensitive():
+		fmt.Fprintf(&b, ", sensitive, quiescing until %s", FormatTime(g.CriticalDeadline()))
+	}
+	fmt.Fprintf(&b, "\nassociation %v, outbound %v", g.Association(), g.OutboundState())
 	return b.String()
 }
