@@ -54,6 +54,7 @@ type smJob struct {
 	// timeout or violation ended it); its answer must be harmless.
 	stale    bool
 	deadline clock.Time // peer-share requests: the governor's timeout
+	boot     bool       // root requests: for bootstrap peers
 }
 
 type govSM struct {
@@ -87,6 +88,15 @@ type govSM struct {
 	violations    int64 // Stats().Violations before the step
 	busy, dead    bool  // see enter
 	hist          [smN][]string
+
+	// The judgement (gov_lsj.go): the last one told, and the sensitive
+	// state the model expects: entered at enteredAt, quiesced since.
+	scripted           bool
+	lsj                LSJ
+	entered, quiesced  bool
+	enteredAt          clock.Time
+	restarts           int
+	bootSet, trustable [smN]bool // configured bootstrap peers; members of trustable groups
 }
 
 func drawSMTargets(t *rapid.T, label string) Targets {
@@ -101,8 +111,12 @@ func drawSMTargets(t *rapid.T, label string) Targets {
 	}
 }
 
-func newGovSM(t *rapid.T, scripted bool) *govSM {
-	s := &govSM{t: t, wake: clock.Never}
+func newGovSM(t *rapid.T, scripted bool) *govSM { return newGovSMWith(t, scripted, false) }
+
+// newGovSMWith draws a configuration; sensitive forces bootstrap peers in
+// Praos mode with a short critical timeout (TestGovernorJudgementRapid).
+func newGovSMWith(t *rapid.T, scripted, sensitive bool) *govSM {
+	s := &govSM{t: t, wake: clock.Never, scripted: scripted}
 	cfg := GovernorConfig{Self: 0, Timing: DefaultTiming()}
 	// Groups with any valencies: the governor repairs them (spec §5.3).
 	for range rapid.IntRange(0, 3).Draw(t, "groups") {
@@ -113,6 +127,7 @@ func newGovSM(t *rapid.T, scripted bool) *govSM {
 			Advertise:      rapid.Bool().Draw(t, "group.advertise"),
 			InitiatorOnly:  rapid.Bool().Draw(t, "group.initiatorOnly"),
 			BehindFirewall: rapid.IntRange(0, 4).Draw(t, "group.firewall") == 0,
+			Trustable:      rapid.Bool().Draw(t, "group.trustable"),
 		})
 	}
 	for _, id := range rapid.SliceOfN(rapid.Int32Range(1, smN-1), 0, 4).Draw(t, "publicRoots") {
@@ -124,6 +139,11 @@ func newGovSM(t *rapid.T, scripted bool) *govSM {
 	cfg.Timing.MaxConnectionRetries = rapid.IntRange(0, 5).Draw(t, "maxConnectionRetries")
 	cfg.Targets = drawSMTargets(t, "targets")
 	s.targets = cfg.Targets
+	if sensitive && len(cfg.Bootstrap) == 0 {
+		cfg.Bootstrap = []PeerID{rapid.Int32Range(1, smN-1).Draw(t, "bootstrap.one")}
+		s.markSupplied(cfg.Bootstrap)
+	}
+	s.drawJudgementConfig(t, &cfg, sensitive)
 	for _, grp := range cfg.LocalRoots {
 		s.markSupplied(grp.Peers)
 	}
@@ -132,24 +152,68 @@ func newGovSM(t *rapid.T, scripted bool) *govSM {
 	}
 	s.markSupplied(cfg.Bootstrap)
 
-	var inner Policy = &CardanoPolicy{}
-	if scripted {
-		inner = &scriptedPolicy{t: t}
-	}
-	s.chk = &checkingPolicy{inner: inner, fail: func(f string, a ...any) { s.t.Fatalf(f, a...) }}
-	cfg.Policy = s.chk
 	s.cfg = cfg
 	if rapid.Bool().Draw(t, "metrics") {
 		s.m, _ = NewMetrics(DefaultMetricsConfig())
 	}
-	seed := rapid.Uint64().Draw(t, "seed")
+	s.build(rapid.Uint64().Draw(t, "seed"))
+	return s
+}
+
+// drawJudgementConfig draws the fields of the judgement: bootstrap peers
+// in use, Genesis, the trust threshold, the initial judgement and a
+// critical timeout short enough for the model's time to reach it.
+func (s *govSM) drawJudgementConfig(t *rapid.T, cfg *GovernorConfig, sensitive bool) {
+	cfg.UseBootstrap = sensitive || rapid.Bool().Draw(t, "useBootstrap")
+	cfg.Genesis = !sensitive && rapid.IntRange(0, 3).Draw(t, "genesis") == 0
+	cfg.MinBigLedgerForTrust = rapid.IntRange(0, 3).Draw(t, "minBigLedgerForTrust")
+	cfg.InitialJudgement = LSJ(rapid.IntRange(0, 1).Draw(t, "initialJudgement"))
+	timeouts := []time.Duration{15 * time.Minute, time.Minute, 3 * time.Second}
+	if sensitive {
+		timeouts = timeouts[1:]
+	}
+	cfg.Timing.BootstrapTimeout = rapid.SampledFrom(timeouts).Draw(t, "bootstrapTimeout")
+	if err := cfg.Check(); err != nil {
+		// Only the configuration cardano-node refuses is drawn invalid.
+		trusted := slices.ContainsFunc(cfg.LocalRoots, func(g LocalRootGroup) bool { return g.Trustable && len(g.Peers) > 0 })
+		if !cfg.UseBootstrap || cfg.Genesis || len(cfg.Bootstrap) > 0 || trusted {
+			t.Fatalf("Check: %v", err)
+		}
+		cfg.UseBootstrap = false
+	}
+	s.lsj = cfg.InitialJudgement
+	for _, id := range cfg.Bootstrap {
+		s.bootSet[id] = true
+	}
+	repaired, _ := RepairGroups(cfg.LocalRoots)
+	for _, grp := range repaired {
+		for _, id := range grp.Peers {
+			s.trustable[id] = grp.Trustable
+		}
+	}
+}
+
+// build makes the governor (and its shadow) from s.cfg with judgement
+// s.lsj and steps it once: at the start, and at a restart after the
+// critical timeout.
+func (s *govSM) build(seed uint64) {
+	t := s.t
+	cfg := s.cfg
+	cfg.InitialJudgement = s.lsj
+	var inner Policy = &CardanoPolicy{}
+	if s.scripted {
+		inner = &scriptedPolicy{t: t}
+	}
+	s.chk = &checkingPolicy{inner: inner, fail: func(f string, a ...any) { s.t.Fatalf(f, a...) }}
+	cfg.Policy = s.chk
 	g, err := NewGovernor(cfg, rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), s.m)
 	if err != nil {
 		t.Fatalf("NewGovernor: %v", err)
 	}
 	s.g, s.chk.g = g, g
 	s.out.Tracing = seed%2 == 0
-	if !scripted {
+	s.shadow = nil
+	if !s.scripted {
 		twin := cfg
 		twin.Policy = &CardanoPolicy{}
 		if s.shadow, err = NewGovernor(twin, rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), s.m); err != nil {
@@ -157,8 +221,20 @@ func newGovSM(t *rapid.T, scripted bool) *govSM {
 		}
 		s.shadowOut.Tracing = !s.out.Tracing
 	}
+	s.entered, s.quiesced = false, false
 	s.step(Input{Kind: InTick})
-	return s
+}
+
+// restart models the world's answer to ActCriticalTimeout: the node
+// restarts with the judgement it had, its connections and jobs gone.
+func (s *govSM) restart() {
+	s.restarts++
+	s.jobs = nil
+	s.hot, s.cooling, s.inbound = [smN]bool{}, [smN]bool{}, [smN]bool{}
+	s.notBefore, s.connectedAt, s.askedAt = [smN]clock.Time{}, [smN]clock.Time{}, [smN]clock.Time{}
+	s.asked = [smN]bool{}
+	s.targets = s.cfg.Targets // churn restarts from the configuration too
+	s.build(uint64(s.restarts)*0x9e3779b97f4a7c15 + uint64(s.now))
 }
 
 func (s *govSM) markSupplied(ids []PeerID) {
@@ -190,13 +266,15 @@ func (s *govSM) step(in Input) {
 	s.chk.now = s.now
 	s.failForgotten, s.violations = s.g.Stats().FailForgotten, s.g.Stats().Violations
 	forgotten := s.g.Stats().Forgotten
+	jobsBefore := slices.Clone(s.jobs)
 	s.out.Reset()
 	w := s.g.Step(s.now, in, &s.out)
 	if s.g.Stats().Forgotten > forgotten {
-		// A peer forgotten and learnt again from its inbound connection in
-		// the same Step starts afresh, without backoff.
+		// A peer forgotten and learnt again in the same Step starts
+		// afresh, without backoff: from its inbound connection, or as a
+		// local root the sensitive state dropped and took back.
 		for _, p := range s.g.Peers() {
-			if p.Source == SrcInbound && p.FailCount == 0 && p.NextConnect <= s.now {
+			if (p.Source == SrcInbound || p.IsLocal()) && p.FailCount == 0 && p.NextConnect <= s.now {
 				s.notBefore[p.ID] = 0
 			}
 		}
@@ -213,6 +291,11 @@ func (s *govSM) step(in Input) {
 		s.record(in, before)
 	}
 	s.absorb(in, before, wasKnown)
+	s.checkJudgement(in, jobsBefore)
+	if s.g.Aborted() {
+		s.restart()
+		return
+	}
 	s.checkState(in)
 }
 
@@ -308,8 +391,14 @@ func (s *govSM) absorb(in Input, before Peer, wasKnown bool) {
 			if p.IsLocal() && s.g.LocalRoots()[p.Group].BehindFirewall {
 				t.Fatalf("at %v: connect to %d, a local root behind a firewall", s.now, id)
 			}
+			if p.IsBLP() && s.g.Sensitive() {
+				t.Fatalf("at %v: big ledger peer %d connected in the sensitive state", s.now, id)
+			}
 			s.jobs = append(s.jobs, smJob{kind: ActConnect, peer: id})
 		case ActActivate, ActDeactivate:
+			if a.Kind == ActActivate && p != nil && p.IsBLP() && s.g.Sensitive() {
+				t.Fatalf("at %v: big ledger peer %d activated in the sensitive state", s.now, id)
+			}
 			bit, state := PromoteWarm, Warm
 			if a.Kind == ActDeactivate {
 				bit, state = DemoteHot, Hot
@@ -339,6 +428,9 @@ func (s *govSM) absorb(in Input, before Peer, wasKnown bool) {
 			s.cooling[id] = false // the connection is gone
 			s.inbound[id] = false
 		case ActShareRequest:
+			if s.g.Sensitive() {
+				t.Fatalf("at %v: share request to %d in the sensitive state", s.now, id)
+			}
 			if p == nil || !p.Established() || p.Sharing != SharingEnabled || p.cooling() || !s.cfg.PeerSharing {
 				t.Fatalf("at %v: share request to %d, which is %+v", s.now, id, p)
 			}
@@ -359,7 +451,18 @@ func (s *govSM) absorb(in Input, before Peer, wasKnown bool) {
 			if s.liveJob(a.Kind, 0) >= 0 || a.Count <= 0 || (a.Kind == ActRequestBLP && !s.cfg.LedgerPeers) {
 				t.Fatalf("at %v: %v for %d peers with jobs %+v", s.now, a.Kind, a.Count, s.jobs)
 			}
-			s.jobs = append(s.jobs, smJob{kind: a.Kind, count: a.Count})
+			// Bootstrap peers exactly in the sensitive state, and no big
+			// ledger peers then (spec §2.3, §2.9).
+			if a.Bootstrap != (a.Kind == ActRequestRoots && s.g.Sensitive()) || (a.Kind == ActRequestBLP && s.g.Sensitive()) {
+				t.Fatalf("at %v: %v (bootstrap %v) with sensitive %v", s.now, a.Kind, a.Bootstrap, s.g.Sensitive())
+			}
+			s.jobs = append(s.jobs, smJob{kind: a.Kind, count: a.Count, boot: a.Bootstrap})
+		case ActCriticalTimeout:
+			// Only when not quiesced by entry + BootstrapTimeout, and then.
+			if !s.entered || s.quiesced || s.now != s.enteredAt.Add(s.cfg.Timing.BootstrapTimeout) || !s.g.Aborted() {
+				t.Fatalf("at %v: critical timeout; sensitive since %v (entered %v, quiesced %v), timeout %v",
+					s.now, s.enteredAt, s.entered, s.quiesced, s.cfg.Timing.BootstrapTimeout)
+			}
 		case NoteHot:
 			if s.hot[id] || p == nil {
 				t.Fatalf("at %v: NoteHot %d twice or for an unknown peer", s.now, id)
@@ -404,8 +507,11 @@ func (s *govSM) checkResult(in Input, before Peer, wasKnown bool) {
 	switch in.Kind {
 	case InConnected:
 		if before.violated {
-			// The violation completes: forgotten, or cold with the error delay.
-			if p != nil && (p.State != Cold || p.Progress != 0) {
+			// The violation completes: forgotten, or cold with the error
+			// delay; forgotten, a local root the sensitive state dropped may
+			// be taken back (and dialled) in the same Step, afresh.
+			fresh := p != nil && p.IsLocal() && !before.IsLocal() && p.FailCount == 0
+			if p != nil && !fresh && (p.State != Cold || p.Progress != 0) {
 				t.Fatalf("at %v: violated peer %d connected: %+v, want forgotten or cold", s.now, in.Peer, p)
 			}
 			return
@@ -429,7 +535,8 @@ func (s *govSM) checkResult(in Input, before Peer, wasKnown bool) {
 		// A decision in the same step may forget the peer too (above
 		// target), or learn it afresh from its inbound connection.
 		failForgot := s.g.Stats().FailForgotten > s.failForgotten
-		if p != nil && p.Source == SrcInbound && p.FailCount == 0 && p.NextConnect <= s.now {
+		// Or as a local root the sensitive state dropped and took back.
+		if p != nil && (p.Source == SrcInbound || p.IsLocal() && !before.IsLocal()) && p.FailCount == 0 && p.NextConnect <= s.now {
 			p = nil // a fresh record
 		}
 		if forgettable != failForgot || (failForgot && p != nil) {
@@ -569,13 +676,24 @@ func (s *govSM) checkState(in Input) {
 	if g.Livelocked() || g.Stats().LongestInstant >= MaxDecisionsPerStep {
 		t.Fatalf("at %v: livelock (%d decisions in one step)", s.now, g.Stats().LongestInstant)
 	}
-	if g.Targets() != s.targets || !g.Targets().Sane() {
-		t.Fatalf("targets %+v, want %+v", g.Targets(), s.targets)
+	// Holding (sensitive, not quiesced): zero targets and no local roots;
+	// sensitive: the trustable groups only (clampToTrustable).
+	holding := g.Sensitive() && !g.OnlyBootstrap()
+	wantTargets := s.targets
+	if holding {
+		wantTargets = Targets{}
+	}
+	if g.Targets() != wantTargets || !g.Targets().Sane() {
+		t.Fatalf("targets %+v, want %+v (sensitive %v, quiesced %v)", g.Targets(), wantTargets, g.Sensitive(), g.OnlyBootstrap())
 	}
 	repaired, _ := RepairGroups(s.cfg.LocalRoots)
-	if want := clampGroups(repaired, s.targets.Known); !sameGroups(g.LocalRoots(), want) {
+	if g.Sensitive() {
+		repaired = slices.DeleteFunc(repaired, func(grp LocalRootGroup) bool { return !grp.Trustable })
+	}
+	if want := clampGroups(repaired, wantTargets.Known); !sameGroups(g.LocalRoots(), want) {
 		t.Fatalf("local roots %+v, want %+v", g.LocalRoots(), want)
 	}
+	s.checkTrust()
 	var c Counts
 	var live [smN][numGovActions]int
 	for _, j := range s.jobs {
@@ -704,6 +822,10 @@ func (s *govSM) completeJob(t *rapid.T) bool {
 			// Any count, self and repeats included.
 			n := rapid.IntRange(0, int(j.count)+2).Draw(t, "roots.n")
 			in.Peers = s.drawPeers(t, "roots", n)
+			if j.boot && len(s.cfg.Bootstrap) > 0 && rapid.IntRange(0, 4).Draw(t, "roots.bootOnly") > 0 {
+				// Mostly configured bootstrap peers, as the world answers.
+				in.Peers = rapid.SliceOfN(rapid.SampledFrom(s.cfg.Bootstrap), 0, len(s.cfg.Bootstrap)+1).Draw(t, "roots.boot")
+			}
 			in.Delay = time.Duration(rapid.SampledFrom([]int{5, 60, 900}).Draw(t, "ttl")) * time.Second
 		}
 	}
@@ -825,6 +947,34 @@ func (s *govSM) header(t *rapid.T) bool {
 	return true
 }
 
+// judgement tells the governor a judgement, mostly a change; rarely an
+// unknown value, which it must ignore.
+func (s *govSM) judgement(t *rapid.T) bool {
+	s.delay(t)
+	j := LSJ(rapid.IntRange(0, 8).Draw(t, "judgement") % 3)
+	before, g := s.lsj, s.g
+	if j <= TooOld {
+		s.lsj = j
+	}
+	s.step(Input{Kind: InJudgement, Judgement: j})
+	if s.g != g || !s.cfg.UseBootstrap || s.cfg.Genesis || j == before || j > TooOld {
+		return true // restarted, or nothing to change
+	}
+	// Either way the root backoff is reset and the retry is now (spec §2.9).
+	if g.rootBackoff != 0 || (!g.rootsInFlight && g.rootRetry > s.now) {
+		t.Fatalf("at %v after %v: root backoff %d, retry %v, in flight %v", s.now, j, g.rootBackoff, g.rootRetry, g.rootsInFlight)
+	}
+	if j == YoungEnough {
+		// Bootstrap peers neither established nor being connected are gone.
+		for _, p := range g.Peers() {
+			if p.Source&SrcBootstrap != 0 && p.State == Cold && p.Progress&PromoteCold == 0 {
+				t.Fatalf("at %v: cold bootstrap peer %+v kept after YoungEnough", s.now, p)
+			}
+		}
+	}
+	return true
+}
+
 func (s *govSM) mode(t *rapid.T) bool {
 	s.step(Input{Kind: InMode, Mode: ChurnMode(rapid.IntRange(0, 2).Draw(t, "mode"))})
 	return true
@@ -865,6 +1015,7 @@ func (s *govSM) AsyncDemotion(t *rapid.T) { s.run(t, s.asyncDemotion) }
 func (s *govSM) Violation(t *rapid.T)     { s.run(t, s.violation) }
 func (s *govSM) Header(t *rapid.T)        { s.run(t, s.header) }
 func (s *govSM) Mode(t *rapid.T)          { s.run(t, s.mode) }
+func (s *govSM) Judgement(t *rapid.T)     { s.run(t, s.judgement) }
 
 // Burst runs many environment events in one action, mostly job answers,
 // so that the default -rapid.steps reaches deep states (six failures in a
@@ -874,7 +1025,7 @@ func (s *govSM) Burst(t *rapid.T) {
 		return
 	}
 	events := []func(*rapid.T) bool{s.completeJob, s.completeJob, s.completeJob, s.completeJob, s.advance,
-		s.advance, s.tickEarly, s.changeTargets, s.inboundChange, s.asyncDemotion, s.violation, s.header}
+		s.advance, s.tickEarly, s.changeTargets, s.inboundChange, s.asyncDemotion, s.violation, s.header, s.judgement}
 	for range rapid.IntRange(1, 60).Draw(t, "burst") {
 		events[rapid.IntRange(0, len(events)-1).Draw(t, "event")](t)
 		s.checkState(Input{Kind: InTick})
@@ -902,6 +1053,31 @@ func TestGovernorStateMachine(t *testing.T) {
 			})
 			rapid.Check(t, func(rt *rapid.T) {
 				sm := newGovSM(rt, scripted)
+				rt.Repeat(rapid.StateMachineActions(sm))
+			})
+		})
+	}
+}
+
+// TestGovernorJudgementRapid is TestGovernorStateMachine with bootstrap
+// peers always in use (Praos) and a critical timeout of 1 min or 3 s, so
+// most steps run in or around the sensitive state (gov_lsj.go). Replay:
+//
+//	go test ./node -run 'TestGovernorJudgementRapid/cardano' -rapid.seed=N
+func TestGovernorJudgementRapid(t *testing.T) {
+	for _, scripted := range []bool{false, true} {
+		name := "cardano"
+		if scripted {
+			name = "scripted"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Cleanup(func() {
+				if t.Failed() {
+					t.Logf("replay: go test ./node -run 'TestGovernorJudgementRapid/%s$' -rapid.seed=N (N from the [rapid] line above)", name)
+				}
+			})
+			rapid.Check(t, func(rt *rapid.T) {
+				sm := newGovSMWith(rt, scripted, true)
 				rt.Repeat(rapid.StateMachineActions(sm))
 			})
 		})
