@@ -263,22 +263,36 @@ func TestFlowsDropIdleExact(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		c := DefaultTCPConfig()
 		c.IdleRestart = rapid.Bool().Draw(t, "idleRestart")
-		n := rapid.Int32Range(2, 40).Draw(t, "nodes")
-		rtt := func(a, b int32) time.Duration { return time.Duration(1+(a*7+b*13)%300) * time.Millisecond }
+		// Few nodes repeat pairs often; many spread the flows.
+		n := rapid.SampledFrom([]int32{2, 3, 5, 40}).Draw(t, "nodes")
+		// Round trips up to 300 ms, or some up to 3 s (beyond MinIdleRestart).
+		span := rapid.SampledFrom([]int32{300, 3000}).Draw(t, "rttSpanMs")
+		rtt := func(a, b int32) time.Duration { return time.Duration(1+(a*7+b*13)%span) * time.Millisecond }
+		bps := rapid.SampledFrom([]int64{0, 1e6, 100e6}).Draw(t, "bps")
 		tab := NewFlows(c, int(n), rtt)
 		all := map[[2]int32]*TCPFlow{}
 		now := clock.Time(0)
 		var prevFrom, prevTo int32
+		var prevBytes int64
 		for i, k := 0, rapid.IntRange(1, 600).Draw(t, "messages"); i < k; i++ {
-			now = now.Add(time.Duration(rapid.Int64Range(0, int64(400*time.Millisecond)).Draw(t, "gapNs")))
 			a, b := rapid.Int32Range(0, n-1).Draw(t, "from"), rapid.Int32Range(0, n-1).Draw(t, "to")
-			if i > 0 && rapid.Bool().Draw(t, "announce") {
-				// A node announcing walks its peers in ascending order.
-				a, b = prevFrom, min(prevTo+rapid.Int32Range(0, 3).Draw(t, "step"), n-1)
+			bytes := rapid.SampledFrom([]int64{100, 1100, 14600, 14601, 90112, 1 << 20}).Draw(t, "bytes")
+			switch {
+			case i > 0 && rapid.Bool().Draw(t, "announce"):
+				// A node announcing a block walks its peers in ascending
+				// order at one instant (the table's batch), sometimes
+				// with a message of another size or a peer out of order.
+				a, b = prevFrom, min(max(prevTo+rapid.Int32Range(-1, 3).Draw(t, "step"), 0), n-1)
+				if rapid.IntRange(0, 9).Draw(t, "sameSize") > 0 {
+					bytes = prevBytes
+				}
+			case rapid.Bool().Draw(t, "soon"):
+				now = now.Add(time.Duration(rapid.Int64Range(0, int64(400*time.Millisecond)).Draw(t, "gapNs")))
+			default:
+				now = now.Add(time.Duration(rapid.Int64Range(0, int64(5*time.Second)).Draw(t, "longGapNs")))
 			}
-			prevFrom, prevTo = a, b
-			bytes := rapid.SampledFrom([]int64{100, 1100, 90112, 1 << 20}).Draw(t, "bytes")
-			p := Path{RTT: rtt(a, b), BitsPerSecond: 100e6}
+			prevFrom, prevTo, prevBytes = a, b, bytes
+			p := Path{RTT: rtt(a, b), BitsPerSecond: bps}
 			f := all[[2]int32{a, b}]
 			if f == nil {
 				f = &TCPFlow{}
@@ -294,6 +308,20 @@ func TestFlowsDropIdleExact(t *testing.T) {
 			t.Fatalf("table holds %d flows, more than the %d pairs", tab.Len(), len(all))
 		}
 	})
+}
+
+// TestFlowsQuietNotIdle: a sender quiet for longer than MinIdleRestart
+// but not longer than a round trip keeps its flows: a 2 s round trip
+// whose header round is not yet acknowledged at 1.5 s leaves a window of
+// 13,500 bytes, so 14,600 bytes wait for the acknowledgement at 2 s.
+func TestFlowsQuietNotIdle(t *testing.T) {
+	rtt := func(a, b int32) time.Duration { return 2 * time.Second }
+	tab := NewFlows(DefaultTCPConfig(), 2, rtt)
+	p := Path{RTT: 2 * time.Second}
+	tab.Send(0, 0, 1, 1100, p)
+	if _, last := tab.Send(clock.Time(1500*time.Millisecond), 0, 1, 14600, p); last != clock.Time(2*time.Second) {
+		t.Fatalf("last byte at %v, want 2s (the header round's acknowledgement)", last)
+	}
 }
 
 // TestBodyAfterHeader: after a 1,100-byte header the window is 15,700
