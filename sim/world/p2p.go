@@ -52,6 +52,9 @@ type P2PConfig struct {
 	// research simulators and Bitcoin do, instead of only from the peer
 	// made hot to the node that made it hot (Cardano's chain-sync).
 	Bidirectional bool
+	// Sync holds each node's sync mode and join time (sync.go); nil when
+	// every node starts caught up.
+	Sync []Sync
 }
 
 // Faults are injected failures.
@@ -102,6 +105,7 @@ type p2p struct {
 	kLateAnnounce, kFetchTimeout                                                    sim.Kind // only with Attacks
 	attackSampler                                                                   AttackSampler
 	attackView                                                                      AttackView
+	sync                                                                            *syncState // nil without syncing nodes
 	churnSteps, churnTimeouts                                                       int64
 	calRounds, calTimeouts, calReplaced                                             int64
 	log                                                                             [][]node.ChurnEvent
@@ -167,9 +171,19 @@ func (w *World) initP2P(cfg P2PConfig, seed uint64) error {
 		p.kLateAnnounce = w.Eng.Register("attack.late-announce", w.onLateAnnounce)
 		p.kFetchTimeout = w.Eng.Register("attack.fetch-timeout", w.onFetchTimeout)
 	}
+	if cfg.Sync != nil {
+		if err := w.initSync(cfg.Sync); err != nil {
+			return err
+		}
+	}
 	for i := 0; i < n; i++ {
 		w.peerInput(0, int32(i), node.RelayPeersGone, -1) // the governor makes them
-		if err := w.startNode(int32(i), 0); err != nil {
+		if p.joinsLater(int32(i)) {
+			// Checked now; made when it joins.
+			if err := cfg.Governors[i].Check(); err != nil {
+				return fmt.Errorf("world: node %d: %w", i, err)
+			}
+		} else if err := w.startNode(int32(i), 0); err != nil {
 			return err
 		}
 		if cfg.Faults.DropEvery > 0 {
@@ -182,6 +196,9 @@ func (w *World) initP2P(cfg P2PConfig, seed uint64) error {
 	}
 	if cfg.SampleEvery > 0 {
 		w.Eng.At(0, p.kSample, -1, -1, 0)
+	}
+	if p.sync != nil {
+		w.scheduleJoins()
 	}
 	return nil
 }
@@ -248,10 +265,13 @@ type targetsDriver interface {
 	account(p *p2p, i int32)
 }
 
-type churnDriver struct{ c *node.Churn }
+type churnDriver struct {
+	c    *node.Churn
+	mode node.ChurnMode
+}
 
 func (d churnDriver) drive(now clock.Time, g *node.Governor) (node.Targets, bool, clock.Time) {
-	return d.c.Step(now, node.ChurnDeadline, g.Counts())
+	return d.c.Step(now, d.mode, g.Counts())
 }
 
 func (d churnDriver) account(p *p2p, i int32) {
@@ -285,7 +305,7 @@ func (d calibrationDriver) account(p *p2p, _ int32) {
 // churnOf and calibrationOf return node i's drivers, nil when it has none.
 func (p *p2p) churnOf(i int32) targetsDriver {
 	if c := p.churn[i]; c != nil {
-		return churnDriver{c}
+		return churnDriver{c, p.churnMode(i)}
 	}
 	return nil
 }
@@ -397,7 +417,20 @@ func (w *World) applyGov(self int32, now clock.Time) {
 			}
 		case node.ActRequestRoots:
 			// The TTL is told with the input (Env.InputDelay).
-			ids, _ := e.Roots(self, int(a.Count), p.scratch[:0])
+			var ids []node.PeerID
+			switch {
+			case a.Bootstrap:
+				// The sensitive state asks for the configured bootstrap peers.
+				ids = append(p.scratch[:0], p.cfg.Governors[self].Bootstrap...)
+			case p.sync.ledgerTooOld(self):
+				// Its ledger predates useLedgerAfterSlot: public roots only.
+				ids = p.scratch[:0]
+				for _, r := range p.cfg.Governors[self].PublicRoots {
+					ids = append(ids, r.Peer)
+				}
+			default:
+				ids, _ = e.Roots(self, int(a.Count), p.scratch[:0])
+			}
 			p.scratch = ids
 			w.input(now, self, -1, node.InRoots, false, w.hold(ids))
 		case node.ActRequestBLP:
@@ -418,6 +451,8 @@ func (w *World) applyGov(self int32, now clock.Time) {
 				d, _ := w.lat.OneWay(int(a.Peer), int(self))
 				w.input(now.Add(d+w.cfg.Relay.HeaderValidation), self, a.Peer, node.InViolation, false, -1)
 			}
+		case node.ActCriticalTimeout:
+			w.criticalTimeout(now, self)
 		case node.NoteUnhot:
 			p.up[self] = deleteSorted(p.up[self], a.Peer)
 			w.rx[self].epoch++
@@ -560,19 +595,27 @@ func (w *World) onDrop(ev *sim.Event) {
 }
 
 func (w *World) onCrash(ev *sim.Event) {
-	p := w.p2p
 	i := ev.Node
 	if w.rx[i].down {
 		return
 	}
+	w.takeDown(ev.At, i)
+	c := w.p2p.cfg.Faults.Crashes[ev.Arg]
+	w.Eng.At(ev.At.Add(c.Down), w.p2p.kRestart, i, -1, 0)
+}
+
+// takeDown stops node i at now: its connections fail, its upstreams stop
+// serving it and its timers stop, until a restart (onRestart).
+func (w *World) takeDown(now clock.Time, i int32) {
+	p := w.p2p
 	// Failing them all before telling the ends is the same as one by one:
 	// telling them does not touch the bearer.
-	for _, id := range w.env.Crash(ev.At, i) {
-		w.lost(ev.At, id)
+	for _, id := range w.env.Crash(now, i) {
+		w.lost(now, id)
 	}
 	// Its upstreams stop serving it.
 	for _, u := range p.up[i] {
-		w.peerInput(ev.At, u, node.RelayPeerDown, i)
+		w.peerInput(now, u, node.RelayPeerDown, i)
 		w.rx[u].epoch++
 	}
 	w.rx[i].epoch++
@@ -580,13 +623,12 @@ func (w *World) onCrash(ev *sim.Event) {
 	w.rx[i].down = true
 	p.gtimer[i].Cancel()
 	p.ctimer[i].Cancel()
-	w.peerInput(ev.At, i, node.RelayPeersGone, -1)
-	c := p.cfg.Faults.Crashes[ev.Arg]
-	w.Eng.At(ev.At.Add(c.Down), p.kRestart, i, -1, 0)
+	w.peerInput(now, i, node.RelayPeersGone, -1)
 }
 
 func (w *World) onRestart(ev *sim.Event) {
 	w.rx[ev.Node].down = false
+	w.p2p.sync.restarted(ev.Node)
 	w.Nodes[ev.Node].Step(ev.At, node.RelayInput{Kind: node.RelayRestart}, &w.out)
 	w.brief(ev.Node)
 	w.replaySkipped(ev.At, ev.Node)

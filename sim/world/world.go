@@ -336,6 +336,9 @@ func (w *World) apply(now clock.Time, self int32) {
 		case node.Adopt:
 			w.rx[self].tip = w.Nodes[self].Tip()
 			w.obs.Adopted(int(a.Block), int(self), now)
+			if w.p2p != nil && w.p2p.sync != nil {
+				w.syncAdopted(now, self)
+			}
 			w.link.adopted(now, self, a.To, a.Block, a.Count)
 		}
 	}

@@ -1,0 +1,134 @@
+package world
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/dpsim/dpsim/clock"
+	"github.com/dpsim/dpsim/netmodel"
+	"github.com/dpsim/dpsim/node"
+	"github.com/dpsim/dpsim/sim"
+)
+
+// syncWorld is 6 honest producers (0–5, each with the others as public
+// roots), 6 eclipse attackers that relay nothing (6–11) and a syncing
+// node 12 that joins at join with mode. The syncing node's public roots are
+// the attackers (an eclipse already in place: whom it would ask first);
+// its bootstrap peers are honest nodes 0–2. With Genesis it also uses the
+// ledger, whose big ledger peers are the honest producers (the attackers
+// have no stake). Everyone is 10 ms apart.
+func syncWorld(t *testing.T, mode SyncMode, join time.Duration) (*World, *recorder) {
+	t.Helper()
+	const n, honest, victim = 13, 6, 12
+	stake := make([]float64, n)
+	var producers []int32
+	var rngs []*rand.Rand
+	var st []float64
+	for i := range honest {
+		stake[i] = float64(i + 1)
+		producers, st = append(producers, int32(i)), append(st, stake[i])
+		rngs = append(rngs, sim.Derive(11, "praos", uint64(i)))
+	}
+	sched, err := node.NewLeaderSchedule(producers, st, 0.05, rngs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &P2PConfig{
+		Governors: make([]node.GovernorConfig, n), Churn: make([]*node.ChurnConfig, n),
+		Bearer: netmodel.DefaultBearerConfig(), Stake: stake, Adversarial: make([]bool, n),
+		Metrics: node.DefaultMetricsConfig(), Attacks: make([]Attack, n), Sync: make([]Sync, n),
+	}
+	targets := node.Targets{Root: 6, Known: 10, Established: 4, Active: 3}
+	for i := range n {
+		g := node.GovernorConfig{Self: int32(i), Timing: node.DefaultTiming(), ShareSalt: uint64(i), Targets: targets, PeerSharing: true}
+		lo, hi := 0, honest // honest nodes know each other, attackers each other and the honest
+		if i >= honest {
+			cfg.Attacks[i] = Attack{Eclipse: true, RelayDelay: -1, NoInboundLimit: true}
+			hi = n - 1
+		}
+		if i == victim {
+			lo, hi = honest, n-1
+		}
+		for p := lo; p < hi; p++ {
+			if p != i {
+				g.PublicRoots = append(g.PublicRoots, node.PublicRoot{Peer: int32(p)})
+			}
+		}
+		cfg.Governors[i] = g
+	}
+	v := &cfg.Governors[victim]
+	v.InitialJudgement = node.TooOld
+	switch mode {
+	case SyncBootstrap:
+		v.UseBootstrap, v.Bootstrap = true, []node.PeerID{0, 1, 2}
+	case SyncGenesis:
+		v.Genesis, v.LedgerPeers = true, true
+		v.Targets.KnownBLP, v.Targets.EstablishedBLP, v.Targets.ActiveBLP = 6, 6, 5
+	}
+	cfg.Sync[victim] = Sync{Mode: mode, Join: clock.Time(join)}
+	rec := &recorder{adopted: map[[2]int]clock.Time{}}
+	wc := p2pSetup{seed: 11}.config()
+	wc.P2P = cfg
+	w, err := New(wc, fullMesh(n), nil, sched, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for now := clock.Time(0); now < clock.Time(2*time.Hour); {
+		now += clock.Time(10 * time.Minute)
+		if err := w.RunUntil(now); err != nil {
+			t.Fatal(err)
+		}
+		checkAll(t, w, now, "the world's invariants with a syncing node")
+	}
+	w.Finish()
+	return w, rec
+}
+
+// TestSyncingNode: a node joining after an hour catches up within a
+// minute when it can reach honest nodes: with bootstrap peers (the
+// sensitive state talks to them only) and with Genesis (big ledger peers,
+// all honest here), and it then judges itself caught up. Without either
+// defence (Praos) its roots are the attackers, who relay nothing: it never
+// catches up, and yet judges itself caught up (its peers are idle), the
+// weakness the defences close.
+func TestSyncingNode(t *testing.T) {
+	const join = time.Hour
+	for _, mode := range []SyncMode{SyncPraos, SyncBootstrap, SyncGenesis} {
+		w, rec := syncWorld(t, mode, join)
+		rs := w.SyncRecords()
+		if len(rs) != 1 {
+			t.Fatalf("%v: %d sync records", mode, len(rs))
+		}
+		r := rs[0]
+		before := 0
+		for b, made := range rec.made {
+			if made < clock.Time(join) && w.onChain(0, node.BlockID(b)) { // forks aside
+				before++
+				if _, ok := rec.adopted[[2]int{b, 12}]; ok != (mode != SyncPraos) {
+					t.Fatalf("%v: block %d (made %v, before the join) adopted %v", mode, b, made, ok)
+				}
+			}
+		}
+		t.Logf("%v: joined at %v behind %d blocks: %+v", mode, join, before, r)
+		if before < 100 {
+			t.Fatalf("only %d blocks before the join", before)
+		}
+		switch mode {
+		case SyncPraos:
+			if r.CaughtUp != clock.Never || r.Height != 0 || r.YoungEnough == clock.Never {
+				t.Fatalf("praos behind attackers: %+v, want never caught up, at height 0, judged young enough", r)
+			}
+		default:
+			if r.CaughtUp == clock.Never || r.CaughtUp.Sub(clock.Time(join)) > time.Minute {
+				t.Fatalf("%v: caught up at %v, want within a minute of %v", mode, r.CaughtUp, join)
+			}
+			if r.YoungEnough == clock.Never || r.YoungEnough < r.CaughtUp {
+				t.Fatalf("%v: young enough at %v, caught up at %v", mode, r.YoungEnough, r.CaughtUp)
+			}
+			if r.CriticalTimeouts != 0 {
+				t.Fatalf("%v: %d critical timeouts", mode, r.CriticalTimeouts)
+			}
+		}
+	}
+}
