@@ -44,7 +44,29 @@ type Collector struct {
 	warmup clock.Time
 	// extra holds more summary.json keys (SetSummary).
 	extra map[string]any
+	// excluded nodes are left out of every diffusion statistic (Exclude);
+	// nil when none is.
+	excluded []bool
+	nExcl    int
 }
+
+// Exclude leaves the nodes set in ex out of every adoption and header
+// statistic, as if they were not in the network: syncing nodes, whose
+// catch-up is not diffusion. Call it before the run.
+func (c *Collector) Exclude(ex []bool) {
+	if len(ex) != c.nodes {
+		panic(fmt.Sprintf("results: Exclude of %d nodes, want %d", len(ex), c.nodes))
+	}
+	c.excluded, c.nExcl = ex, 0
+	for _, x := range ex {
+		if x {
+			c.nExcl++
+		}
+	}
+}
+
+// Excluded returns how many nodes Exclude left out.
+func (c *Collector) Excluded() int { return c.nExcl }
 
 // SetSummary adds key to summary.json with value v (any JSON value; maps
 // are written with sorted keys): what an observer other than the
@@ -186,7 +208,7 @@ func (c *Collector) offsetOf(what string, block, node int, at clock.Time) (int32
 // is a programming error and panics.
 func (c *Collector) Adopted(block, node int, at clock.Time) {
 	b := &c.blocks[block]
-	if b.offsetUS[node] != never {
+	if b.offsetUS[node] != never || c.excluded != nil && c.excluded[node] {
 		return
 	}
 	us, sat := c.offsetOf("Adopted", block, node, at)
@@ -210,7 +232,7 @@ func (c *Collector) Adopted(block, node int, at clock.Time) {
 func (c *Collector) HeaderArrived(block, node int, at clock.Time) {
 	b := &c.blocks[block]
 	old := b.headerUS[node] // bounds check before the producer test
-	if node == b.producer {
+	if node == b.producer || c.excluded != nil && c.excluded[node] {
 		return
 	}
 	us, sat := c.offsetOf("HeaderArrived", block, node, at)

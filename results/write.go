@@ -181,7 +181,7 @@ func writeSummary(w io.Writer, c *Collector) error {
 		"adoptions": c.adoptions,
 		"blocks":    len(c.blocks),
 		"nodes":     c.nodes,
-		"unreached": int64(len(c.blocks))*int64(c.nodes) - c.adoptions,
+		"unreached": int64(len(c.blocks))*int64(c.nodes-c.nExcl) - c.adoptions,
 		"saturated": c.saturated,
 		"counters":  counters,
 		"p50_ms":    msOrNull(s.P50, ok),

@@ -68,12 +68,19 @@ func buildP2P(s *Scenario, seed uint64, r *Run) (*world.P2PConfig, error) {
 		}
 	}
 	b.pools, cfg.LedgerRelays = s.poolRoles()
+	boot := s.bootstrapPeers()
 	id := 0
 	for ci, c := range s.Nodes.Classes {
 		for range c.Count {
 			np, err := b.node(id, c, b.classes[ci])
 			if err != nil {
 				return nil, err
+			}
+			if !c.Sync.IsZero() {
+				if cfg.Sync == nil {
+					cfg.Sync = make([]world.Sync, n)
+				}
+				cfg.Sync[id] = s.syncOf(c, &np.gov, np.churn, boot)
 			}
 			cfg.Governors[id], cfg.Churn[id] = np.gov, np.churn
 			if cfg.Calibration != nil {

@@ -180,6 +180,8 @@ type Class struct {
 	// Targets, when any field is set, replace p2p.targets for this class
 	// (all seven fields then apply as written).
 	Targets TargetsSpec `yaml:"targets"`
+	// Sync makes the class's nodes syncing nodes (sync.go).
+	Sync SyncSpec `yaml:"sync" json:",omitzero"` // omitzero: sweep run ids of scenarios without it stay as they were
 
 	// adversary is 1 + the index of the adversary entry this class was
 	// made from (ApplyDefaults), 0 for a class of the file.
@@ -304,6 +306,9 @@ type P2P struct {
 	// made hot) or bidirectional (blocks flow both ways over a hot link, as
 	// in the research simulators and Bitcoin).
 	RelayLinks string `yaml:"relay_links"`
+	// BootstrapPeers is how many honest relays serve as the bootstrap
+	// peers of the classes that sync with them (sync.go).
+	BootstrapPeers int `yaml:"bootstrap_peers" json:",omitzero"`
 }
 
 // PolicySpec names a policy of package policies and its parameters; the

@@ -105,6 +105,7 @@ func Validate(s *Scenario) Problems {
 	v.cluster()
 	v.check()
 	v.adversary()
+	v.syncing()
 	v.probs.sort()
 	return v.probs
 }

@@ -38,7 +38,8 @@ cdf.svg (the CDFs), rounds.csv and rounds.png (percentiles per convergence
 round), stake.csv (adoption time by share of the stake), with the peer
 selection governor peers.csv, peers.png and peers.svg (peer counts over time),
 with an adversary section adversary.csv and adversary.png (what the attack
-does to each honest class), and with --arrivals every (block, node) adoption
+does to each honest class), with syncing classes sync.csv (each syncing
+node's catch-up), and with --arrivals every (block, node) adoption
 and header time in arrivals.csv. docs/outputs.md describes every file and column. The same
 scenario and seed give byte-identical files.
 
@@ -143,7 +144,24 @@ func (o *runOptions) run(ctx context.Context, stdout, stderr io.Writer, path str
 	if res.Attack != nil {
 		printAttack(stdout, res.Attack.Summary())
 	}
+	if res.SyncNodes != nil {
+		printSync(stdout, res.SyncNodes.Summary())
+	}
 	return nil
+}
+
+// printSync prints a line per syncing class: how many caught up and how
+// fast, and how many judged themselves caught up while behind.
+func printSync(w io.Writer, summary map[string]any) {
+	for _, name := range slices.Sorted(maps.Keys(summary)) {
+		c := summary[name].(map[string]any)
+		fmt.Fprintf(w, "syncing class %s (%s): %d of %d caught up", name, c["mode"], c["caught_up"], c["nodes"])
+		if p50, ok := c["catch_up_p50_s"].(float64); ok {
+			fmt.Fprintf(w, ", in %.1f s (median), %.1f s (slowest)", p50, c["catch_up_max_s"])
+		}
+		fmt.Fprintf(w, "; %d judged themselves caught up while behind at the end; %d critical timeouts (%s)\n",
+			c["young_enough_behind_at_end"], c["critical_timeouts"], results.SyncFile)
+	}
 }
 
 func newPlotCmd() *cobra.Command {

@@ -30,15 +30,16 @@ const (
 	Stake    Part = "stake"     // stake.csv
 	Peers    Part = "peers"     // peers.csv, peers.png, peers.svg: runs of the peer selection governor only
 	Attack   Part = "adversary" // adversary.csv, adversary.png: runs with attackers only
+	Sync     Part = "sync"      // sync.csv: runs with syncing classes only
 	Arrivals Part = "arrivals"  // arrivals.csv: every (block, node) time; large, so asked for
 )
 
 // DefaultParts is what a run writes unless asked otherwise: every part but
 // arrivals.
-var DefaultParts = []Part{Summary, Blocks, CDF, Rounds, Stake, Peers, Attack}
+var DefaultParts = []Part{Summary, Blocks, CDF, Rounds, Stake, Peers, Attack, Sync}
 
 // AllParts lists every part in the order they are written.
-var AllParts = []Part{Summary, Blocks, CDF, Rounds, Stake, Peers, Attack, Arrivals}
+var AllParts = []Part{Summary, Blocks, CDF, Rounds, Stake, Peers, Attack, Sync, Arrivals}
 
 // Files returns the files part p writes.
 func (p Part) Files() []string {
@@ -57,6 +58,8 @@ func (p Part) Files() []string {
 		return []string{results.PeersFile, results.PeersPNGFile, results.PeersSVGFile}
 	case Attack:
 		return []string{results.AttackFile, results.AttackPNGFile}
+	case Sync:
+		return []string{results.SyncFile}
 	case Arrivals:
 		return []string{results.ArrivalsFile}
 	}
@@ -116,6 +119,7 @@ type Result struct {
 	Collector *results.Collector
 	Peers     *results.PeerSeries   // sampled peer counts; nil unless the peer selection governor ran
 	Attack    *results.AttackSeries // what attackers did to the honest classes; nil without attackers
+	SyncNodes *results.SyncTable    // what happened to the syncing nodes; nil without sync classes
 	Parts     []Part                // what Write writes, in AllParts order
 	// Hop and ForgeDelay are the relay's cost per hop and the forge delay
 	// of the built world, for the god's-view bound.
@@ -235,6 +239,11 @@ func (r *Result) writePart(dir string, p Part) error {
 			return nil // no attackers
 		}
 		return results.WriteAttack(dir, r.Name(), r.Attack)
+	case Sync:
+		if r.SyncNodes == nil {
+			return nil // no syncing classes
+		}
+		return results.WriteSync(dir, r.SyncNodes)
 	case Arrivals:
 		return results.WriteArrivals(dir, c)
 	}

@@ -84,6 +84,9 @@ func Prepare(s *scenarios.Scenario, opt Options) (*Job, error) {
 	}
 	col := results.NewCollector(s.Nodes.Count)
 	col.SetWarmup(clock.Time(s.Warmup))
+	if ex := s.SyncNodes(); ex != nil {
+		col.Exclude(ex) // their catch-up is not diffusion: sync.csv measures it
+	}
 	r, err := scenarios.Build(s, opt.Seed, col)
 	if err != nil {
 		return nil, badInput(err)
@@ -154,9 +157,17 @@ func (j *Job) Execute(ctx context.Context) (*Result, error) {
 		}
 		j.col.SetSummary("adversary", summary)
 	}
+	var syncT *results.SyncTable
+	if recs := w.SyncRecords(); recs != nil {
+		syncT = &results.SyncTable{Records: recs}
+		for _, rec := range recs {
+			syncT.Class = append(syncT.Class, j.built.Class[rec.Node])
+		}
+		j.col.SetSummary("sync", syncT.Summary())
+	}
 	r := &Result{
 		Scenario: j.scenario, Seed: j.opt.Seed, Label: j.opt.Label, Version: j.opt.Version, Revision: j.opt.Revision, Command: j.opt.Command,
-		Collector: j.col, Peers: j.peers, Attack: j.attack, Parts: j.parts,
+		Collector: j.col, Peers: j.peers, Attack: j.attack, SyncNodes: syncT, Parts: j.parts,
 		Hop: results.HopCostOf(w.Config()), ForgeDelay: w.Config().ForgeDelay, Latency: j.built.Latency,
 		Stake: j.built.Stake, Warnings: j.warnings, warn: j.opt.Warn,
 	}

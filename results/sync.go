@@ -1,0 +1,110 @@
+package results
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/dpsim/dpsim/clock"
+	"github.com/dpsim/dpsim/internal/atomicfile"
+	"github.com/dpsim/dpsim/node"
+	"github.com/dpsim/dpsim/sim/world"
+)
+
+// SyncFile is the syncing nodes' file of a run with sync classes.
+const SyncFile = "sync.csv"
+
+const syncHeader = "node,class,mode,join_s,caught_up_s,catch_up_s,young_enough_s,critical_timeouts,height,majority_height,judgement"
+
+// SyncTable is what happened to each syncing node of a run, with its
+// class (world.SyncRecord).
+type SyncTable struct {
+	Records []world.SyncRecord
+	Class   []string // per record
+}
+
+// syncSeconds formats d as seconds with three decimals (whole milliseconds,
+// truncated).
+func syncSeconds(d time.Duration) string { return FormatMS(int64(d / time.Millisecond)) }
+
+// secondsOrEmpty formats t as seconds, empty for clock.Never.
+func secondsOrEmpty(t clock.Time) string {
+	if t == clock.Never {
+		return ""
+	}
+	return syncSeconds(time.Duration(t))
+}
+
+// WriteSync writes sync.csv into dir (write then rename): a row per
+// syncing node, times in seconds since the run's start (catch_up_s since
+// its join), empty when it never happened.
+func WriteSync(dir string, t *SyncTable) error {
+	return atomicfile.Write(filepath.Join(dir, SyncFile), func(f io.Writer) error {
+		bw := bufio.NewWriter(f)
+		fmt.Fprintln(bw, syncHeader)
+		for k, r := range t.Records {
+			catch := ""
+			if r.CaughtUp != clock.Never {
+				catch = syncSeconds(r.CaughtUp.Sub(r.Join))
+			}
+			fmt.Fprintf(bw, "%d,%s,%s,%s,%s,%s,%s,%d,%d,%d,%s\n", r.Node, t.Class[k], r.Mode,
+				syncSeconds(time.Duration(r.Join)), secondsOrEmpty(r.CaughtUp), catch, secondsOrEmpty(r.YoungEnough),
+				r.CriticalTimeouts, r.Height, r.Majority, r.Judgement)
+		}
+		return bw.Flush()
+	})
+}
+
+// Summary returns summary.json's "sync" object: per class, its nodes, how
+// many caught up (reached the honest majority's height) and how fast
+// (median and largest time from joining), how many judged themselves
+// caught up (young enough) while behind at the end, the critical
+// timeouts, and the mean gap to the majority at the end.
+func (t *SyncTable) Summary() map[string]any {
+	out := map[string]any{}
+	var classes []string
+	for _, c := range t.Class {
+		if !slices.Contains(classes, c) {
+			classes = append(classes, c)
+		}
+	}
+	for _, c := range classes {
+		var catch []int64
+		nodes, young, fooled, timeouts, gap := 0, 0, 0, 0, int64(0)
+		mode := ""
+		for k, r := range t.Records {
+			if t.Class[k] != c {
+				continue
+			}
+			nodes++
+			mode = r.Mode.String()
+			if r.CaughtUp != clock.Never {
+				catch = append(catch, int64(r.CaughtUp.Sub(r.Join)))
+			}
+			if r.YoungEnough != clock.Never {
+				young++
+			}
+			if r.Judgement == node.YoungEnough && r.Height < r.Majority-1 {
+				fooled++
+			}
+			timeouts += r.CriticalTimeouts
+			gap += int64(max(r.Majority-r.Height, 0))
+		}
+		slices.Sort(catch)
+		obj := map[string]any{
+			"mode": mode, "nodes": nodes, "caught_up": len(catch), "young_enough": young,
+			"young_enough_behind_at_end": fooled, "critical_timeouts": timeouts,
+			"gap_mean_at_end": float64(gap) / float64(nodes),
+			"catch_up_p50_s":  nil, "catch_up_max_s": nil,
+		}
+		if len(catch) > 0 {
+			obj["catch_up_p50_s"] = time.Duration(catch[(len(catch)-1)/2]).Seconds()
+			obj["catch_up_max_s"] = time.Duration(catch[len(catch)-1]).Seconds()
+		}
+		out[c] = obj
+	}
+	return out
+}

@@ -1,0 +1,168 @@
+package scenarios
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/dpsim/dpsim/clock"
+	"github.com/dpsim/dpsim/node"
+	"github.com/dpsim/dpsim/policies"
+	"github.com/dpsim/dpsim/sim/world"
+)
+
+// Syncing nodes (issue 19): a class with a sync section joins the network
+// at sync.join with an empty chain, behind by every block forged before,
+// and catches up in one of three modes (world.SyncMode):
+//
+//	nodes:
+//	  classes:
+//	    - name: newcomer
+//	      count: 5
+//	      sync: {mode: bootstrap, join: 30m}
+//	p2p:
+//	  bootstrap_peers: 3
+//
+//   - praos: Praos without bootstrap peers: the class's own roots, ledger
+//     peers and peer sharing from the start;
+//   - bootstrap: Praos with bootstrap peers (UseBootstrapPeers): while
+//     TooOld the governor's sensitive state talks only to the bootstrap
+//     peers, the p2p.bootstrap_peers honest relays of lowest id (standing
+//     for the trusted relays of cardano-node's default topology), with the
+//     15-minute critical timeout;
+//   - genesis: Genesis: churn's sync targets (big ledger peers) while
+//     TooOld, trusted once 5 big ledger peers are active; needs
+//     p2p.ledger_peers.
+//
+// Syncing nodes are relays without stake, never attackers, and are left
+// out of the diffusion statistics (their catch-up is not diffusion):
+// sync.csv and summary.json's "sync" measure them.
+
+// SyncSpec is a class's sync section.
+type SyncSpec struct {
+	Mode string        `yaml:"mode"` // SyncPraos, SyncBootstrap or SyncGenesis; empty: not syncing
+	Join time.Duration `yaml:"join"` // when the nodes join, from genesis
+}
+
+// Sync modes (sync.mode).
+const (
+	SyncPraos     = "praos"
+	SyncBootstrap = "bootstrap"
+	SyncGenesis   = "genesis"
+)
+
+// IsZero reports whether the section is absent.
+func (s SyncSpec) IsZero() bool { return s == SyncSpec{} }
+
+func (s SyncSpec) mode() world.SyncMode {
+	switch s.Mode {
+	case SyncPraos:
+		return world.SyncPraos
+	case SyncBootstrap:
+		return world.SyncBootstrap
+	case SyncGenesis:
+		return world.SyncGenesis
+	}
+	return world.SyncNone
+}
+
+// syncing validates the classes' sync sections and p2p.bootstrap_peers.
+func (v *validator) syncing() {
+	s := v.s
+	honest, boot := 0, false
+	for i, c := range s.Nodes.Classes {
+		f := fmt.Sprintf("nodes.classes[%d].sync", i)
+		if c.Sync.IsZero() {
+			if _, att := s.Attacker(c); !att && !c.Adversarial && !c.Producer {
+				honest += c.Count
+			}
+			continue
+		}
+		switch {
+		case s.Topology.Model != TopologyP2P:
+			v.add(f, "", "applies only with topology.model: p2p; accepted: remove it")
+			continue
+		case c.Sync.mode() == world.SyncNone:
+			v.add(f+".mode", c.Sync.Mode, fmt.Sprintf("accepted: %s, %s or %s", SyncPraos, SyncBootstrap, SyncGenesis))
+		case c.Sync.Mode == SyncBootstrap:
+			boot = true
+		case c.Sync.Mode == SyncGenesis && !s.P2P.LedgerPeers:
+			v.add(f+".mode", c.Sync.Mode, "Genesis syncs from big ledger peers; accepted: with p2p.ledger_peers: true")
+		}
+		if c.Sync.Join < 0 || c.Sync.Join >= s.Duration {
+			v.add(f+".join", fmtDur(c.Sync.Join), fmt.Sprintf("accepted: from 0 to less than the duration, %s", fmtDur(s.Duration)))
+		}
+		if c.Producer || c.Adversarial {
+			v.add(f, "", "a syncing node is a relay without stake; accepted: a class without producer and adversarial")
+		}
+		if s.P2P.Policy.Spec().Name != policies.Cardano {
+			v.add(f, "", "syncing nodes run the cardano policy; accepted: p2p.policy cardano")
+		}
+		if !s.Nodes.Pools.File.IsZero() || !s.Operators.Folder.IsZero() || len(s.Operators.Nodes) > 0 {
+			v.add(f, "", "not yet with nodes.pools or operators' files; accepted: syncing classes beside nodes.classes")
+		}
+	}
+	b := s.P2P.BootstrapPeers
+	switch {
+	case b < 0 || b > honest:
+		v.add("p2p.bootstrap_peers", fmt.Sprint(b), fmt.Sprintf("accepted: 0 to %d (the relays that are neither producers, attackers nor syncing)", honest))
+	case boot && b == 0:
+		v.add("p2p.bootstrap_peers", "0", "a class syncs with bootstrap peers; accepted: 1 or more")
+	}
+}
+
+// bootstrapPeers returns the ids of the bootstrap peers: the first
+// p2p.bootstrap_peers nodes of the classes that neither produce, attack
+// nor sync.
+func (s *Scenario) bootstrapPeers() []node.PeerID {
+	var out []node.PeerID
+	id := 0
+	for _, c := range s.Nodes.Classes {
+		_, att := s.Attacker(c)
+		for range c.Count {
+			if len(out) < s.P2P.BootstrapPeers && c.Sync.IsZero() && !att && !c.Adversarial && !c.Producer {
+				out = append(out, node.PeerID(id))
+			}
+			id++
+		}
+	}
+	return out
+}
+
+// syncOf sets up a syncing class's node: its governor starts TooOld, with
+// the bootstrap peers or in Genesis mode, and churn knows of bootstrap
+// peers; it returns the world's sync entry.
+func (s *Scenario) syncOf(c Class, g *node.GovernorConfig, churn *node.ChurnConfig, boot []node.PeerID) world.Sync {
+	m := c.Sync.mode()
+	if m == world.SyncNone {
+		return world.Sync{}
+	}
+	g.InitialJudgement = node.TooOld
+	switch m {
+	case world.SyncBootstrap:
+		g.UseBootstrap, g.Bootstrap = true, boot
+		if churn != nil {
+			churn.BootstrapPeers = true
+		}
+	case world.SyncGenesis:
+		g.Genesis = true
+	}
+	return world.Sync{Mode: m, Join: clock.Time(c.Sync.Join)}
+}
+
+// SyncNodes reports which nodes sync (nil when none does).
+func (s *Scenario) SyncNodes() []bool {
+	var out []bool
+	id := 0
+	for _, c := range s.Nodes.Classes {
+		for range c.Count {
+			if !c.Sync.IsZero() {
+				if out == nil {
+					out = make([]bool, s.Nodes.Count)
+				}
+				out[id] = true
+			}
+			id++
+		}
+	}
+	return out
+}
