@@ -47,6 +47,10 @@ func (s *govSM) checkJudgement(in Input, jobsBefore []smJob) {
 		if d := g.CriticalDeadline(); d != s.enteredAt.Add(timeout) || d <= s.now {
 			t.Fatalf("at %v: sensitive since %v, critical deadline %v, want %v", s.now, s.enteredAt, d, s.enteredAt.Add(timeout))
 		}
+		// The wake-time contract: woken at the deadline at the latest.
+		if s.wake > s.enteredAt.Add(timeout) {
+			t.Fatalf("at %v: critical deadline %v pending, but the governor wakes at %v", s.now, s.enteredAt.Add(timeout), s.wake)
+		}
 		if s.quiet() {
 			t.Fatalf("at %v after %v: quiesced (known %v, jobs %+v) but hasOnlyBootstrapPeers not set", s.now, in.Kind, g.Peers(), s.jobs)
 		}
