@@ -88,6 +88,13 @@
 //     can record what it decided and why, with the counts and target that
 //     enabled it, as the reference governor's trace does; off, it costs
 //     nothing, and on, it changes no decision (a rapid shadow checks);
+//   - gov_lsj.go: the ledger-state judgement (InJudgement) and what
+//     depends on it (§1.4, §2.9): with bootstrap peers, TooOld is the
+//     sensitive state (targets 0 and local roots dropped until the node
+//     has quiesced, then churn's targets and the trustable local roots;
+//     no peer sharing or big ledger peers; root requests for bootstrap
+//     peers; ActCriticalTimeout if not quiesced in 15 min), and the
+//     association mode and outbound (trusted) state reported to consensus;
 //   - gov_check.go: the state invariants of assertPeerSelectionState (§6.1);
 //   - targets.go: the seven targets with the sanity rule and the production
 //     defaults (§1.3), and the counters churn waits on;
@@ -123,9 +130,13 @@
 //     to wake it, spec §2.3);
 //   - fail counts due to clear are cleared by the next Step rather than at
 //     their time (nothing reads them in between);
-//   - the sensitive bootstrap and Genesis states (§2.9) are not modelled:
-//     a run starts caught up, in deadline mode; bootstrap peers are a
-//     source that is never forgotten;
+//   - the judgement is an input the world gives; without UseBootstrap
+//     the configured bootstrap peers are known from the start as a root
+//     source that is never forgotten for failing (as before the judgement
+//     was modelled), with it they come only from root requests in the
+//     sensitive state; the critical timeout fires at its time, not at the
+//     next loop; Genesis's target swap on a judgement change is left to
+//     churn (ChurnGenesis); see gov_lsj.go;
 //   - local-root groups are clamped in configuration order (the
 //     reference's Set.take keeps the lowest addresses).
 //

@@ -267,7 +267,7 @@ const (
 	ActClose                             // release the connection to Peer; answer InClosed
 	ActDrop                              // close the connection to Peer at once, no answer (violation)
 	ActShareRequest                      // ask Peer for Count peers; answer InShareReply or InShareFailed
-	ActRequestRoots                      // ask for Count root peers; answer InRoots or InRootsFailed
+	ActRequestRoots                      // ask for Count root peers (Bootstrap: bootstrap peers); answer InRoots or InRootsFailed
 	ActRequestBLP                        // ask for Count big ledger peers; answer InBigLedger(Failed)
 	NoteHot                              // Peer became hot: take headers from it
 	NoteUnhot                            // Peer stopped being hot
@@ -560,6 +560,7 @@ func (c *Counts) add(p *Peer, d int) {
 // Step handles one input at time now, then takes every enabled decision,
 // appending actions to out. It returns the next time the governor must be
 // woken with InTick (clock.Never if only an input can enable a decision).
+// After ActCriticalTimeout it does nothing and returns clock.Never.
 // It panics if now is earlier than a previous Step's now.
 func (g *Governor) Step(now clock.Time, in Input, out *GovOutbox) clock.Time {
 	if now < g.last {
