@@ -214,9 +214,16 @@ func (s *AttackSeries) Summary() map[string]any {
 // MissedBlocks returns, per honest class, the mean number of blocks a
 // node of the class never adopted among those the honest majority did
 // (blocks made after the warm-up that at least half of the honest nodes
-// adopted). honest[i] marks the honest nodes; classOf as NewAttackSeries.
+// adopted); classOf as NewAttackSeries. Nodes the collector excludes
+// (syncing nodes) are not counted: a class of them only gets NaN.
 func MissedBlocks(c *Collector, classOf []int, classes int) []float64 {
 	n := c.Nodes()
+	classOf = slices.Clone(classOf)
+	for i := range classOf {
+		if c.excluded != nil && c.excluded[i] {
+			classOf[i] = -1
+		}
+	}
 	honest := 0
 	for _, k := range classOf {
 		if k >= 0 {
@@ -252,6 +259,7 @@ func MissedBlocks(c *Collector, classOf []int, classes int) []float64 {
 	}
 	out := make([]float64, classes)
 	for k := range out {
+		out[k] = math.NaN()
 		if size[k] > 0 {
 			out[k] = float64(missed[k]) / float64(size[k])
 		}

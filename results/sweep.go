@@ -80,6 +80,17 @@ type SweepStats struct {
 	// Attack is what attackers did, from summary.json's "adversary"; nil
 	// for a run without them.
 	Attack *SweepAttack
+	// Sync is what happened to the syncing nodes, from summary.json's
+	// "sync"; nil for a run without them.
+	Sync *SweepSync
+}
+
+// SweepSync is a run's syncing nodes, the mean over its syncing classes
+// (in name order): the share that caught up, the median time to catch up
+// (s; NaN when none did), and the share that judged itself caught up while
+// behind at the end.
+type SweepSync struct {
+	CaughtUp, CatchUpP50, Fooled float64
 }
 
 // SweepAttack is a run's attack summary, the mean over its honest classes
@@ -89,28 +100,77 @@ type SweepAttack struct {
 	EclipsedMax, HotShare, KnownShare, BlocksMissed float64
 }
 
-// sweepAttackMetrics name the attack columns of sweep.csv and the panels
-// of the attack plot, in order.
-var sweepAttackMetrics = []struct {
+// sweepExtra is one metric of a group beyond the percentiles.
+type sweepExtra struct {
 	name, label string
-	of          func(*SweepAttack) float64
-}{
-	{"attacker_hot_share", "attackers' share of hot links", func(a *SweepAttack) float64 { return a.HotShare }},
-	{"attacker_known_share", "attackers' share of known peers", func(a *SweepAttack) float64 { return a.KnownShare }},
-	{"eclipsed_max", "largest share eclipsed", func(a *SweepAttack) float64 { return a.EclipsedMax }},
-	{"blocks_missed", "blocks missed per node", func(a *SweepAttack) float64 { return a.BlocksMissed }},
+	unit        string  // the plot's axis unit, "" for a share or a count
+	floor       float64 // the least top of its plot's y axis
+	share       bool    // a share: bands are cut at 1
+}
+
+// sweepGroup is a set of metrics a run may have beyond the adoption
+// percentiles, read from one object of its summary.json: sweep.csv gets
+// their columns, and each axis a plot of its own (PlotFile), when any
+// present run has them.
+type sweepGroup struct {
+	what    string // the plot title's note
+	suffix  string // of the plot file
+	metrics []sweepExtra
+	// of returns a run's values (metrics order), nil when it has none.
+	of func(SweepStats) []float64
+	// point is a point row's estimates of the group.
+	point func(*SweepPointRow) *[]Estimate
+}
+
+// sweepGroups: the attack (summary.json's "adversary") and the syncing
+// nodes ("sync").
+var sweepGroups = []sweepGroup{
+	{"the attack", "adversary", []sweepExtra{
+		{"attacker_hot_share", "attackers' share of hot links", "", 0.1, true},
+		{"attacker_known_share", "attackers' share of known peers", "", 0.1, true},
+		{"eclipsed_max", "largest share eclipsed", "", 0.1, true},
+		{"blocks_missed", "blocks missed per node", "", 1, false},
+	}, func(s SweepStats) []float64 {
+		if a := s.Attack; a != nil {
+			return []float64{a.HotShare, a.KnownShare, a.EclipsedMax, a.BlocksMissed}
+		}
+		return nil
+	}, func(p *SweepPointRow) *[]Estimate { return &p.Attack }},
+	{"the syncing nodes", "sync", []sweepExtra{
+		{"sync_caught_up", "share of syncing nodes caught up", "", 0.1, true},
+		{"sync_catch_up_p50_s", "median time to catch up", "s", 1, false},
+		{"sync_fooled", "share judged caught up while behind", "", 0.1, true},
+	}, func(s SweepStats) []float64 {
+		if y := s.Sync; y != nil {
+			return []float64{y.CaughtUp, y.CatchUpP50, y.Fooled}
+		}
+		return nil
+	}, func(p *SweepPointRow) *[]Estimate { return &p.Sync }},
+}
+
+// PlotFile is the group's plot of the axis with the given path.
+func (g *sweepGroup) PlotFile(path string) string {
+	return strings.TrimSuffix(SweepPlotFile(path), ".png") + "-" + g.suffix + ".png"
 }
 
 // SweepAttackPlotFile is the attack plot of the axis with the given path.
-func SweepAttackPlotFile(path string) string {
-	return strings.TrimSuffix(SweepPlotFile(path), ".png") + "-adversary.png"
+func SweepAttackPlotFile(path string) string { return sweepGroups[0].PlotFile(path) }
+
+// SweepSyncPlotFile is the syncing nodes' plot of the axis with the given path.
+func SweepSyncPlotFile(path string) string { return sweepGroups[1].PlotFile(path) }
+
+// has reports whether any present run has group g: then sweep.csv has
+// its columns and each axis its plot.
+func (t *SweepTable) has(g *sweepGroup) bool {
+	return slices.ContainsFunc(t.Runs, func(r SweepRunRow) bool { return r.Present && g.of(r.Stats) != nil })
 }
 
 // Attacked reports whether any present run has an attack summary: then
 // sweep.csv has the attack's columns and each axis an attack plot.
-func (t *SweepTable) Attacked() bool {
-	return slices.ContainsFunc(t.Runs, func(r SweepRunRow) bool { return r.Present && r.Stats.Attack != nil })
-}
+func (t *SweepTable) Attacked() bool { return t.has(&sweepGroups[0]) }
+
+// Synced reports whether any present run has syncing nodes.
+func (t *SweepTable) Synced() bool { return t.has(&sweepGroups[1]) }
 
 // SweepRunRow is one planned run; Present is false when its folder is
 // missing (a shard that has not run, or failed).
@@ -136,9 +196,9 @@ type SweepPointRow struct {
 	Planned                         int // seeds planned
 	P50, P95, P99                   Estimate
 	HeaderP50, HeaderP95, HeaderP99 Estimate
-	// Attack holds the attack metrics' estimates over the seeds with one
-	// (sweepAttackMetrics order; MeanUS is the plain value).
-	Attack []Estimate
+	// Attack and Sync hold the groups' estimates over the seeds with one
+	// (sweepGroups' metric order; MeanUS is the plain value).
+	Attack, Sync []Estimate
 }
 
 // sweepMetrics name the percentiles of sweep.csv in column order, with
@@ -187,29 +247,41 @@ func (t *SweepTable) Summarise() {
 			*sm.point(&t.Points[k]) = estimate(xs[k][m])
 		}
 	}
-	if !t.Attacked() {
+	for gi := range sweepGroups {
+		t.summariseGroup(&sweepGroups[gi], index)
+	}
+}
+
+// summariseGroup fills each point row's estimates of group g, when any
+// run has it; index maps a point and policy to its row.
+func (t *SweepTable) summariseGroup(g *sweepGroup, index map[string]int) {
+	if !t.has(g) {
 		return
 	}
 	ax := make([][][]float64, len(t.Points))
 	for _, r := range t.Runs {
-		if !r.Present || r.Stats.Attack == nil {
+		vs := g.of(r.Stats)
+		if !r.Present || vs == nil {
 			continue
 		}
 		k := index[strconv.Itoa(r.Point)+"\x00"+r.Policy]
 		if ax[k] == nil {
-			ax[k] = make([][]float64, len(sweepAttackMetrics))
+			ax[k] = make([][]float64, len(g.metrics))
 		}
-		for m, am := range sweepAttackMetrics {
-			ax[k][m] = append(ax[k][m], am.of(r.Stats.Attack))
+		for m, v := range vs {
+			if !math.IsNaN(v) {
+				ax[k][m] = append(ax[k][m], v)
+			}
 		}
 	}
 	for k := range t.Points {
-		t.Points[k].Attack = make([]Estimate, len(sweepAttackMetrics))
-		for m := range sweepAttackMetrics {
+		est := make([]Estimate, len(g.metrics))
+		for m := range g.metrics {
 			if ax[k] != nil {
-				t.Points[k].Attack[m] = estimate(ax[k][m])
+				est[m] = estimate(ax[k][m])
 			}
 		}
+		*g.point(&t.Points[k]) = est
 	}
 }
 
@@ -236,12 +308,14 @@ func WriteSweep(dir string, t *SweepTable) error {
 		if !t.SweepPlotted(a) {
 			continue
 		}
-		if err := plotSweepAxis(filepath.Join(dir, SweepPlotFile(t.Axes[a].Path)), t, a, false); err != nil {
+		if err := plotSweepAxis(filepath.Join(dir, SweepPlotFile(t.Axes[a].Path)), t, a, nil); err != nil {
 			return err
 		}
-		if t.Attacked() {
-			if err := plotSweepAxis(filepath.Join(dir, SweepAttackPlotFile(t.Axes[a].Path)), t, a, true); err != nil {
-				return err
+		for gi := range sweepGroups {
+			if g := &sweepGroups[gi]; t.has(g) {
+				if err := plotSweepAxis(filepath.Join(dir, g.PlotFile(t.Axes[a].Path)), t, a, g); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -262,10 +336,13 @@ func writeSweepCSV(w io.Writer, t *SweepTable) error {
 	for _, m := range sweepMetrics {
 		head = append(head, m.name+"_ms", m.name+"_ci95_ms")
 	}
-	attacked := t.Attacked()
-	if attacked {
-		for _, m := range sweepAttackMetrics {
-			head = append(head, m.name, m.name+"_ci95")
+	var groups []*sweepGroup
+	for gi := range sweepGroups {
+		if g := &sweepGroups[gi]; t.has(g) {
+			groups = append(groups, g)
+			for _, m := range g.metrics {
+				head = append(head, m.name, m.name+"_ci95")
+			}
 		}
 	}
 	fmt.Fprintln(bw, strings.Join(head, ","))
@@ -292,11 +369,15 @@ func writeSweepCSV(w io.Writer, t *SweepTable) error {
 			}
 			row = append(row, ms(v), "")
 		}
-		if attacked {
-			for _, m := range sweepAttackMetrics {
+		for _, g := range groups {
+			var vs []float64
+			if r.Present {
+				vs = g.of(r.Stats)
+			}
+			for m := range g.metrics {
 				v := ""
-				if r.Present && r.Stats.Attack != nil {
-					v = formatF(m.of(r.Stats.Attack))
+				if vs != nil && !math.IsNaN(vs[m]) {
+					v = formatF(vs[m])
 				}
 				row = append(row, v, "")
 			}
@@ -317,9 +398,9 @@ func writeSweepCSV(w io.Writer, t *SweepTable) error {
 		for _, m := range sweepMetrics {
 			row = append(row, estimateCells(*m.point(p), msF)...)
 		}
-		if attacked {
-			for m := range sweepAttackMetrics {
-				row = append(row, estimateCells(p.Attack[m], formatF)...)
+		for _, g := range groups {
+			for _, e := range *g.point(p) {
+				row = append(row, estimateCells(e, formatF)...)
 			}
 		}
 		fmt.Fprintln(bw, strings.Join(row, ","))
@@ -430,7 +511,8 @@ type sweepPt struct {
 // policy (and per combination of the other axes' values), each with its
 // 95 % interval as a band. Values that are all numbers are placed on a
 // linear axis; others at even steps, labelled.
-func plotSweepAxis(path string, t *SweepTable, a int, attack bool) error {
+func plotSweepAxis(path string, t *SweepTable, a int, g *sweepGroup) error {
+	attack := g != nil // a group's metrics rather than the percentiles
 	ax := t.Axes[a]
 	xs := make([]float64, len(ax.Values))
 	numeric := true
@@ -549,17 +631,21 @@ func plotSweepAxis(path string, t *SweepTable, a int, attack bool) error {
 	}
 	var list []panel
 	if attack {
-		for m, am := range sweepAttackMetrics {
-			list = append(list, panel{am.label, func(p *SweepPointRow) Estimate {
-				if p.Attack == nil {
-					return Estimate{}
+		for m, gm := range g.metrics {
+			label := gm.label
+			if gm.unit != "" {
+				label += " (" + gm.unit + ")"
+			}
+			list = append(list, panel{label, func(p *SweepPointRow) Estimate {
+				if es := *g.point(p); es != nil {
+					return es[m]
 				}
-				return p.Attack[m]
+				return Estimate{}
 			}, func(s SweepStats) float64 {
-				if s.Attack == nil {
-					return math.NaN()
+				if vs := g.of(s); vs != nil {
+					return vs[m]
 				}
-				return am.of(s.Attack)
+				return math.NaN()
 			}, 1, 1})
 		}
 	} else {
@@ -614,6 +700,9 @@ func plotSweepAxis(path string, t *SweepTable, a int, attack bool) error {
 		log := !attack && ymin > 0 && ymax/ymin >= 10
 		// A band over few seeds may reach below 0 s: cut there.
 		fy := func(y float64) float64 { return max(y, 0) }
+		if attack && g.metrics[k].share {
+			fy = func(y float64) float64 { return min(max(y, 0), 1) }
+		}
 		if log {
 			floor := ymin / 2
 			fy = func(y float64) float64 { return math.Log10(max(y, floor)) }
@@ -630,12 +719,13 @@ func plotSweepAxis(path string, t *SweepTable, a int, attack bool) error {
 			if attack {
 				// Shares of 0 stay readable as 0 on a 0 … 0.1 axis, a
 				// count of blocks on 0 … 1.
-				floor = 0.1
-				if k == len(list)-1 {
-					floor = 1
-				}
+				floor = g.metrics[k].floor
 			}
-			p.Y.Min, p.Y.Max = 0, t.niceTop(max(ymax, floor))
+			top := max(ymax, floor)
+			if attack && g.metrics[k].share {
+				top = min(top, 1)
+			}
+			p.Y.Min, p.Y.Max = 0, t.niceTop(top)
 			p.Y.Tick.Marker = t
 		}
 		scaled := func(xys plotter.XYs) plotter.XYs {
@@ -745,7 +835,7 @@ func plotSweepAxis(path string, t *SweepTable, a int, attack bool) error {
 	}
 	what := ""
 	if attack {
-		what = " (the attack)"
+		what = " (" + g.what + ")"
 	}
 	title := fmt.Sprintf("%s%s against %s: mean of seeds, 95 %% band, thin lines per seed", t.Name, what, lastElem(ax.Path))
 	return writePanels(path, title, panels, leg)

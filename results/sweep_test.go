@@ -151,3 +151,46 @@ func TestWriteSweepAttack(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteSweepSync: runs with syncing nodes add the sync columns after
+// the attack's, a catch-up time a run does not have (none caught up) is an
+// empty cell and stays out of its point's mean, and each axis gets a sync
+// plot.
+func TestWriteSweepSync(t *testing.T) {
+	tab := sweepTable()
+	for i := range tab.Runs {
+		r := &tab.Runs[i]
+		if r.Present && r.Point < 3 {
+			y := &SweepSync{CaughtUp: 1, CatchUpP50: 10 + float64(r.Seed), Fooled: 0}
+			if r.Seed == 1 {
+				y = &SweepSync{CaughtUp: 0, CatchUpP50: math.NaN(), Fooled: 0.5}
+			}
+			r.Stats.Sync = y
+		}
+	}
+	tab.Summarise()
+	dir := t.TempDir()
+	if err := WriteSweep(dir, tab); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, SweepCSVFile))
+	lines := strings.Split(string(b), "\n")
+	if !strings.HasSuffix(lines[0], ",header_p99_ms,header_p99_ci95_ms,sync_caught_up,sync_caught_up_ci95,sync_catch_up_p50_s,sync_catch_up_p50_s_ci95,sync_fooled,sync_fooled_ci95") {
+		t.Fatalf("header %s", lines[0])
+	}
+	if !strings.HasSuffix(lines[1], ",0,,,,0.5,") {
+		t.Errorf("first run (seed 1, none caught up): %s", lines[1])
+	}
+	p := tab.Points[0]
+	if p.Sync[1].Seeds != 2 || p.Sync[1].MeanUS != 12.5 || p.Sync[0].Seeds != 3 {
+		t.Errorf("point 0's catch-up estimate %+v, caught-up %+v: want the mean of seeds 2 and 3 (12.5 s)", p.Sync[1], p.Sync[0])
+	}
+	for _, ax := range []string{"blocks.body_bytes", "p2p.policy.close"} {
+		if _, err := os.Stat(filepath.Join(dir, SweepSyncPlotFile(ax))); err != nil {
+			t.Error(err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, SweepAttackPlotFile(ax))); err == nil {
+			t.Errorf("%s: an attack plot without attackers", ax)
+		}
+	}
+}

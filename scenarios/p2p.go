@@ -68,7 +68,7 @@ func buildP2P(s *Scenario, seed uint64, r *Run) (*world.P2PConfig, error) {
 		}
 	}
 	b.pools, cfg.LedgerRelays = s.poolRoles()
-	boot := s.bootstrapPeers()
+	boot, others := s.bootstrapPeers(), s.notSyncing()
 	id := 0
 	for ci, c := range s.Nodes.Classes {
 		for range c.Count {
@@ -80,7 +80,7 @@ func buildP2P(s *Scenario, seed uint64, r *Run) (*world.P2PConfig, error) {
 				if cfg.Sync == nil {
 					cfg.Sync = make([]world.Sync, n)
 				}
-				cfg.Sync[id] = s.syncOf(c, &np.gov, np.churn, boot)
+				cfg.Sync[id] = s.syncOf(id, seed, c, &np.gov, np.churn, boot, others)
 			}
 			cfg.Governors[id], cfg.Churn[id] = np.gov, np.churn
 			if cfg.Calibration != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/dpsim/dpsim/clock"
 	"github.com/dpsim/dpsim/node"
 	"github.com/dpsim/dpsim/policies"
+	"github.com/dpsim/dpsim/sim"
 	"github.com/dpsim/dpsim/sim/world"
 )
 
@@ -41,7 +42,15 @@ import (
 type SyncSpec struct {
 	Mode string        `yaml:"mode"` // SyncPraos, SyncBootstrap or SyncGenesis; empty: not syncing
 	Join time.Duration `yaml:"join"` // when the nodes join, from genesis
+	// Roots is how many public roots each node has, drawn at random from
+	// every node that does not sync, attackers included: an unvetted list
+	// of relays, such as one found on the web, that an attacker with many
+	// relays fills in proportion.
+	Roots int `yaml:"roots"`
 }
+
+// MaxSyncRoots caps sync.roots (a topology's public roots are a handful).
+const MaxSyncRoots = 100
 
 // Sync modes (sync.mode).
 const (
@@ -72,7 +81,7 @@ func (v *validator) syncing() {
 	for i, c := range s.Nodes.Classes {
 		f := fmt.Sprintf("nodes.classes[%d].sync", i)
 		if c.Sync.IsZero() {
-			if _, att := s.Attacker(c); !att && !c.Adversarial && !c.Producer {
+			if _, att := s.Attacker(c); !att && !c.Adversarial {
 				honest += c.Count
 			}
 			continue
@@ -87,6 +96,9 @@ func (v *validator) syncing() {
 			boot = true
 		case c.Sync.Mode == SyncGenesis && !s.P2P.LedgerPeers:
 			v.add(f+".mode", c.Sync.Mode, "Genesis syncs from big ledger peers; accepted: with p2p.ledger_peers: true")
+		}
+		if c.Sync.Roots < 0 || c.Sync.Roots > MaxSyncRoots {
+			v.add(f+".roots", fmt.Sprint(c.Sync.Roots), fmt.Sprintf("accepted: 0 to %d public roots", MaxSyncRoots))
 		}
 		if c.Sync.Join < 0 || c.Sync.Join >= s.Duration {
 			v.add(f+".join", fmtDur(c.Sync.Join), fmt.Sprintf("accepted: from 0 to less than the duration, %s", fmtDur(s.Duration)))
@@ -104,22 +116,22 @@ func (v *validator) syncing() {
 	b := s.P2P.BootstrapPeers
 	switch {
 	case b < 0 || b > honest:
-		v.add("p2p.bootstrap_peers", fmt.Sprint(b), fmt.Sprintf("accepted: 0 to %d (the relays that are neither producers, attackers nor syncing)", honest))
+		v.add("p2p.bootstrap_peers", fmt.Sprint(b), fmt.Sprintf("accepted: 0 to %d (the nodes that neither attack nor sync)", honest))
 	case boot && b == 0:
 		v.add("p2p.bootstrap_peers", "0", "a class syncs with bootstrap peers; accepted: 1 or more")
 	}
 }
 
 // bootstrapPeers returns the ids of the bootstrap peers: the first
-// p2p.bootstrap_peers nodes of the classes that neither produce, attack
-// nor sync.
+// p2p.bootstrap_peers nodes of the classes that neither attack nor sync
+// (each a pool's relay: syncing classes are refused with nodes.pools).
 func (s *Scenario) bootstrapPeers() []node.PeerID {
 	var out []node.PeerID
 	id := 0
 	for _, c := range s.Nodes.Classes {
 		_, att := s.Attacker(c)
 		for range c.Count {
-			if len(out) < s.P2P.BootstrapPeers && c.Sync.IsZero() && !att && !c.Adversarial && !c.Producer {
+			if len(out) < s.P2P.BootstrapPeers && c.Sync.IsZero() && !att && !c.Adversarial {
 				out = append(out, node.PeerID(id))
 			}
 			id++
@@ -128,10 +140,12 @@ func (s *Scenario) bootstrapPeers() []node.PeerID {
 	return out
 }
 
-// syncOf sets up a syncing class's node: its governor starts TooOld, with
-// the bootstrap peers or in Genesis mode, and churn knows of bootstrap
-// peers; it returns the world's sync entry.
-func (s *Scenario) syncOf(c Class, g *node.GovernorConfig, churn *node.ChurnConfig, boot []node.PeerID) world.Sync {
+// syncOf sets up syncing node id of class c: its governor starts TooOld,
+// with the bootstrap peers or in Genesis mode, and its sync.roots public
+// roots drawn from others (the nodes that do not sync, in id order) by
+// its own stream; churn knows of bootstrap peers. It returns the world's
+// sync entry.
+func (s *Scenario) syncOf(id int, seed uint64, c Class, g *node.GovernorConfig, churn *node.ChurnConfig, boot, others []node.PeerID) world.Sync {
 	m := c.Sync.mode()
 	if m == world.SyncNone {
 		return world.Sync{}
@@ -146,7 +160,28 @@ func (s *Scenario) syncOf(c Class, g *node.GovernorConfig, churn *node.ChurnConf
 	case world.SyncGenesis:
 		g.Genesis = true
 	}
+	if k := min(c.Sync.Roots, len(others)); k > 0 {
+		rng := sim.Derive(seed, "sync-roots", uint64(id))
+		for _, j := range rng.Perm(len(others))[:k] {
+			g.PublicRoots = append(g.PublicRoots, node.PublicRoot{Peer: others[j]})
+		}
+	}
 	return world.Sync{Mode: m, Join: clock.Time(c.Sync.Join)}
+}
+
+// notSyncing lists the nodes of the classes without a sync section.
+func (s *Scenario) notSyncing() []node.PeerID {
+	var out []node.PeerID
+	id := 0
+	for _, c := range s.Nodes.Classes {
+		for range c.Count {
+			if c.Sync.IsZero() {
+				out = append(out, node.PeerID(id))
+			}
+			id++
+		}
+	}
+	return out
 }
 
 // SyncNodes reports which nodes sync (nil when none does).

@@ -48,7 +48,7 @@ func TestGoldenDigests(t *testing.T) {
 	}
 	root := t.TempDir()
 	prod := shortened(t, filepath.Join(repo, "scenarios", "production.yaml"), "duration: 6h", "duration: 1h")
-	for _, src := range []string{filepath.Join(repo, "scenarios", "quickstart.yaml"), filepath.Join(repo, "scenarios", "faults.yaml"), filepath.Join("testdata", "compare-small.yaml"), prod, filepath.Join(repo, "scenarios", "sweep-quick.yaml")} {
+	for _, src := range []string{filepath.Join(repo, "scenarios", "quickstart.yaml"), filepath.Join(repo, "scenarios", "faults.yaml"), filepath.Join("testdata", "compare-small.yaml"), prod, filepath.Join(repo, "scenarios", "sweep-quick.yaml"), filepath.Join(repo, "scenarios", "syncing.yaml")} {
 		b, err := os.ReadFile(src)
 		if err != nil {
 			t.Fatal(err)
@@ -71,6 +71,7 @@ func TestGoldenDigests(t *testing.T) {
 		{"production-1h", []string{"run", "production-1h.yaml"}},
 		{"compare-small", []string{"compare", "compare-small.yaml", "--runs", "--jobs", "2"}},
 		{"sweep-quick", []string{"sweep", "sweep-quick.yaml", "--jobs", "2"}},
+		{"syncing", []string{"run", "syncing.yaml"}},
 	}
 	var got []string
 	for _, c := range cases {

@@ -274,6 +274,9 @@ func printSweep(w io.Writer, t *results.SweepTable, dir string) {
 	if t.Attacked() {
 		attack = fmt.Sprintf(" %10s %9s", "att. hot", "eclipsed")
 	}
+	if t.Synced() {
+		attack += fmt.Sprintf(" %10s %9s", "caught up", "catch-up")
+	}
 	fmt.Fprintf(w, "%s  %-16s %5s %9s %9s %9s%s\n", strings.Join(head, "  "), "policy", "seeds", "p50 ms", "p95 ms", "p99 ms", attack)
 	ms := func(e results.Estimate) string {
 		if e.Seeds == 0 {
@@ -286,15 +289,22 @@ func printSweep(w io.Writer, t *results.SweepTable, dir string) {
 		for a, v := range p.Values {
 			vals = append(vals, fmt.Sprintf("%-*s", width[a], v))
 		}
+		share := func(e results.Estimate) string {
+			if e.Seeds == 0 {
+				return "–"
+			}
+			return strconv.FormatFloat(100*e.MeanUS, 'f', 1, 64) + " %"
+		}
 		attack := ""
 		if t.Attacked() {
-			share := func(e results.Estimate) string {
-				if e.Seeds == 0 {
-					return "–"
-				}
-				return strconv.FormatFloat(100*e.MeanUS, 'f', 1, 64) + " %"
-			}
 			attack = fmt.Sprintf(" %10s %9s", share(p.Attack[0]), share(p.Attack[2]))
+		}
+		if t.Synced() {
+			secs := "–"
+			if e := p.Sync[1]; e.Seeds > 0 {
+				secs = strconv.FormatFloat(e.MeanUS, 'f', 1, 64) + " s"
+			}
+			attack += fmt.Sprintf(" %10s %9s", share(p.Sync[0]), secs)
 		}
 		fmt.Fprintf(w, "%s  %-16s %5d %9s %9s %9s%s\n", strings.Join(vals, "  "), p.Policy, p.P50.Seeds, ms(p.P50), ms(p.P95), ms(p.P99), attack)
 	}
@@ -307,6 +317,9 @@ func printSweep(w io.Writer, t *results.SweepTable, dir string) {
 			plots = append(plots, filepath.Join(dir, results.SweepPlotFile(ax.Path)))
 			if t.Attacked() {
 				plots = append(plots, filepath.Join(dir, results.SweepAttackPlotFile(ax.Path)))
+			}
+			if t.Synced() {
+				plots = append(plots, filepath.Join(dir, results.SweepSyncPlotFile(ax.Path)))
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package run
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -153,7 +154,11 @@ func (j *Job) Execute(ctx context.Context) (*Result, error) {
 		summary := j.attack.Summary()
 		missed := results.MissedBlocks(j.col, j.attackClass, len(summary))
 		for k, name := range j.attack.Classes() {
-			summary[name].(map[string]any)["blocks_missed_mean"] = missed[k]
+			var v any = missed[k]
+			if math.IsNaN(missed[k]) {
+				v = nil // a class of syncing nodes: sync.csv measures them
+			}
+			summary[name].(map[string]any)["blocks_missed_mean"] = v
 		}
 		j.col.SetSummary("adversary", summary)
 	}

@@ -589,7 +589,9 @@ func Merge(dir string) (*results.SweepTable, error) {
 	old, _ := filepath.Glob(filepath.Join(dir, results.SweepPlotFile("*")))
 	for _, f := range old {
 		if !slices.ContainsFunc(t.Axes, func(a results.SweepAxis) bool {
-			return filepath.Base(f) == results.SweepPlotFile(a.Path) || filepath.Base(f) == results.SweepAttackPlotFile(a.Path) && t.Attacked()
+			b := filepath.Base(f)
+			return b == results.SweepPlotFile(a.Path) || b == results.SweepAttackPlotFile(a.Path) && t.Attacked() ||
+				b == results.SweepSyncPlotFile(a.Path) && t.Synced()
 		}) {
 			os.Remove(f)
 		}
@@ -615,11 +617,17 @@ func readRunStats(path string) (results.SweepStats, error) {
 		HP95      *float64 `json:"header_p95_ms"`
 		HP99      *float64 `json:"header_p99_ms"`
 		Adversary map[string]struct {
-			EclipsedMax  float64 `json:"eclipsed_max"`
-			HotShare     float64 `json:"attacker_hot_share_end"`
-			KnownShare   float64 `json:"attacker_known_share_end"`
-			BlocksMissed float64 `json:"blocks_missed_mean"`
+			EclipsedMax  float64  `json:"eclipsed_max"`
+			HotShare     float64  `json:"attacker_hot_share_end"`
+			KnownShare   float64  `json:"attacker_known_share_end"`
+			BlocksMissed *float64 `json:"blocks_missed_mean"`
 		} `json:"adversary"`
+		Sync map[string]struct {
+			Nodes      float64  `json:"nodes"`
+			CaughtUp   float64  `json:"caught_up"`
+			CatchUpP50 *float64 `json:"catch_up_p50_s"`
+			Fooled     float64  `json:"young_enough_behind_at_end"`
+		} `json:"sync"`
 	}
 	if err := json.Unmarshal(b, &s); err != nil || s.Blocks == nil || s.Adoptions == nil {
 		why := "no blocks or adoptions"
@@ -639,17 +647,51 @@ func readRunStats(path string) (results.SweepStats, error) {
 	st.HeaderP50, st.HeaderP95, st.HeaderP99 = f(s.HP50), f(s.HP95), f(s.HP99)
 	if len(s.Adversary) > 0 {
 		// The mean over the honest classes, summed in name order.
+		// Blocks missed over the classes that have them (not syncing
+		// classes).
 		a := &results.SweepAttack{}
+		counted, missed := 0, 0.0
 		for _, k := range slices.Sorted(maps.Keys(s.Adversary)) {
 			c := s.Adversary[k]
 			a.EclipsedMax += c.EclipsedMax
 			a.HotShare += c.HotShare
 			a.KnownShare += c.KnownShare
-			a.BlocksMissed += c.BlocksMissed
+			if c.BlocksMissed != nil {
+				missed += *c.BlocksMissed
+				counted++
+			}
 		}
 		n := float64(len(s.Adversary))
-		a.EclipsedMax, a.HotShare, a.KnownShare, a.BlocksMissed = a.EclipsedMax/n, a.HotShare/n, a.KnownShare/n, a.BlocksMissed/n
+		a.EclipsedMax, a.HotShare, a.KnownShare = a.EclipsedMax/n, a.HotShare/n, a.KnownShare/n
+		a.BlocksMissed = math.NaN()
+		if counted > 0 {
+			a.BlocksMissed = missed / float64(counted)
+		}
 		st.Attack = a
+	}
+	if len(s.Sync) > 0 {
+		// The mean over the syncing classes, in name order; the catch-up
+		// time over the classes where some node caught up.
+		y := &results.SweepSync{}
+		timed, sum := 0, 0.0
+		for _, k := range slices.Sorted(maps.Keys(s.Sync)) {
+			c := s.Sync[k]
+			if c.Nodes > 0 {
+				y.CaughtUp += c.CaughtUp / c.Nodes
+				y.Fooled += c.Fooled / c.Nodes
+			}
+			if c.CatchUpP50 != nil {
+				sum += *c.CatchUpP50
+				timed++
+			}
+		}
+		n := float64(len(s.Sync))
+		y.CaughtUp, y.Fooled = y.CaughtUp/n, y.Fooled/n
+		y.CatchUpP50 = math.NaN()
+		if timed > 0 {
+			y.CatchUpP50 = sum / float64(timed)
+		}
+		st.Sync = y
 	}
 	return st, nil
 }

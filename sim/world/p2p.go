@@ -422,7 +422,7 @@ func (w *World) applyGov(self int32, now clock.Time) {
 			case a.Bootstrap:
 				// The sensitive state asks for the configured bootstrap peers.
 				ids = append(p.scratch[:0], p.cfg.Governors[self].Bootstrap...)
-			case p.sync.ledgerTooOld(self):
+			case w.ledgerTooOld(now, self):
 				// Its ledger predates useLedgerAfterSlot: public roots only.
 				ids = p.scratch[:0]
 				for _, r := range p.cfg.Governors[self].PublicRoots {
@@ -434,7 +434,10 @@ func (w *World) applyGov(self int32, now clock.Time) {
 			p.scratch = ids
 			w.input(now, self, -1, node.InRoots, false, w.hold(ids))
 		case node.ActRequestBLP:
-			ids, _ := e.BigLedgerPeers(self, int(a.Count), p.scratch[:0])
+			ids := p.scratch[:0]
+			if !w.snapshotOnly(now, self) {
+				ids, _ = e.BigLedgerPeers(self, int(a.Count), ids)
+			}
 			p.scratch = ids
 			w.input(now, self, -1, node.InBigLedger, false, w.hold(ids))
 		case node.NoteHot:

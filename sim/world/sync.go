@@ -36,7 +36,9 @@ import (
 // caught up at genesis, for 20 minutes at a time: the GSM's weakness that
 // bootstrap peers and Genesis exist to close.
 //
-// While TooOld its root requests get no ledger peers (ledgerTooOld). The
+// Until its ledger is recent its root requests get no ledger peers
+// (ledgerTooOld), and a Praos node's big-ledger requests none either
+// (snapshotOnly). The
 // governor hears each change (InJudgement) and churn runs in the
 // matching mode: bulk sync while TooOld (ChurnBulkSync; ChurnGenesis in
 // Genesis mode), deadline once caught up. A governor that throws
@@ -164,13 +166,27 @@ func (w *World) initSync(cfg []Sync) error {
 }
 
 // ledgerTooOld reports whether node i is a syncing node whose ledger is
-// still too old for ledger peers: cardano-node uses them only once its
-// ledger has passed useLedgerAfterSlot, a recent slot, so a node syncing
-// from genesis has only its public roots and bootstrap peers until it
-// has caught up. Genesis nodes get their big ledger peers from a trusted
-// snapshot (peerSnapshotFile) and ask for them as usual.
-func (s *syncState) ledgerTooOld(i int32) bool {
-	return s != nil && s.cfg[i].Mode != SyncNone && s.lsj[i] == node.TooOld
+// still too old for ledger peers at now. cardano-node uses ledger peers
+// only once its ledger has passed useLedgerAfterSlot, a recent slot fixed
+// in the topology file; here a syncing node's ledger is recent enough
+// once its tip is no older than MaxCaughtUpAge. Until then it has only
+// its public roots and bootstrap peers, whatever its judgement (which an
+// idle eclipse can fool).
+func (w *World) ledgerTooOld(now clock.Time, i int32) bool {
+	s := w.p2p.sync
+	if s == nil || s.cfg[i].Mode == SyncNone {
+		return false
+	}
+	tip := w.rx[i].tip
+	return tip == node.NoBlock || now.Sub(w.slotStart(w.Chain.Get(tip).Slot)) > MaxCaughtUpAge
+}
+
+// snapshotOnly reports whether node i is a syncing Praos node (with or
+// without bootstrap peers) whose ledger is too old: it knows no big
+// ledger peers yet, and only Genesis nodes have a trusted snapshot of
+// them (peerSnapshotFile).
+func (w *World) snapshotOnly(now clock.Time, i int32) bool {
+	return w.ledgerTooOld(now, i) && w.p2p.sync.cfg[i].Mode != SyncGenesis
 }
 
 // joinsLater reports whether node i starts down, to join at its Join time.
