@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -27,12 +28,19 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(base + "duration: 1h\nblocks: {slot: 2s}\n"))
 	f.Add([]byte("version: 1\nname: &a x\nseed: *a\n"))
 	f.Add([]byte(adversaryBase + "adversary:\n  - {name: sybil, share: 0.25, behaviour: eclipse, relay_delay: 3s, target: [relay]}\n"))
+	f.Add([]byte(syncBase))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := Parse(data, "fuzz.yaml")
 		if err != nil {
 			var ps Problems
 			if !errors.As(err, &ps) || len(ps) == 0 {
 				t.Fatalf("error %v (%T) is not a non-empty Problems", err, err)
+			}
+			// What validate adds to them: the missing files.
+			for _, p := range MissingFiles(data, "fuzz.yaml") {
+				if !strings.Contains(p.Msg, "no such") && p.Field == "" {
+					t.Fatalf("MissingFiles problem without a field: %v", p)
+				}
 			}
 			return
 		}

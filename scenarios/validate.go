@@ -500,3 +500,16 @@ func (v *validator) check() {
 		v.add("check.invariants", fmtDur(c.Invariants), "accepted: 0 (off) or a whole number of seconds up to the duration")
 	}
 }
+
+// With returns ps and the problems of more whose fields ps does not name
+// already, in position order and capped as Parse's.
+func (ps Problems) With(more Problems) Problems {
+	out := slices.Clone(ps)
+	for _, p := range more {
+		if !slices.ContainsFunc(ps, func(q Problem) bool { return q.Field == p.Field }) {
+			out = append(out, p)
+		}
+	}
+	out.sort()
+	return out.capped()
+}

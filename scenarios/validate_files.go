@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -483,3 +484,53 @@ func (discard) BlockMade(int, int64, int, clock.Time) {}
 func (discard) Adopted(int, int, clock.Time)          {}
 func (discard) HeaderArrived(int, int, clock.Time)    {}
 func (discard) Count(world.Counter, int64)            {}
+
+// MissingFiles returns the files a scenario file names that do not exist,
+// for a file whose rules fail (Parse's problems, which keep ValidateFiles
+// from running): dpsim validate then reports a missing file in the same
+// pass as the other problems. It decodes what it can and checks only that
+// each named file exists; nil when the file does not decode to a mapping.
+func MissingFiles(data []byte, name string) Problems {
+	root, _ := parseYAML(data, name)
+	if root == nil {
+		return nil
+	}
+	s := Defaults()
+	s.Path = name
+	d := &decoder{file: name, pos: map[string]Pos{}, failed: map[string]bool{}}
+	d.decode(root, reflect.ValueOf(&s).Elem(), "", Pos{root.Line, root.Column})
+	if d.failed[""] {
+		return nil
+	}
+	s.pos = d.pos
+	ApplyDefaults(&s)
+	c := &fileCheck{v: validator{s: &s}, s: &s}
+	named := []struct {
+		field  string
+		ref    FileRef
+		folder bool
+	}{
+		{"network.latency.file", s.Network.Latency.File, false},
+		{"topology.file", s.Topology.File, false},
+		{"nodes.stake.file", s.Nodes.Stake.File, false},
+		{"nodes.pools.file", s.Nodes.Pools.File, false},
+		{"operators.folder", s.Operators.Folder, true},
+		{"operators.addresses", s.Operators.Addresses, false},
+	}
+	for _, f := range named {
+		if !f.ref.IsZero() && !d.failed[f.field] {
+			c.exists(f.field, f.ref, f.folder)
+		}
+	}
+	for i, o := range s.Operators.Nodes {
+		for _, f := range []struct {
+			field string
+			ref   FileRef
+		}{{fmt.Sprintf("operators.nodes[%d].topology", i), o.Topology}, {fmt.Sprintf("operators.nodes[%d].config", i), o.Config}} {
+			if !f.ref.IsZero() && !d.failed[f.field] {
+				c.exists(f.field, f.ref, false)
+			}
+		}
+	}
+	return c.v.probs
+}

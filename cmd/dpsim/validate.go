@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -115,6 +116,14 @@ func validateFile(path string, kind scenarios.Kind) (_ scenarios.Kind, _ []strin
 		}
 		s, err := scenarios.Parse(data, path)
 		if err != nil {
+			// The rules failed, so the files were not read: still say
+			// which of them are missing, in the same pass.
+			var ps scenarios.Problems
+			if errors.As(err, &ps) {
+				if miss := scenarios.MissingFiles(data, path); len(miss) > 0 {
+					err = ps.With(miss)
+				}
+			}
 			return kind, nil, "", err
 		}
 		probs, lines := scenarios.ValidateFiles(s)

@@ -175,3 +175,21 @@ func TestValidateOpensScenarioFiles(t *testing.T) {
 		}
 	})
 }
+
+// TestValidateMissingFileBesideRules: a scenario that breaks a rule and
+// names a missing file gets both problems in one pass, not the file's only
+// after the rule is fixed.
+func TestValidateMissingFileBesideRules(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.yaml")
+	os.WriteFile(path, []byte("version: 1\nname: x\nduration: 10m\nnodes:\n  count: 10\nnetwork:\n  latency:\n    model: matrix\n    file: nope.csv\n  tcp:\n    initial_window: 0\n"), 0o644)
+	_, stderr, code := dpsim(t, "validate", path)
+	for _, want := range []string{`s.yaml:9:11: network.latency.file: value "nope.csv": no such file`, `s.yaml:11:21: network.tcp.initial_window: value "0"`} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("missing %q in:\n%s", want, stderr)
+		}
+	}
+	if code != 2 {
+		t.Fatalf("exit %d", code)
+	}
+}
