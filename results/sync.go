@@ -51,7 +51,7 @@ func WriteSync(dir string, t *SyncTable) error {
 				catch = syncSeconds(r.CaughtUp.Sub(r.Join))
 			}
 			fmt.Fprintf(bw, "%d,%s,%s,%s,%s,%s,%s,%d,%d,%d,%s\n", r.Node, t.Class[k], r.Mode,
-				syncSeconds(time.Duration(r.Join)), secondsOrEmpty(r.CaughtUp), catch, secondsOrEmpty(r.YoungEnough),
+				secondsOrEmpty(r.Join), secondsOrEmpty(r.CaughtUp), catch, secondsOrEmpty(r.YoungEnough),
 				r.CriticalTimeouts, r.Height, r.Majority, r.Judgement)
 		}
 		return bw.Flush()

@@ -12,7 +12,8 @@ import (
 )
 
 // Syncing nodes (issue 19): a class with a sync section joins the network
-// at sync.join with an empty chain, behind by every block forged before,
+// at sync.join with an empty chain, behind by every block forged before
+// (or, with sync.behind: N, as soon as the honest chain is N blocks long),
 // and catches up in one of three modes (world.SyncMode):
 //
 //	nodes:
@@ -42,6 +43,10 @@ import (
 type SyncSpec struct {
 	Mode string        `yaml:"mode"` // SyncPraos, SyncBootstrap or SyncGenesis; empty: not syncing
 	Join time.Duration `yaml:"join"` // when the nodes join, from genesis
+	// Behind, instead of Join, makes the nodes join as soon as the honest
+	// majority's chain is that many blocks long: they start that far
+	// behind.
+	Behind int `yaml:"behind"`
 	// Roots is how many public roots each node has, drawn at random from
 	// every node that does not sync, attackers included: an unvetted list
 	// of relays, such as one found on the web, that an attacker with many
@@ -49,8 +54,12 @@ type SyncSpec struct {
 	Roots int `yaml:"roots"`
 }
 
-// MaxSyncRoots caps sync.roots (a topology's public roots are a handful).
-const MaxSyncRoots = 100
+// MaxSyncRoots caps sync.roots (a topology's public roots are a handful);
+// MaxSyncBehind caps sync.behind (more than a year of blocks).
+const (
+	MaxSyncRoots  = 100
+	MaxSyncBehind = 2_000_000
+)
 
 // Sync modes (sync.mode).
 const (
@@ -100,8 +109,13 @@ func (v *validator) syncing() {
 		if c.Sync.Roots < 0 || c.Sync.Roots > MaxSyncRoots {
 			v.add(f+".roots", fmt.Sprint(c.Sync.Roots), fmt.Sprintf("accepted: 0 to %d public roots", MaxSyncRoots))
 		}
-		if c.Sync.Join < 0 || c.Sync.Join >= s.Duration {
+		switch {
+		case c.Sync.Join < 0 || c.Sync.Join >= s.Duration:
 			v.add(f+".join", fmtDur(c.Sync.Join), fmt.Sprintf("accepted: from 0 to less than the duration, %s", fmtDur(s.Duration)))
+		case c.Sync.Behind < 0 || c.Sync.Behind > MaxSyncBehind:
+			v.add(f+".behind", fmt.Sprint(c.Sync.Behind), fmt.Sprintf("accepted: 1 to %d blocks", MaxSyncBehind))
+		case c.Sync.Behind > 0 && c.Sync.Join > 0:
+			v.add(f+".behind", fmt.Sprint(c.Sync.Behind), "join and behind both given; accepted: one of them")
 		}
 		if c.Producer || c.Adversarial {
 			v.add(f, "", "a syncing node is a relay without stake; accepted: a class without producer and adversarial")
@@ -166,7 +180,7 @@ func (s *Scenario) syncOf(id int, seed uint64, c Class, g *node.GovernorConfig, 
 			g.PublicRoots = append(g.PublicRoots, node.PublicRoot{Peer: others[j]})
 		}
 	}
-	return world.Sync{Mode: m, Join: clock.Time(c.Sync.Join)}
+	return world.Sync{Mode: m, Join: clock.Time(c.Sync.Join), Behind: int32(c.Sync.Behind)}
 }
 
 // notSyncing lists the nodes of the classes without a sync section.

@@ -99,6 +99,8 @@ func TestSyncProblems(t *testing.T) {
 		{"{mode: praos, join: 3h}", `nodes.classes[2].sync.join: value "3h0m0s": accepted: from 0 to less than the duration, 2h0m0s`},
 		{"{mode: praos, join: -1s}", `nodes.classes[2].sync.join`},
 		{"{mode: praos, roots: 101}", `nodes.classes[2].sync.roots: value "101": accepted: 0 to 100 public roots`},
+		{"{mode: praos, join: 10m, behind: 5}", `nodes.classes[2].sync.behind: value "5": join and behind both given`},
+		{"{mode: praos, behind: -1}", `nodes.classes[2].sync.behind: value "-1": accepted: 1 to 2000000 blocks`},
 		{"{join: 10m}", `s.yaml:14:7: nodes.classes[2].sync.mode: accepted: praos, bootstrap or genesis`},
 	} {
 		_, err := syncScenario(t, tc.section)
@@ -127,5 +129,21 @@ func TestSyncProblems(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s → %s: got %v, want %q", tc.from, tc.to, err, tc.want)
 		}
+	}
+}
+
+// TestSyncBehind: sync.behind reaches the world as the blocks to start
+// behind, with no join time.
+func TestSyncBehind(t *testing.T) {
+	s, err := syncScenario(t, "{mode: genesis, behind: 40}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := buildP2P(s, 1, mustBuild(t, s, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Sync[47]; got != (world.Sync{Mode: world.SyncGenesis, Behind: 40}) {
+		t.Fatalf("node 47: %+v", got)
 	}
 }

@@ -1,7 +1,9 @@
 package world
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/dpsim/dpsim/clock"
@@ -79,17 +81,20 @@ const MaxCaughtUpAge = 20 * time.Minute
 const syncCheckEvery = time.Second
 
 // Sync says how node i syncs: Mode (SyncNone: a node caught up from the
-// start, as every node of a run without sync classes) and when it joins.
+// start, as every node of a run without sync classes) and when it joins:
+// at Join, or, with Behind > 0, as soon as the honest majority's chain is
+// Behind blocks long (so it starts that far behind).
 type Sync struct {
-	Mode SyncMode
-	Join clock.Time
+	Mode   SyncMode
+	Join   clock.Time
+	Behind int32
 }
 
 // SyncRecord is what happened to one syncing node.
 type SyncRecord struct {
 	Node int32
 	Mode SyncMode
-	Join clock.Time
+	Join clock.Time // when it joined (Never: it had not yet, waiting to be Behind)
 	// CaughtUp is when its height first reached the honest majority's
 	// (the height that half of the honest caught-up nodes had reached);
 	// clock.Never if it did not.
@@ -122,6 +127,9 @@ type syncState struct {
 	counted  []bool
 	voters   int32
 	majority int32
+	// waiting lists the nodes that join Behind blocks behind and have not
+	// yet, by Behind then id.
+	waiting  []int32
 	kJoin    sim.Kind
 	kCheck   sim.Kind
 	kRestart sim.Kind
@@ -147,16 +155,22 @@ func (w *World) initSync(cfg []Sync) error {
 			}
 			continue
 		}
-		if c.Mode > SyncGenesis || c.Join < 0 {
-			return fmt.Errorf("world: node %d: sync %+v: accepted a mode 1 … 3 and a join time ≥ 0", i, c)
+		if c.Mode > SyncGenesis || c.Join < 0 || c.Behind < 0 || c.Join > 0 && c.Behind > 0 {
+			return fmt.Errorf("world: node %d: sync %+v: accepted a mode 1 … 3 and a join time ≥ 0 or blocks behind ≥ 0, not both", i, c)
 		}
 		if p.cfg.Governors[i].InitialJudgement != node.TooOld {
 			return fmt.Errorf("world: node %d syncs but its governor starts %v", i, p.cfg.Governors[i].InitialJudgement)
 		}
 		s.idx[i] = int32(len(s.rec))
 		s.lsj[i] = node.TooOld
-		s.rec = append(s.rec, SyncRecord{Node: int32(i), Mode: c.Mode, Join: c.Join, CaughtUp: clock.Never, YoungEnough: clock.Never, Judgement: node.TooOld})
+		join := c.Join
+		if c.Behind > 0 {
+			join = clock.Never
+			s.waiting = append(s.waiting, int32(i))
+		}
+		s.rec = append(s.rec, SyncRecord{Node: int32(i), Mode: c.Mode, Join: join, CaughtUp: clock.Never, YoungEnough: clock.Never, Judgement: node.TooOld})
 	}
+	slices.SortStableFunc(s.waiting, func(a, b int32) int { return cmp.Compare(cfg[a].Behind, cfg[b].Behind) })
 	s.reached[0] = s.voters
 	p.sync = s
 	s.kJoin = w.Eng.Register("sync.join", w.onJoin)
@@ -189,9 +203,9 @@ func (w *World) snapshotOnly(now clock.Time, i int32) bool {
 	return w.ledgerTooOld(now, i) && w.p2p.sync.cfg[i].Mode != SyncGenesis
 }
 
-// joinsLater reports whether node i starts down, to join at its Join time.
+// joinsLater reports whether node i starts down, to join later.
 func (p *p2p) joinsLater(i int32) bool {
-	return p.sync != nil && p.sync.cfg[i].Mode != SyncNone && p.sync.cfg[i].Join > 0
+	return p.sync != nil && p.sync.cfg[i].Mode != SyncNone && (p.sync.cfg[i].Join > 0 || p.sync.cfg[i].Behind > 0)
 }
 
 // scheduleJoins marks the late joiners down and schedules their joins,
@@ -199,10 +213,13 @@ func (p *p2p) joinsLater(i int32) bool {
 func (w *World) scheduleJoins() {
 	s := w.p2p.sync
 	for _, r := range s.rec {
-		if r.Join > 0 {
+		switch {
+		case r.Join == clock.Never: // joins Behind blocks behind (syncAdopted)
+			w.rx[r.Node].down = true
+		case r.Join > 0:
 			w.rx[r.Node].down = true
 			w.Eng.At(r.Join, s.kJoin, r.Node, -1, 0)
-		} else {
+		default:
 			w.Eng.At(0, s.kCheck, r.Node, -1, 0)
 		}
 	}
@@ -211,6 +228,8 @@ func (w *World) scheduleJoins() {
 // onJoin starts a late joiner: its governor, churn and metrics are made
 // now, with its (empty) chain.
 func (w *World) onJoin(ev *sim.Event) {
+	s := w.p2p.sync
+	s.rec[s.idx[ev.Node]].Join = ev.At
 	w.rx[ev.Node].down = false
 	if err := w.startNode(ev.Node, ev.At); err != nil {
 		panic(err) // the same configuration was checked at the start
@@ -260,6 +279,10 @@ func (w *World) syncAdopted(now clock.Time, i int32) {
 		}
 		for s.majority+1 < int32(len(s.reached)) && 2*s.reached[s.majority+1] >= s.voters {
 			s.majority++
+		}
+		for len(s.waiting) > 0 && s.cfg[s.waiting[0]].Behind <= s.majority {
+			w.Eng.At(now, s.kJoin, s.waiting[0], -1, 0)
+			s.waiting = s.waiting[1:]
 		}
 		return
 	}

@@ -18,7 +18,7 @@ import (
 // its bootstrap peers are honest nodes 0–2. With Genesis it also uses the
 // ledger, whose big ledger peers are the honest producers (the attackers
 // have no stake). Everyone is 10 ms apart.
-func syncWorld(t *testing.T, mode SyncMode, join time.Duration) (*World, *recorder) {
+func syncWorld(t *testing.T, mode SyncMode, join time.Duration, behind int32) (*World, *recorder) {
 	t.Helper()
 	const n, honest, victim = 13, 6, 12
 	stake := make([]float64, n)
@@ -66,7 +66,7 @@ func syncWorld(t *testing.T, mode SyncMode, join time.Duration) (*World, *record
 		v.Genesis, v.LedgerPeers = true, true
 		v.Targets.KnownBLP, v.Targets.EstablishedBLP, v.Targets.ActiveBLP = 6, 6, 5
 	}
-	cfg.Sync[victim] = Sync{Mode: mode, Join: clock.Time(join)}
+	cfg.Sync[victim] = Sync{Mode: mode, Join: clock.Time(join), Behind: behind}
 	rec := &recorder{adopted: map[[2]int]clock.Time{}}
 	wc := p2pSetup{seed: 11}.config()
 	wc.P2P = cfg
@@ -95,7 +95,7 @@ func syncWorld(t *testing.T, mode SyncMode, join time.Duration) (*World, *record
 func TestSyncingNode(t *testing.T) {
 	const join = time.Hour
 	for _, mode := range []SyncMode{SyncPraos, SyncBootstrap, SyncGenesis} {
-		w, rec := syncWorld(t, mode, join)
+		w, rec := syncWorld(t, mode, join, 0)
 		rs := w.SyncRecords()
 		if len(rs) != 1 {
 			t.Fatalf("%v: %d sync records", mode, len(rs))
@@ -129,6 +129,34 @@ func TestSyncingNode(t *testing.T) {
 			if r.CriticalTimeouts != 0 {
 				t.Fatalf("%v: %d critical timeouts", mode, r.CriticalTimeouts)
 			}
+		}
+	}
+}
+
+// TestSyncingNodeBehind: a node set to start 100 blocks behind joins the
+// moment the honest majority's chain reaches 100 blocks, and (with
+// bootstrap peers) catches up from there.
+func TestSyncingNodeBehind(t *testing.T) {
+	w, rec := syncWorld(t, SyncBootstrap, 0, 100)
+	r := w.SyncRecords()[0]
+	if r.Join == clock.Never || r.CaughtUp == clock.Never || r.CaughtUp.Sub(r.Join) > time.Minute {
+		t.Fatalf("%+v: want joined, and caught up within a minute", r)
+	}
+	// The 100th block of the final chain was adopted by half of the
+	// honest nodes at the join; none of the chain's later blocks had been
+	// made before it.
+	var hundredth node.BlockID = node.NoBlock
+	for b := w.Nodes[0].Tip(); b != node.NoBlock; b = w.Chain.Get(b).Parent {
+		if w.Chain.Get(b).Height == 100 {
+			hundredth = b
+		}
+	}
+	if hundredth == node.NoBlock || rec.made[hundredth] > r.Join {
+		t.Fatalf("block 100 (%d) made after the join at %v", hundredth, r.Join)
+	}
+	for b := w.Nodes[0].Tip(); b != node.NoBlock; b = w.Chain.Get(b).Parent {
+		if w.Chain.Get(b).Height == 102 && rec.made[b] <= r.Join-clock.Time(time.Minute) {
+			t.Fatalf("block 102 made at %v, a minute before the join at %v: the node joined late", rec.made[b], r.Join)
 		}
 	}
 }
