@@ -1040,6 +1040,13 @@ func (s *govSM) Burst(t *rapid.T) {
 //
 // (or .../scripted), adding -rapid.steps=N -rapid.checks=N to search longer.
 func TestGovernorStateMachine(t *testing.T) {
+	runGovSM(t, "TestGovernorStateMachine", func(rt *rapid.T, scripted bool) *govSM { return newGovSM(rt, scripted) })
+}
+
+// runGovSM runs a governor state machine made by mk under rapid, with the
+// cardano policy and with the scripted one, each failure saying how to
+// replay it.
+func runGovSM(t *testing.T, test string, mk func(rt *rapid.T, scripted bool) *govSM) {
 	for _, scripted := range []bool{false, true} {
 		name := "cardano"
 		if scripted {
@@ -1048,12 +1055,11 @@ func TestGovernorStateMachine(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Cleanup(func() {
 				if t.Failed() {
-					t.Logf("replay: go test ./node -run 'TestGovernorStateMachine/%s$' -rapid.seed=N (N from the [rapid] line above)", name)
+					t.Logf("replay: go test ./node -run '%s/%s$' -rapid.seed=N (N from the [rapid] line above)", test, name)
 				}
 			})
 			rapid.Check(t, func(rt *rapid.T) {
-				sm := newGovSM(rt, scripted)
-				rt.Repeat(rapid.StateMachineActions(sm))
+				rt.Repeat(rapid.StateMachineActions(mk(rt, scripted)))
 			})
 		})
 	}
@@ -1065,21 +1071,5 @@ func TestGovernorStateMachine(t *testing.T) {
 //
 //	go test ./node -run 'TestGovernorJudgementRapid/cardano' -rapid.seed=N
 func TestGovernorJudgementRapid(t *testing.T) {
-	for _, scripted := range []bool{false, true} {
-		name := "cardano"
-		if scripted {
-			name = "scripted"
-		}
-		t.Run(name, func(t *testing.T) {
-			t.Cleanup(func() {
-				if t.Failed() {
-					t.Logf("replay: go test ./node -run 'TestGovernorJudgementRapid/%s$' -rapid.seed=N (N from the [rapid] line above)", name)
-				}
-			})
-			rapid.Check(t, func(rt *rapid.T) {
-				sm := newGovSMWith(rt, scripted, true)
-				rt.Repeat(rapid.StateMachineActions(sm))
-			})
-		})
-	}
+	runGovSM(t, "TestGovernorJudgementRapid", func(rt *rapid.T, scripted bool) *govSM { return newGovSMWith(rt, scripted, true) })
 }

@@ -29,10 +29,10 @@ func newSwarmCmd() *cobra.Command {
 		Long: `swarm draws a random small scenario from each seed (node count, stake,
 transport, bandwidth, jitter, block sizes and timings, static or Dynamic P2P
 topology, targets, churn, the research policies and the PolderCast overlay,
-adversarial nodes, connection faults and crashes) and runs it twice: skipping
-the header events a receiver would ignore, as every run does, and delivering
-every one (check.exact_headers), with every invariant checked each simulated
-minute (check.invariants). The two runs must write the same files but for the
+adversarial nodes and attackers, syncing classes, connection faults and
+crashes) and runs it twice: skipping the header events a receiver would
+ignore, as every run does, and delivering every one (check.exact_headers),
+with every invariant checked each simulated minute (check.invariants). The two runs must write the same files but for the
 counters the fast path changes by design (events, headers_not_hot).
 
 It runs seeds S, S+1, ... S+N-1 and stops at the first failure, printing the

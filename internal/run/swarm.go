@@ -133,7 +133,23 @@ func SwarmScenario(seed uint64) string {
 		}
 		fmt.Fprintf(&b, "}\n")
 	}
-	return b.String()
+	// Syncing nodes (drawn after the attackers, for the same reason), with
+	// the production policy: a few pools turn into a class that joins
+	// late, or some blocks behind, in any sync mode.
+	text := b.String()
+	if !overlay && policy == 5 && r.IntN(3) == 0 {
+		k := 1 + r.IntN(max(1, n/8))
+		mode := pick("praos", "bootstrap", "genesis")
+		when := fmt.Sprintf("join: %dm", r.IntN(10))
+		if r.IntN(2) == 0 {
+			when = fmt.Sprintf("behind: %d", 1+r.IntN(20))
+		}
+		pool := fmt.Sprintf("    - {name: pool, count: %d, producer: true}\n", n-adversaries)
+		text = strings.Replace(text, pool, fmt.Sprintf("    - {name: pool, count: %d, producer: true}\n    - {name: newcomer, count: %d, sync: {mode: %s, %s, roots: %d}}\n",
+			n-adversaries-k, k, mode, when, r.IntN(4)), 1)
+		text = strings.Replace(text, "p2p:\n", fmt.Sprintf("p2p:\n  bootstrap_peers: %d\n", 1+r.IntN(3)), 1)
+	}
+	return text
 }
 
 func pick3(r *rand.Rand, a, b, c int) int { return []int{a, b, c}[r.IntN(3)] }

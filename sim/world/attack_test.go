@@ -203,19 +203,7 @@ func TestWithholdTimesOut(t *testing.T) {
 		rec := &recorder{adopted: map[[2]int]clock.Time{}}
 		wc := p2pSetup{seed: 9}.config()
 		wc.P2P = cfg
-		w, err := New(wc, lat, nil, sched, rec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for now := clock.Time(0); now < clock.Time(2*time.Hour); {
-			now += clock.Time(10 * time.Minute)
-			if err := w.RunUntil(now); err != nil {
-				t.Fatal(err)
-			}
-			checkAll(t, w, now, "the world's invariants under withholding")
-		}
-		w.Finish()
-		return w, rec
+		return runChecked(t, wc, lat, sched, rec, 2*time.Hour, "the world's invariants under withholding"), rec
 	}
 	for _, withhold := range []bool{false, true} {
 		_, rec := run(withhold)

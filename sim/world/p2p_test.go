@@ -112,6 +112,25 @@ func (s p2pSetup) replay(test string) string {
 }
 
 // checkAll runs every governor's invariant check.
+// runChecked builds a world and runs it for d, checking its invariants
+// every 10 simulated minutes (hint says what for), then finishes it.
+func runChecked(t testing.TB, wc Config, lat netmodel.Latency, sched *node.LeaderSchedule, rec *recorder, d time.Duration, hint string) *World {
+	t.Helper()
+	w, err := New(wc, lat, nil, sched, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for now := clock.Time(0); now < clock.Time(d); {
+		now += clock.Time(10 * time.Minute)
+		if err := w.RunUntil(now); err != nil {
+			t.Fatal(err)
+		}
+		checkAll(t, w, now, hint)
+	}
+	w.Finish()
+	return w
+}
+
 func checkAll(t testing.TB, w *World, now clock.Time, hint string) {
 	t.Helper()
 	if err := w.Check(now); err != nil {

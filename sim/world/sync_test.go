@@ -70,19 +70,7 @@ func syncWorld(t *testing.T, mode SyncMode, join time.Duration, behind int32) (*
 	rec := &recorder{adopted: map[[2]int]clock.Time{}}
 	wc := p2pSetup{seed: 11}.config()
 	wc.P2P = cfg
-	w, err := New(wc, fullMesh(n), nil, sched, rec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for now := clock.Time(0); now < clock.Time(2*time.Hour); {
-		now += clock.Time(10 * time.Minute)
-		if err := w.RunUntil(now); err != nil {
-			t.Fatal(err)
-		}
-		checkAll(t, w, now, "the world's invariants with a syncing node")
-	}
-	w.Finish()
-	return w, rec
+	return runChecked(t, wc, fullMesh(n), sched, rec, 2*time.Hour, "the world's invariants with a syncing node"), rec
 }
 
 // TestSyncingNode: a node joining after an hour catches up within a
