@@ -31,10 +31,15 @@ const (
 	// limit, drops the connection and fetches elsewhere
 	// (world.Attack.Withhold).
 	BehaviourWithhold = "withhold"
+	// BehaviourGoDark relays as an honest relay does, promptly, so that
+	// the peer metrics rank it well, until it and its fellows hold every
+	// hot link of a node; then it stops announcing honest blocks to that
+	// node (world.Attack.Dark). Its peer sharing is the eclipse's.
+	BehaviourGoDark = "go-dark"
 )
 
 // Behaviours lists the accepted behaviours.
-var Behaviours = []string{BehaviourEclipse, BehaviourWithhold, BehaviourInvalidHeader, BehaviourOversizedShare}
+var Behaviours = []string{BehaviourEclipse, BehaviourGoDark, BehaviourWithhold, BehaviourInvalidHeader, BehaviourOversizedShare}
 
 // PlacementSpread places attackers as the honest nodes are placed.
 const PlacementSpread = "spread"
@@ -240,6 +245,8 @@ func attackOf(a AdversarySpec) world.Attack {
 	case BehaviourEclipse:
 		d, _ := a.relayDelay()
 		return world.Attack{Eclipse: true, RelayDelay: d, NoInboundLimit: true}
+	case BehaviourGoDark:
+		return world.Attack{Eclipse: true, Dark: true, NoInboundLimit: true}
 	case BehaviourWithhold:
 		return world.Attack{Withhold: true}
 	case BehaviourInvalidHeader:

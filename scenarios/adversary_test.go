@@ -105,7 +105,7 @@ func TestAdversaryProblems(t *testing.T) {
 		{"{name: x, share: 1.5, behaviour: eclipse}", "accepted: a number 0 < share < 1"},
 		{"{name: x, share: 0.001, behaviour: eclipse}", "rounds to no node among 90 honest ones"},
 		{"{name: relay, count: 3, behaviour: eclipse}", "adversary[0].name: value \"relay\": also the name of nodes.classes[1]"},
-		{"{name: x, count: 3, behaviour: lurk}", "adversary[0].behaviour: value \"lurk\": accepted: eclipse, withhold, invalid-header, oversized-share"},
+		{"{name: x, count: 3, behaviour: lurk}", "adversary[0].behaviour: value \"lurk\": accepted: eclipse, go-dark, withhold, invalid-header, oversized-share"},
 		{"{name: x, count: 3, behaviour: eclipse, relay_delay: soon}", "adversary[0].relay_delay: value \"soon\": accepted: never, or a duration"},
 		{"{name: x, count: 3, behaviour: invalid-header, relay_delay: 1s}", "applies only to behaviour: eclipse"},
 		{"{name: x, count: 3, behaviour: eclipse, target: [pools]}", "adversary[0].target[0]: value \"pools\": not a class of nodes.classes"},

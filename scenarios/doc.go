@@ -54,6 +54,12 @@
 //	                          # peer-sharing replies); peers demote and forget it at once
 //	      targets: {}      # p2p only: this class's seven targets (fields as in p2p.targets);
 //	                       # when any is set, all seven apply as written
+//	      sync:            # p2p, cardano policy: syncing nodes (sync.go), relays without stake
+//	        mode: bootstrap  # praos | bootstrap (with p2p.bootstrap_peers) | genesis (needs
+//	                       # ledger_peers); left out of the diffusion statistics, in sync.csv
+//	        join: 1h       # joins with an empty chain then (0 … < duration); or
+//	        behind: 0      # 1 … 2000000: joins when the honest chain is this many blocks long
+//	        roots: 0       # 0 … 100 public roots drawn from every node that does not sync
 //	  pools:               # p2p only: each pool a block producer behind relays (pools.go)
 //	    producers: bp      # the producer class: node i of it is pool i's block producer,
 //	                       # its relays its only (local-root) peers, no ledger, no churn
@@ -131,6 +137,7 @@
 //	  max_retries: 5       # 0 … 255: forget a peer at its (n+1)th failure in a row; 0 never
 //	  handshake_rtts: 1    # 0 … 16 round trips per new connection (the real stack pays ~2)
 //	  sample_every: 1m     # 1s … 24h: the interval of peers.csv
+//	  bootstrap_peers: 0   # the honest relays of lowest id that serve as bootstrap peers
 //	  relay_links: directed  # directed: blocks come from the peers a node made hot (Cardano);
 //	                       # bidirectional: both ways over a hot link (research simulators)
 //	  policy:              # the peer-selection policy (package policies); default cardano
@@ -186,7 +193,7 @@
 //	    stake: 0           # the class's share of all stake (0 … <1), split evenly
 //	    placement: spread  # as the honest nodes (geo model), or all in a region:
 //	                       # NA, EU, AS, OC, SA or AF
-//	    behaviour: eclipse # eclipse | withhold | invalid-header | oversized-share
+//	    behaviour: eclipse # eclipse | go-dark | withhold | invalid-header | oversized-share
 //	    relay_delay: never # eclipse: honest blocks announced this late, or never
 //	    target: [relay]    # classes it keeps connections to (as local roots)
 //	sweep:                 # makes the file a sweep, for dpsim sweep (sweep.go, docs/sweeps.md)

@@ -117,16 +117,16 @@ func SwarmScenario(seed uint64) string {
 	// above stay those of the seeds before it): eclipse with any governor
 	// policy, the visible violations with the production one only.
 	if !overlay && r.IntN(3) == 0 {
-		behaviour := pick("eclipse", "withhold")
+		behaviour := pick("eclipse", "withhold", "go-dark")
 		if policy == 5 && r.IntN(3) == 0 {
 			behaviour = pick("invalid-header", "oversized-share")
 		}
 		fmt.Fprintf(&b, "adversary:\n  - {name: sybil, count: %d, behaviour: %s", 1+r.IntN(max(1, n/3)), behaviour)
 		if behaviour == "eclipse" {
 			fmt.Fprintf(&b, ", relay_delay: %s", pick("never", "0s", "3s", "30s"))
-			if r.IntN(2) == 0 {
-				fmt.Fprintf(&b, ", target: [pool]")
-			}
+		}
+		if behaviour != "withhold" && r.IntN(2) == 0 {
+			fmt.Fprintf(&b, ", target: [pool]")
 		}
 		if r.IntN(3) == 0 {
 			fmt.Fprintf(&b, ", stake: %.2f", 0.05+0.3*r.Float64())

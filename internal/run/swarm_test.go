@@ -21,13 +21,13 @@ func TestSwarmScenariosValid(t *testing.T) {
 		if SwarmScenario(seed) != text {
 			t.Fatalf("seed %d draws two scenarios", seed)
 		}
-		for _, k := range []string{"transport: ideal", "transport: tcp", "faults:", "poldercast", "close-random", "two-groups", "peer-score", "model: random", "adversarial: true", "churn: true", "sync: {mode: praos", "sync: {mode: bootstrap", "sync: {mode: genesis", "behind: "} {
+		for _, k := range []string{"transport: ideal", "transport: tcp", "faults:", "poldercast", "close-random", "two-groups", "peer-score", "model: random", "adversarial: true", "churn: true", "sync: {mode: praos", "sync: {mode: bootstrap", "sync: {mode: genesis", "behind: ", "go-dark"} {
 			if strings.Contains(text, k) {
 				seen[k] = true
 			}
 		}
 	}
-	for _, k := range []string{"transport: ideal", "transport: tcp", "faults:", "poldercast", "close-random", "two-groups", "peer-score", "model: random", "adversarial: true", "churn: true", "sync: {mode: praos", "sync: {mode: bootstrap", "sync: {mode: genesis", "behind: "} {
+	for _, k := range []string{"transport: ideal", "transport: tcp", "faults:", "poldercast", "close-random", "two-groups", "peer-score", "model: random", "adversarial: true", "churn: true", "sync: {mode: praos", "sync: {mode: bootstrap", "sync: {mode: genesis", "behind: ", "go-dark"} {
 		if !seen[k] {
 			t.Errorf("300 seeds never drew %q", k)
 		}

@@ -25,6 +25,12 @@ type Attack struct {
 	// own blocks it relays at once.
 	Eclipse    bool
 	RelayDelay time.Duration
+	// Dark (with Eclipse's peer sharing) relays honest blocks at once, as
+	// an honest relay does, except to a node whose hot upstreams are all
+	// attackers (captured): to it, the attacker announces only its own
+	// blocks. It so scores well until it holds a node, then goes dark.
+	// RelayDelay does not apply.
+	Dark bool
 	// InvalidHeader: an invalid header to every node that makes it hot (a
 	// violation: the node demotes it at once). OversizedShare: peer-sharing
 	// replies longer than asked (a violation). Adversarial is both.
@@ -92,7 +98,7 @@ func (w *World) holdsBack(now clock.Time, self int32, b node.BlockID) bool {
 		return false
 	}
 	a := &w.p2p.cfg.Attacks[self]
-	if !a.Eclipse || w.p2p.cfg.Attacks[w.Chain.Get(b).Producer].Eclipse {
+	if !a.Eclipse || a.Dark || w.p2p.cfg.Attacks[w.Chain.Get(b).Producer].Eclipse {
 		return false
 	}
 	if a.RelayDelay >= 0 {
@@ -105,12 +111,34 @@ func (w *World) holdsBack(now clock.Time, self int32, b node.BlockID) bool {
 // except (-1: none).
 func (w *World) announceAll(now clock.Time, self int32, b node.BlockID, except int32) {
 	h := w.outgoing(b)
+	dark := w.p2p != nil && w.p2p.attack(self).Dark && !w.p2p.attack(h.blk.Producer).Eclipse
 	for _, to := range w.Nodes[self].Peers() {
-		if to != except {
+		if to != except && !(dark && w.p2p.captured(to)) {
 			w.headers++
 			w.announce(now, self, to, &h, true)
 		}
 	}
+}
+
+// captured reports whether node i's hot upstreams are all attackers (at
+// least one): a go-dark attacker then hides honest blocks from it.
+func (p *p2p) captured(i int32) bool {
+	if p.cfg.Attacks == nil || len(p.up[i]) == 0 {
+		return false
+	}
+	for _, u := range p.up[i] {
+		if p.cfg.Attacks[u] == (Attack{}) && !p.cfg.Adversarial[u] {
+			return false
+		}
+	}
+	return true
+}
+
+// darkTo reports whether attacker self hides honest block b from node
+// to (Attack.Dark).
+func (w *World) darkTo(self, to int32, b node.BlockID) bool {
+	p := w.p2p
+	return p != nil && p.attack(self).Dark && !p.attack(w.Chain.Get(b).Producer).Eclipse && p.captured(to)
 }
 
 // onLateAnnounce announces an honest block an eclipse attacker held back,
@@ -151,7 +179,7 @@ func (w *World) announceTip(now clock.Time, from, to int32) {
 	if tip == node.NoBlock {
 		return
 	}
-	if w.holdsBack(now, from, tip) {
+	if w.holdsBack(now, from, tip) || w.darkTo(from, to, tip) {
 		return
 	}
 	w.send(now, from, to, w.kHeader, pack(tip, 0), w.cfg.HeaderBytes)

@@ -229,3 +229,83 @@ func TestWithholdTimesOut(t *testing.T) {
 		t.Logf("withhold %v: %d of %d blocks at least %v late", withhold, late, len(rec.made), FetchTimeout)
 	}
 }
+
+// TestGoDark: a victim 5 ms from a go-dark attacker and 80 ms from an
+// honest relay adopts every block as fast as with an honest node in the
+// attacker's place while the honest relay is up (the attacker relays
+// promptly, so it looks good). While the honest relay is crashed, the
+// attacker holds the victim's every hot link and hides the honest blocks:
+// the victim adopts none of them then, where an honest node in its place
+// would have passed them on; once the relay is back, the victim catches
+// up.
+func TestGoDark(t *testing.T) {
+	const n = 4
+	lat := netmodel.NewMatrix(n)
+	for a := range n {
+		for b := range n {
+			if a != b {
+				lat.Set(a, b, 5*time.Millisecond)
+			}
+		}
+	}
+	for _, p := range [][2]int{{0, 3}, {3, 0}} {
+		lat.Set(p[0], p[1], 80*time.Millisecond)
+	}
+	const crashAt, down = 30 * time.Minute, 20 * time.Minute
+	run := func(dark bool) *recorder {
+		sched, err := node.NewLeaderSchedule([]int32{2}, []float64{1}, 0.05, []*rand.Rand{sim.Derive(5, "praos", 2)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := &P2PConfig{
+			Governors: make([]node.GovernorConfig, n), Churn: make([]*node.ChurnConfig, n),
+			Bearer: netmodel.DefaultBearerConfig(), Stake: []float64{0, 0, 1, 0}, Adversarial: make([]bool, n),
+			Metrics: node.DefaultMetricsConfig(), Attacks: make([]Attack, n),
+			Faults: Faults{Crashes: []Crash{{Node: 3, At: clock.Time(crashAt), Down: down}}},
+		}
+		if dark {
+			cfg.Attacks[1] = Attack{Eclipse: true, Dark: true, NoInboundLimit: true}
+		}
+		for i, roots := range [][]node.PeerID{{1, 3}, {2}, {1, 3}, {2}} {
+			cfg.Governors[i] = node.GovernorConfig{Self: int32(i), Timing: node.DefaultTiming(), ShareSalt: uint64(i),
+				Targets:    node.Targets{Root: 2, Known: 2, Established: 2, Active: 2},
+				LocalRoots: []node.LocalRootGroup{{Peers: roots, HotValency: len(roots), WarmValency: len(roots)}}}
+		}
+		rec := &recorder{adopted: map[[2]int]clock.Time{}}
+		wc := p2pSetup{seed: 5}.config()
+		wc.P2P = cfg
+		runChecked(t, wc, lat, sched, rec, 90*time.Minute, "the world's invariants with a go-dark attacker")
+		return rec
+	}
+	honest, dark := run(false), run(true)
+	before, during, hidden, after := 0, 0, 0, 0
+	for b, made := range dark.made {
+		h, hok := honest.adopted[[2]int{b, 0}]
+		d, dok := dark.adopted[[2]int{b, 0}]
+		switch {
+		case made < clock.Time(crashAt-time.Minute):
+			before++
+			if !hok || !dok || h != d {
+				t.Fatalf("block %d made at %v, before the crash: victim adopted at %v (%v) with an honest node, %v (%v) with the attacker", b, made, h, hok, d, dok)
+			}
+		case made > clock.Time(crashAt+time.Minute) && made < clock.Time(crashAt+down-time.Minute):
+			during++
+			if !hok {
+				t.Fatalf("block %d: an honest node in the attacker's place did not pass it on", b)
+			}
+			if dok && d < clock.Time(crashAt+down) {
+				t.Fatalf("block %d made at %v: adopted at %v through the captured link", b, made, d)
+			}
+			hidden++
+		case made > clock.Time(crashAt+down+5*time.Minute) && made < clock.Time(85*time.Minute):
+			after++
+			if !dok {
+				t.Fatalf("block %d made at %v, after the relay's return: never adopted", b, made)
+			}
+		}
+	}
+	if before < 50 || during < 30 || after < 20 {
+		t.Fatalf("blocks before/during/after: %d/%d/%d, too few to tell", before, during, after)
+	}
+	t.Logf("%d blocks before the crash adopted as with an honest node; %d hidden while captured; %d after", before, hidden, after)
+}

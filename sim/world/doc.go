@@ -19,7 +19,8 @@
 //
 // Attackers (P2PConfig.Attacks, attack.go) run the same stack and break
 // it in chosen ways: an eclipse attacker names only attackers in peer
-// sharing and announces honest blocks late or never; a withholder never
+// sharing and announces honest blocks late or never (or, going dark,
+// relays them until it holds a node and then hides them); a withholder never
 // serves a body, so its asker waits block-fetch's time limit (a world with
 // withholders delivers every header as an event); AttackSampler observes
 // what they capture.

@@ -350,7 +350,7 @@ func (w *World) caughtUp(i int32) bool {
 	}
 	tip := w.rx[i].tip
 	for _, u := range p.up[i] {
-		if p.attack(u).Eclipse {
+		if a := p.attack(u); a.Eclipse && (!a.Dark || p.captured(i)) {
 			continue // holds its tip back: idle
 		}
 		if w.Chain.Better(w.rx[u].tip, tip) {
