@@ -109,12 +109,13 @@ func (v *validator) syncing() {
 		if c.Sync.Roots < 0 || c.Sync.Roots > MaxSyncRoots {
 			v.add(f+".roots", fmt.Sprint(c.Sync.Roots), fmt.Sprintf("accepted: 0 to %d public roots", MaxSyncRoots))
 		}
-		switch {
-		case c.Sync.Join < 0 || c.Sync.Join >= s.Duration:
+		if c.Sync.Join < 0 || c.Sync.Join >= s.Duration {
 			v.add(f+".join", fmtDur(c.Sync.Join), fmt.Sprintf("accepted: from 0 to less than the duration, %s", fmtDur(s.Duration)))
+		}
+		switch {
 		case c.Sync.Behind < 0 || c.Sync.Behind > MaxSyncBehind:
 			v.add(f+".behind", fmt.Sprint(c.Sync.Behind), fmt.Sprintf("accepted: 1 to %d blocks", MaxSyncBehind))
-		case c.Sync.Behind > 0 && c.Sync.Join > 0:
+		case c.Sync.Behind > 0 && c.Sync.Join != 0:
 			v.add(f+".behind", fmt.Sprint(c.Sync.Behind), "join and behind both given; accepted: one of them")
 		}
 		if c.Producer || c.Adversarial {
