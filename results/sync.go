@@ -17,7 +17,7 @@ import (
 // SyncFile is the syncing nodes' file of a run with sync classes.
 const SyncFile = "sync.csv"
 
-const syncHeader = "node,class,mode,join_s,caught_up_s,catch_up_s,young_enough_s,critical_timeouts,height,majority_height,judgement"
+const syncHeader = "node,class,mode,join_s,caught_up_s,catch_up_s,young_enough_s,too_old_again,critical_timeouts,height,majority_height,judgement"
 
 // SyncTable is what happened to each syncing node of a run, with its
 // class (world.SyncRecord).
@@ -50,9 +50,9 @@ func WriteSync(dir string, t *SyncTable) error {
 			if r.CaughtUp != clock.Never {
 				catch = syncSeconds(r.CaughtUp.Sub(r.Join))
 			}
-			fmt.Fprintf(bw, "%d,%s,%s,%s,%s,%s,%s,%d,%d,%d,%s\n", r.Node, t.Class[k], r.Mode,
+			fmt.Fprintf(bw, "%d,%s,%s,%s,%s,%s,%s,%d,%d,%d,%d,%s\n", r.Node, t.Class[k], r.Mode,
 				secondsOrEmpty(r.Join), secondsOrEmpty(r.CaughtUp), catch, secondsOrEmpty(r.YoungEnough),
-				r.CriticalTimeouts, r.Height, r.Majority, r.Judgement)
+				r.TooOldAgain, r.CriticalTimeouts, r.Height, r.Majority, r.Judgement)
 		}
 		return bw.Flush()
 	})
@@ -73,7 +73,7 @@ func (t *SyncTable) Summary() map[string]any {
 	}
 	for _, c := range classes {
 		var catch []int64
-		nodes, young, fooled, timeouts, gap := 0, 0, 0, 0, int64(0)
+		nodes, young, fooled, timeouts, again, gap := 0, 0, 0, 0, 0, int64(0)
 		mode := ""
 		for k, r := range t.Records {
 			if t.Class[k] != c {
@@ -91,12 +91,13 @@ func (t *SyncTable) Summary() map[string]any {
 				fooled++
 			}
 			timeouts += r.CriticalTimeouts
+			again += r.TooOldAgain
 			gap += int64(max(r.Majority-r.Height, 0))
 		}
 		slices.Sort(catch)
 		obj := map[string]any{
 			"mode": mode, "nodes": nodes, "caught_up": len(catch), "young_enough": young,
-			"young_enough_behind_at_end": fooled, "critical_timeouts": timeouts,
+			"young_enough_behind_at_end": fooled, "critical_timeouts": timeouts, "too_old_again": again,
 			"gap_mean_at_end": float64(gap) / float64(nodes),
 			"catch_up_p50_s":  nil, "catch_up_max_s": nil,
 		}

@@ -22,7 +22,7 @@ func TestSyncTable(t *testing.T) {
 		{Node: 7, Mode: world.SyncPraos, Join: at(60), CaughtUp: at(70), YoungEnough: at(70), Height: 30, Majority: 30, Judgement: node.YoungEnough},
 		{Node: 8, Mode: world.SyncPraos, Join: at(60), CaughtUp: at(64.5), YoungEnough: at(65), Height: 30, Majority: 30, Judgement: node.YoungEnough},
 		{Node: 9, Mode: world.SyncPraos, Join: at(60), CaughtUp: clock.Never, YoungEnough: at(61), Height: 0, Majority: 30, Judgement: node.YoungEnough},
-		{Node: 10, Mode: world.SyncBootstrap, Join: 0, CaughtUp: clock.Never, YoungEnough: clock.Never, CriticalTimeouts: 2, Height: 3, Majority: 30, Judgement: node.TooOld},
+		{Node: 10, Mode: world.SyncBootstrap, Join: 0, CaughtUp: clock.Never, YoungEnough: clock.Never, CriticalTimeouts: 2, TooOldAgain: 1, Height: 3, Majority: 30, Judgement: node.TooOld},
 	}}
 	dir := t.TempDir()
 	if err := WriteSync(dir, tab); err != nil {
@@ -33,10 +33,10 @@ func TestSyncTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := syncHeader + "\n" +
-		"7,a,praos,60.000,70.000,10.000,70.000,0,30,30,young-enough\n" +
-		"8,a,praos,60.000,64.500,4.500,65.000,0,30,30,young-enough\n" +
-		"9,a,praos,60.000,,,61.000,0,0,30,young-enough\n" +
-		"10,b,bootstrap,0.000,,,,2,3,30,too-old\n"
+		"7,a,praos,60.000,70.000,10.000,70.000,0,0,30,30,young-enough\n" +
+		"8,a,praos,60.000,64.500,4.500,65.000,0,0,30,30,young-enough\n" +
+		"9,a,praos,60.000,,,61.000,0,0,0,30,young-enough\n" +
+		"10,b,bootstrap,0.000,,,,1,2,3,30,too-old\n"
 	if string(b) != want {
 		t.Fatalf("sync.csv:\n%s\nwant:\n%s", b, want)
 	}
@@ -47,7 +47,7 @@ func TestSyncTable(t *testing.T) {
 		t.Fatalf("class a: %v", a)
 	}
 	bb := s["b"].(map[string]any)
-	if bb["caught_up"] != 0 || bb["catch_up_p50_s"] != nil || bb["critical_timeouts"] != 2 || bb["young_enough_behind_at_end"] != 0 {
+	if bb["caught_up"] != 0 || bb["catch_up_p50_s"] != nil || bb["critical_timeouts"] != 2 || bb["too_old_again"] != 1 || bb["young_enough_behind_at_end"] != 0 {
 		t.Fatalf("class b: %v", bb)
 	}
 }

@@ -211,7 +211,9 @@ func (w *World) startNode(i int32, now clock.Time) error {
 	if err != nil {
 		return err
 	}
-	g, err := node.NewGovernor(p.cfg.Governors[i], p.grng[i], m)
+	cfg := p.cfg.Governors[i]
+	cfg.InitialJudgement = p.judgement(i)
+	g, err := node.NewGovernor(cfg, p.grng[i], m)
 	if err != nil {
 		return fmt.Errorf("world: node %d: %w", i, err)
 	}
@@ -631,7 +633,7 @@ func (w *World) takeDown(now clock.Time, i int32) {
 
 func (w *World) onRestart(ev *sim.Event) {
 	w.rx[ev.Node].down = false
-	w.p2p.sync.restarted(ev.Node)
+	w.restarted(ev.At, ev.Node)
 	w.Nodes[ev.Node].Step(ev.At, node.RelayInput{Kind: node.RelayRestart}, &w.out)
 	w.brief(ev.Node)
 	w.replaySkipped(ev.At, ev.Node)

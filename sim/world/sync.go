@@ -102,8 +102,10 @@ type SyncRecord struct {
 	// YoungEnough is when its judgement first turned YoungEnough; Never
 	// if it did not.
 	YoungEnough clock.Time
-	// CriticalTimeouts counts its BootstrapPeersCriticalTimeoutErrors.
-	CriticalTimeouts int
+	// CriticalTimeouts counts its BootstrapPeersCriticalTimeoutErrors;
+	// TooOldAgain its returns from YoungEnough to TooOld (a tip grown
+	// old, a restart without a young tip).
+	CriticalTimeouts, TooOldAgain int
 	// Height and Majority are its height and the majority's at the end.
 	Height, Majority int32
 	// Judgement at the end.
@@ -237,14 +239,30 @@ func (w *World) onJoin(ev *sim.Event) {
 	w.Eng.At(ev.At, w.p2p.sync.kCheck, ev.Node, -1, 0)
 }
 
-// restarted resets a syncing node's judgement when it restarts (a crash,
-// a critical timeout): its new governor starts TooOld, as a node without
-// the GSM's caught-up marker does.
-func (s *syncState) restarted(i int32) {
-	if s != nil && s.idx[i] >= 0 {
-		s.lsj[i] = node.TooOld
-		s.rec[s.idx[i]].Judgement = node.TooOld
+// restarted sets a syncing node's judgement as it restarts (a crash, a
+// critical timeout), as the GSM's initializationLedgerJudgement does: a
+// node that was caught up (its marker file written) and whose tip is not
+// older than MaxCaughtUpAge starts YoungEnough, any other TooOld. The new
+// governor starts with it (judgement).
+func (w *World) restarted(now clock.Time, i int32) {
+	s := w.p2p.sync
+	if s == nil || s.idx[i] < 0 {
+		return
 	}
+	if s.lsj[i] == node.YoungEnough && w.ledgerTooOld(now, i) {
+		r := &s.rec[s.idx[i]]
+		s.lsj[i], r.Judgement = node.TooOld, node.TooOld
+		r.TooOldAgain++
+	}
+}
+
+// judgement returns the judgement node i's governor starts with: its
+// configuration's, or a syncing node's current one.
+func (p *p2p) judgement(i int32) node.LSJ {
+	if s := p.sync; s != nil && s.idx[i] >= 0 {
+		return s.lsj[i]
+	}
+	return p.cfg.Governors[i].InitialJudgement
 }
 
 // churnMode is the mode node i's churn runs in: bulk sync (Genesis in
@@ -332,6 +350,8 @@ func (w *World) judge(now clock.Time, i int32) {
 		if r.YoungEnough == clock.Never {
 			r.YoungEnough = now
 		}
+	} else {
+		r.TooOldAgain++
 	}
 	w.stepNode(i, now, node.Input{Kind: node.InJudgement, Judgement: want})
 	w.stepNode(i, now, node.Input{Kind: node.InMode, Mode: p.churnMode(i)})

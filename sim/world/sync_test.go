@@ -18,7 +18,7 @@ import (
 // its bootstrap peers are honest nodes 0–2. With Genesis it also uses the
 // ledger, whose big ledger peers are the honest producers (the attackers
 // have no stake). Everyone is 10 ms apart.
-func syncWorld(t *testing.T, mode SyncMode, join time.Duration, behind int32) (*World, *recorder) {
+func syncWorld(t *testing.T, mode SyncMode, join time.Duration, behind int32, crashes ...Crash) (*World, *recorder) {
 	t.Helper()
 	const n, honest, victim = 13, 6, 12
 	stake := make([]float64, n)
@@ -38,6 +38,7 @@ func syncWorld(t *testing.T, mode SyncMode, join time.Duration, behind int32) (*
 		Governors: make([]node.GovernorConfig, n), Churn: make([]*node.ChurnConfig, n),
 		Bearer: netmodel.DefaultBearerConfig(), Stake: stake, Adversarial: make([]bool, n),
 		Metrics: node.DefaultMetricsConfig(), Attacks: make([]Attack, n), Sync: make([]Sync, n),
+		Faults: Faults{Crashes: crashes},
 	}
 	targets := node.Targets{Root: 6, Known: 10, Established: 4, Active: 3}
 	for i := range n {
@@ -145,6 +146,41 @@ func TestSyncingNodeBehind(t *testing.T) {
 	for b := w.Nodes[0].Tip(); b != node.NoBlock; b = w.Chain.Get(b).Parent {
 		if w.Chain.Get(b).Height == 102 && rec.made[b] <= r.Join-clock.Time(time.Minute) {
 			t.Fatalf("block 102 made at %v, a minute before the join at %v: the node joined late", rec.made[b], r.Join)
+		}
+	}
+}
+
+// TestSyncingNodeRestart: a caught-up bootstrap node that crashes for 5
+// minutes restarts caught up (its tip is young: the GSM's marker). Here
+// its only other roots are the attackers, so it then adopts nothing until
+// its tip is 20 minutes old, turns TooOld, and catches up through its
+// bootstrap peers: the restart trusted a young tip. One down for 30
+// minutes restarts TooOld and catches up at once. Each is TooOld again
+// once, and caught up at the end.
+func TestSyncingNodeRestart(t *testing.T) {
+	const crashAt = 70 * time.Minute
+	for _, tc := range []struct {
+		down    time.Duration
+		stalled bool // adopts nothing in the 10 minutes after the restart
+	}{{5 * time.Minute, true}, {30 * time.Minute, false}} {
+		crash := Crash{Node: 12, At: clock.Time(crashAt), Down: tc.down}
+		w, rec := syncWorld(t, SyncBootstrap, time.Hour, 0, crash)
+		r := w.SyncRecords()[0]
+		if r.CaughtUp == clock.Never || r.Judgement != node.YoungEnough || r.Height < r.Majority-1 || w.p2p.gov[12].Sensitive() {
+			t.Fatalf("down %v: %+v, want caught up and young enough at the end", tc.down, r)
+		}
+		if r.TooOldAgain != 1 {
+			t.Fatalf("down %v: TooOld again %d times, want 1", tc.down, r.TooOldAgain)
+		}
+		back := clock.Time(crashAt + tc.down)
+		adopted := 0
+		for k, at := range rec.adopted {
+			if k[1] == 12 && at > back && at < back+clock.Time(10*time.Minute) {
+				adopted++
+			}
+		}
+		if (adopted == 0) != tc.stalled {
+			t.Fatalf("down %v: %d blocks adopted in the 10 minutes after the restart; stalled: want %v", tc.down, adopted, tc.stalled)
 		}
 	}
 }
