@@ -14,8 +14,11 @@ import (
 	"github.com/dpsim/dpsim/sim/world"
 )
 
-// SyncFile is the syncing nodes' file of a run with sync classes.
-const SyncFile = "sync.csv"
+// The syncing nodes' files of a run with sync classes.
+const (
+	SyncFile    = "sync.csv"
+	SyncPNGFile = "sync.png"
+)
 
 const syncHeader = "node,class,mode,join_s,caught_up_s,catch_up_s,young_enough_s,too_old_again,critical_timeouts,height,majority_height,judgement"
 
@@ -38,10 +41,18 @@ func secondsOrEmpty(t clock.Time) string {
 	return syncSeconds(time.Duration(t))
 }
 
-// WriteSync writes sync.csv into dir (write then rename): a row per
-// syncing node, times in seconds since the run's start (catch_up_s since
-// its join), empty when it never happened.
-func WriteSync(dir string, t *SyncTable) error {
+// WriteSync writes sync.csv and sync.png into dir (each written then
+// renamed): a row per syncing node, times in seconds since the run's start
+// (catch_up_s since its join), empty when it never happened, and the
+// catch-up CDF per class (PlotSync).
+func WriteSync(dir, title string, t *SyncTable) error {
+	if err := writeSyncCSV(dir, t); err != nil {
+		return err
+	}
+	return PlotSync(filepath.Join(dir, SyncPNGFile), title, t)
+}
+
+func writeSyncCSV(dir string, t *SyncTable) error {
 	return atomicfile.Write(filepath.Join(dir, SyncFile), func(f io.Writer) error {
 		bw := bufio.NewWriter(f)
 		fmt.Fprintln(bw, syncHeader)
@@ -108,4 +119,45 @@ func (t *SyncTable) Summary() map[string]any {
 		out[c] = obj
 	}
 	return out
+}
+
+// syncAxes are the axis titles of the catch-up plot.
+var syncAxes = axisLabels{
+	x: "catch-up time since joining (s)",
+	y: "fraction of the class's syncing nodes",
+}
+
+// PlotSync draws sync.png: per syncing class, the CDF of its nodes'
+// catch-up times, over all its nodes, so the curve of a class whose
+// nodes did not all catch up stops below 1 (the legend says how many).
+func PlotSync(path, title string, t *SyncTable) error {
+	var classes []string
+	for _, c := range t.Class {
+		if !slices.Contains(classes, c) {
+			classes = append(classes, c)
+		}
+	}
+	var series []Series
+	for _, c := range classes {
+		var us []int64
+		n := 0
+		mode := ""
+		for k, r := range t.Records {
+			if t.Class[k] != c {
+				continue
+			}
+			n++
+			mode = r.Mode.String()
+			if r.CaughtUp != clock.Never {
+				us = append(us, int64(r.CaughtUp.Sub(r.Join)/time.Microsecond))
+			}
+		}
+		slices.Sort(us)
+		s := Series{Name: fmt.Sprintf("%s (%s): %d of %d caught up", c, mode, len(us), n), none: "none caught up"}
+		for i, v := range us {
+			s.Points = append(s.Points, CDFPoint{US: v, Fraction: float64(i+1) / float64(n)})
+		}
+		series = append(series, s)
+	}
+	return plotCDFs(path, title+": catch-up of the syncing nodes", syncAxes, series)
 }

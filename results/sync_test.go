@@ -25,7 +25,7 @@ func TestSyncTable(t *testing.T) {
 		{Node: 10, Mode: world.SyncBootstrap, Join: 0, CaughtUp: clock.Never, YoungEnough: clock.Never, CriticalTimeouts: 2, TooOldAgain: 1, Height: 3, Majority: 30, Judgement: node.TooOld},
 	}}
 	dir := t.TempDir()
-	if err := WriteSync(dir, tab); err != nil {
+	if err := WriteSync(dir, "t", tab); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, SyncFile))
@@ -39,6 +39,9 @@ func TestSyncTable(t *testing.T) {
 		"10,b,bootstrap,0.000,,,,1,2,3,30,too-old\n"
 	if string(b) != want {
 		t.Fatalf("sync.csv:\n%s\nwant:\n%s", b, want)
+	}
+	if st, err := os.Stat(filepath.Join(dir, SyncPNGFile)); err != nil || st.Size() < 1000 {
+		t.Fatalf("sync.png: %v", err)
 	}
 	s := tab.Summary()
 	a := s["a"].(map[string]any)

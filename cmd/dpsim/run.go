@@ -38,8 +38,8 @@ cdf.svg (the CDFs), rounds.csv and rounds.png (percentiles per convergence
 round), stake.csv (adoption time by share of the stake), with the peer
 selection governor peers.csv, peers.png and peers.svg (peer counts over time),
 with an adversary section adversary.csv and adversary.png (what the attack
-does to each honest class), with syncing classes sync.csv (each syncing
-node's catch-up), and with --arrivals every (block, node) adoption
+does to each honest class), with syncing classes sync.csv and sync.png
+(each syncing node's catch-up), and with --arrivals every (block, node) adoption
 and header time in arrivals.csv. docs/outputs.md describes every file and column. The same
 scenario and seed give byte-identical files.
 
@@ -139,6 +139,9 @@ func (o *runOptions) run(ctx context.Context, stdout, stderr io.Writer, path str
 	}
 	if res.Attack != nil {
 		fmt.Fprintf(stdout, ", %s", filepath.Join(o.out, results.AttackPNGFile))
+	}
+	if res.SyncNodes != nil {
+		fmt.Fprintf(stdout, ", %s", filepath.Join(o.out, results.SyncPNGFile))
 	}
 	fmt.Fprintln(stdout, ")")
 	if res.Attack != nil {

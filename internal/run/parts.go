@@ -30,7 +30,7 @@ const (
 	Stake    Part = "stake"     // stake.csv
 	Peers    Part = "peers"     // peers.csv, peers.png, peers.svg: runs of the peer selection governor only
 	Attack   Part = "adversary" // adversary.csv, adversary.png: runs with attackers only
-	Sync     Part = "sync"      // sync.csv: runs with syncing classes only
+	Sync     Part = "sync"      // sync.csv, sync.png: runs with syncing classes only
 	Arrivals Part = "arrivals"  // arrivals.csv: every (block, node) time; large, so asked for
 )
 
@@ -59,7 +59,7 @@ func (p Part) Files() []string {
 	case Attack:
 		return []string{results.AttackFile, results.AttackPNGFile}
 	case Sync:
-		return []string{results.SyncFile}
+		return []string{results.SyncFile, results.SyncPNGFile}
 	case Arrivals:
 		return []string{results.ArrivalsFile}
 	}
@@ -243,7 +243,7 @@ func (r *Result) writePart(dir string, p Part) error {
 		if r.SyncNodes == nil {
 			return nil // no syncing classes
 		}
-		return results.WriteSync(dir, r.SyncNodes)
+		return results.WriteSync(dir, r.Name(), r.SyncNodes)
 	case Arrivals:
 		return results.WriteArrivals(dir, c)
 	}
