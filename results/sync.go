@@ -76,13 +76,7 @@ func writeSyncCSV(dir string, t *SyncTable) error {
 // timeouts, and the mean gap to the majority at the end.
 func (t *SyncTable) Summary() map[string]any {
 	out := map[string]any{}
-	var classes []string
-	for _, c := range t.Class {
-		if !slices.Contains(classes, c) {
-			classes = append(classes, c)
-		}
-	}
-	for _, c := range classes {
+	for _, c := range t.classes() {
 		var catch []int64
 		nodes, young, fooled, timeouts, again, gap := 0, 0, 0, 0, 0, int64(0)
 		mode := ""
@@ -131,14 +125,8 @@ var syncAxes = axisLabels{
 // catch-up times, over all its nodes, so the curve of a class whose
 // nodes did not all catch up stops below 1 (the legend says how many).
 func PlotSync(path, title string, t *SyncTable) error {
-	var classes []string
-	for _, c := range t.Class {
-		if !slices.Contains(classes, c) {
-			classes = append(classes, c)
-		}
-	}
 	var series []Series
-	for _, c := range classes {
+	for _, c := range t.classes() {
 		var us []int64
 		n := 0
 		mode := ""
@@ -160,4 +148,15 @@ func PlotSync(path, title string, t *SyncTable) error {
 		series = append(series, s)
 	}
 	return plotCDFs(path, title+": catch-up of the syncing nodes", syncAxes, series)
+}
+
+// classes returns the syncing classes in the order of their first node.
+func (t *SyncTable) classes() []string {
+	var out []string
+	for _, c := range t.Class {
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
 }

@@ -172,34 +172,14 @@ func TestEclipseShareReply(t *testing.T) {
 // from the honest relay: it still adopts every block, some a minute late;
 // without the attack no block is late.
 func TestWithholdTimesOut(t *testing.T) {
-	const n = 4
-	lat := netmodel.NewMatrix(n)
-	for a := range n {
-		for b := range n {
-			if a != b {
-				lat.Set(a, b, 5*time.Millisecond)
-			}
-		}
-	}
-	for _, p := range [][2]int{{0, 2}, {2, 0}, {2, 3}, {3, 2}} {
-		lat.Set(p[0], p[1], 80*time.Millisecond) // the honest relay is far
-	}
+	lat := nearFar(4, [2]int{0, 2}, [2]int{2, 3}) // the honest relay is far
 	run := func(withhold bool) (*World, *recorder) {
 		sched, err := node.NewLeaderSchedule([]int32{3}, []float64{1}, 0.05, []*rand.Rand{sim.Derive(9, "praos", 3)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg := &P2PConfig{
-			Governors: make([]node.GovernorConfig, n), Churn: make([]*node.ChurnConfig, n),
-			Bearer: netmodel.DefaultBearerConfig(), Stake: []float64{0, 0, 0, 1}, Adversarial: make([]bool, n),
-			Metrics: node.DefaultMetricsConfig(), Attacks: make([]Attack, n),
-		}
+		cfg := rootsConfig([]float64{0, 0, 0, 1}, [][]node.PeerID{{1, 2}, {3}, {3}, {1, 2}})
 		cfg.Attacks[1].Withhold = withhold
-		for i, roots := range [][]node.PeerID{{1, 2}, {3}, {3}, {1, 2}} {
-			cfg.Governors[i] = node.GovernorConfig{Self: int32(i), Timing: node.DefaultTiming(), ShareSalt: uint64(i),
-				Targets:    node.Targets{Root: 2, Known: 2, Established: 2, Active: 2},
-				LocalRoots: []node.LocalRootGroup{{Peers: roots, HotValency: len(roots), WarmValency: len(roots)}}}
-		}
 		rec := &recorder{adopted: map[[2]int]clock.Time{}}
 		wc := p2pSetup{seed: 9}.config()
 		wc.P2P = cfg
@@ -240,36 +220,17 @@ func TestWithholdTimesOut(t *testing.T) {
 // up.
 func TestGoDark(t *testing.T) {
 	const n = 4
-	lat := netmodel.NewMatrix(n)
-	for a := range n {
-		for b := range n {
-			if a != b {
-				lat.Set(a, b, 5*time.Millisecond)
-			}
-		}
-	}
-	for _, p := range [][2]int{{0, 3}, {3, 0}} {
-		lat.Set(p[0], p[1], 80*time.Millisecond)
-	}
+	lat := nearFar(n, [2]int{0, 3})
 	const crashAt, down = 30 * time.Minute, 20 * time.Minute
 	run := func(dark bool) *recorder {
 		sched, err := node.NewLeaderSchedule([]int32{2}, []float64{1}, 0.05, []*rand.Rand{sim.Derive(5, "praos", 2)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg := &P2PConfig{
-			Governors: make([]node.GovernorConfig, n), Churn: make([]*node.ChurnConfig, n),
-			Bearer: netmodel.DefaultBearerConfig(), Stake: []float64{0, 0, 1, 0}, Adversarial: make([]bool, n),
-			Metrics: node.DefaultMetricsConfig(), Attacks: make([]Attack, n),
-			Faults: Faults{Crashes: []Crash{{Node: 3, At: clock.Time(crashAt), Down: down}}},
-		}
+		cfg := rootsConfig([]float64{0, 0, 1, 0}, [][]node.PeerID{{1, 3}, {2}, {1, 3}, {2}})
+		cfg.Faults = Faults{Crashes: []Crash{{Node: 3, At: clock.Time(crashAt), Down: down}}}
 		if dark {
 			cfg.Attacks[1] = Attack{Eclipse: true, Dark: true, NoInboundLimit: true}
-		}
-		for i, roots := range [][]node.PeerID{{1, 3}, {2}, {1, 3}, {2}} {
-			cfg.Governors[i] = node.GovernorConfig{Self: int32(i), Timing: node.DefaultTiming(), ShareSalt: uint64(i),
-				Targets:    node.Targets{Root: 2, Known: 2, Established: 2, Active: 2},
-				LocalRoots: []node.LocalRootGroup{{Peers: roots, HotValency: len(roots), WarmValency: len(roots)}}}
 		}
 		rec := &recorder{adopted: map[[2]int]clock.Time{}}
 		wc := p2pSetup{seed: 5}.config()
@@ -308,4 +269,40 @@ func TestGoDark(t *testing.T) {
 		t.Fatalf("blocks before/during/after: %d/%d/%d, too few to tell", before, during, after)
 	}
 	t.Logf("%d blocks before the crash adopted as with an honest node; %d hidden while captured; %d after", before, hidden, after)
+}
+
+// nearFar is a latency matrix of n nodes 5 ms apart but for the pairs
+// in far (both ways), 80 ms apart.
+func nearFar(n int, far ...[2]int) *netmodel.Matrix {
+	lat := netmodel.NewMatrix(n)
+	for a := range n {
+		for b := range n {
+			if a != b {
+				lat.Set(a, b, 5*time.Millisecond)
+			}
+		}
+	}
+	for _, p := range far {
+		lat.Set(p[0], p[1], 80*time.Millisecond)
+		lat.Set(p[1], p[0], 80*time.Millisecond)
+	}
+	return lat
+}
+
+// rootsConfig is a P2P world of len(roots) nodes, each with roots[i] as
+// its one local-root group, all of it hot, and nothing else; stake as
+// given, no attacks yet.
+func rootsConfig(stake []float64, roots [][]node.PeerID) *P2PConfig {
+	n := len(roots)
+	cfg := &P2PConfig{
+		Governors: make([]node.GovernorConfig, n), Churn: make([]*node.ChurnConfig, n),
+		Bearer: netmodel.DefaultBearerConfig(), Stake: stake, Adversarial: make([]bool, n),
+		Metrics: node.DefaultMetricsConfig(), Attacks: make([]Attack, n),
+	}
+	for i, r := range roots {
+		cfg.Governors[i] = node.GovernorConfig{Self: int32(i), Timing: node.DefaultTiming(), ShareSalt: uint64(i),
+			Targets:    node.Targets{Root: 2, Known: 2, Established: 2, Active: 2},
+			LocalRoots: []node.LocalRootGroup{{Peers: r, HotValency: len(r), WarmValency: len(r)}}}
+	}
+	return cfg
 }
