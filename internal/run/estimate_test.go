@@ -61,7 +61,7 @@ func TestEstimateRate(t *testing.T) {
 }
 
 // shipped loads a scenario shipped in ../../scenarios.
-func shipped(t *testing.T, name string) *scenarios.Scenario {
+func shipped(t testing.TB, name string) *scenarios.Scenario {
 	t.Helper()
 	path := filepath.Join("..", "..", "scenarios", name)
 	b, err := os.ReadFile(path)
