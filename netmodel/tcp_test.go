@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/dpsim/dpsim/clock"
 	"pgregory.net/rapid"
@@ -402,5 +403,14 @@ func BenchmarkFlowsAnnounce(b *testing.B) {
 		}
 		to := peers[from][i%k]
 		tab.Send(now, int32(from), to, 1100, Path{RTT: rtt(int32(from), to), BitsPerSecond: 100e6})
+	}
+}
+
+// TestTCPFlowSize pins a flow's state at 24 bytes: there is one per
+// direction of every connection that carried something in the last
+// second or so (docs/performance.md, state per connection).
+func TestTCPFlowSize(t *testing.T) {
+	if s := unsafe.Sizeof(TCPFlow{}); s != 24 {
+		t.Fatalf("TCPFlow is %d bytes, want 24", s)
 	}
 }

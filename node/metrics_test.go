@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/dpsim/dpsim/clock"
 	"pgregory.net/rapid"
@@ -931,4 +932,12 @@ func ExampleMetrics_HotDemotionOrder() {
 func sameRegistry(a, b *Metrics) bool {
 	return slices.Equal(a.ids, b.ids) && slices.Equal(a.seen, b.seen) && slices.Equal(a.joined, b.joined) &&
 		slices.Equal(a.wins, b.wins) && a.regMin == b.regMin
+}
+
+// TestLogEntrySize pins a metrics-log entry at 16 bytes: writing the
+// queue misses the cache, so its size is its cost (MetricsLog).
+func TestLogEntrySize(t *testing.T) {
+	if s := unsafe.Sizeof(logEntry{}); s != 16 {
+		t.Fatalf("logEntry is %d bytes, want 16", s)
+	}
 }
