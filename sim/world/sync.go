@@ -40,12 +40,13 @@ import (
 //
 // Until its ledger is recent its root requests get no ledger peers
 // (ledgerTooOld), and a Praos node's big-ledger requests none either
-// (snapshotOnly). The
-// governor hears each change (InJudgement) and churn runs in the
-// matching mode: bulk sync while TooOld (ChurnBulkSync; ChurnGenesis in
-// Genesis mode), deadline once caught up. A governor that throws
-// BootstrapPeersCriticalTimeoutError (ActCriticalTimeout) restarts the
-// node at once, keeping its chain, as cardano-node's process restart does.
+// (snapshotOnly). The governor hears each change of judgement
+// (InJudgement) and churn runs in the matching mode: bulk sync while
+// TooOld (ChurnBulkSync; ChurnGenesis in Genesis mode), deadline once
+// caught up. A governor that throws BootstrapPeersCriticalTimeoutError
+// (ActCriticalTimeout) restarts the node at once, keeping its chain, as
+// cardano-node's process restart does; a restarted node starts with the
+// judgement the GSM's marker gives it (restarted).
 //
 // Not modelled: Genesis's Limit on Eagerness, ChainSync Jumping and the
 // density comparison (a Genesis node here is defended by whom it connects
