@@ -128,13 +128,7 @@ func TestWriteSweepAttack(t *testing.T) {
 			r.Stats.Attack = &SweepAttack{EclipsedMax: x, HotShare: x + float64(r.Seed)/100, KnownShare: 2 * x, BlocksMissed: float64(r.Seed)}
 		}
 	}
-	tab.Summarise()
-	dir := t.TempDir()
-	if err := WriteSweep(dir, tab); err != nil {
-		t.Fatal(err)
-	}
-	b, _ := os.ReadFile(filepath.Join(dir, SweepCSVFile))
-	lines := strings.Split(string(b), "\n")
+	dir, lines := writeSweepLines(t, tab)
 	if !strings.HasSuffix(lines[0], ",attacker_hot_share,attacker_hot_share_ci95,attacker_known_share,attacker_known_share_ci95,eclipsed_max,eclipsed_max_ci95,blocks_missed,blocks_missed_ci95") {
 		t.Fatalf("header %s", lines[0])
 	}
@@ -168,13 +162,7 @@ func TestWriteSweepSync(t *testing.T) {
 			r.Stats.Sync = y
 		}
 	}
-	tab.Summarise()
-	dir := t.TempDir()
-	if err := WriteSweep(dir, tab); err != nil {
-		t.Fatal(err)
-	}
-	b, _ := os.ReadFile(filepath.Join(dir, SweepCSVFile))
-	lines := strings.Split(string(b), "\n")
+	dir, lines := writeSweepLines(t, tab)
 	if !strings.HasSuffix(lines[0], ",header_p99_ms,header_p99_ci95_ms,sync_caught_up,sync_caught_up_ci95,sync_catch_up_p50_s,sync_catch_up_p50_s_ci95,sync_fooled,sync_fooled_ci95") {
 		t.Fatalf("header %s", lines[0])
 	}
@@ -193,4 +181,20 @@ func TestWriteSweepSync(t *testing.T) {
 			t.Errorf("%s: an attack plot without attackers", ax)
 		}
 	}
+}
+
+// writeSweepLines summarises tab, writes it into a new folder and returns
+// the folder and sweep.csv's lines.
+func writeSweepLines(t *testing.T, tab *SweepTable) (string, []string) {
+	t.Helper()
+	tab.Summarise()
+	dir := t.TempDir()
+	if err := WriteSweep(dir, tab); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, SweepCSVFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, strings.Split(string(b), "\n")
 }

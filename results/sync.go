@@ -76,19 +76,9 @@ func writeSyncCSV(dir string, t *SyncTable) error {
 // timeouts, and the mean gap to the majority at the end.
 func (t *SyncTable) Summary() map[string]any {
 	out := map[string]any{}
-	for _, c := range t.classes() {
-		var catch []int64
-		nodes, young, fooled, timeouts, again, gap := 0, 0, 0, 0, 0, int64(0)
-		mode := ""
-		for k, r := range t.Records {
-			if t.Class[k] != c {
-				continue
-			}
-			nodes++
-			mode = r.Mode.String()
-			if r.CaughtUp != clock.Never {
-				catch = append(catch, int64(r.CaughtUp.Sub(r.Join)))
-			}
+	for _, c := range t.byClass() {
+		young, fooled, timeouts, again, gap := 0, 0, 0, 0, int64(0)
+		for _, r := range c.recs {
 			if r.YoungEnough != clock.Never {
 				young++
 			}
@@ -99,18 +89,17 @@ func (t *SyncTable) Summary() map[string]any {
 			again += r.TooOldAgain
 			gap += int64(max(r.Majority-r.Height, 0))
 		}
-		slices.Sort(catch)
 		obj := map[string]any{
-			"mode": mode, "nodes": nodes, "caught_up": len(catch), "young_enough": young,
+			"mode": c.mode, "nodes": len(c.recs), "caught_up": len(c.catch), "young_enough": young,
 			"young_enough_behind_at_end": fooled, "critical_timeouts": timeouts, "too_old_again": again,
-			"gap_mean_at_end": float64(gap) / float64(nodes),
+			"gap_mean_at_end": float64(gap) / float64(len(c.recs)),
 			"catch_up_p50_s":  nil, "catch_up_max_s": nil,
 		}
-		if len(catch) > 0 {
-			obj["catch_up_p50_s"] = time.Duration(catch[(len(catch)-1)/2]).Seconds()
-			obj["catch_up_max_s"] = time.Duration(catch[len(catch)-1]).Seconds()
+		if k := len(c.catch); k > 0 {
+			obj["catch_up_p50_s"] = c.catch[(k-1)/2].Seconds()
+			obj["catch_up_max_s"] = c.catch[k-1].Seconds()
 		}
-		out[c] = obj
+		out[c.name] = obj
 	}
 	return out
 }
@@ -126,37 +115,42 @@ var syncAxes = axisLabels{
 // nodes did not all catch up stops below 1 (the legend says how many).
 func PlotSync(path, title string, t *SyncTable) error {
 	var series []Series
-	for _, c := range t.classes() {
-		var us []int64
-		n := 0
-		mode := ""
-		for k, r := range t.Records {
-			if t.Class[k] != c {
-				continue
-			}
-			n++
-			mode = r.Mode.String()
-			if r.CaughtUp != clock.Never {
-				us = append(us, int64(r.CaughtUp.Sub(r.Join)/time.Microsecond))
-			}
-		}
-		slices.Sort(us)
-		s := Series{Name: fmt.Sprintf("%s (%s): %d of %d caught up", c, mode, len(us), n), none: "none caught up"}
-		for i, v := range us {
-			s.Points = append(s.Points, CDFPoint{US: v, Fraction: float64(i+1) / float64(n)})
+	for _, c := range t.byClass() {
+		n := len(c.recs)
+		s := Series{Name: fmt.Sprintf("%s (%s): %d of %d caught up", c.name, c.mode, len(c.catch), n), none: "none caught up"}
+		for i, d := range c.catch {
+			s.Points = append(s.Points, CDFPoint{US: int64(d / time.Microsecond), Fraction: float64(i+1) / float64(n)})
 		}
 		series = append(series, s)
 	}
 	return plotCDFs(path, title+": catch-up of the syncing nodes", syncAxes, series)
 }
 
-// classes returns the syncing classes in the order of their first node.
-func (t *SyncTable) classes() []string {
-	var out []string
-	for _, c := range t.Class {
-		if !slices.Contains(out, c) {
-			out = append(out, c)
+// syncClass is one syncing class's records, its mode, and the catch-up
+// times of the nodes that caught up, ascending.
+type syncClass struct {
+	name, mode string
+	recs       []world.SyncRecord
+	catch      []time.Duration
+}
+
+// byClass groups the records by class, in the order of each class's
+// first node.
+func (t *SyncTable) byClass() []syncClass {
+	var out []syncClass
+	for k, r := range t.Records {
+		i := slices.IndexFunc(out, func(c syncClass) bool { return c.name == t.Class[k] })
+		if i < 0 {
+			i = len(out)
+			out = append(out, syncClass{name: t.Class[k], mode: r.Mode.String()})
 		}
+		out[i].recs = append(out[i].recs, r)
+		if r.CaughtUp != clock.Never {
+			out[i].catch = append(out[i].catch, r.CaughtUp.Sub(r.Join))
+		}
+	}
+	for i := range out {
+		slices.Sort(out[i].catch)
 	}
 	return out
 }
