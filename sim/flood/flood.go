@@ -46,17 +46,33 @@ const Unreached = -1
 // Runner simulates blocks of one case. It owns one engine and per-node
 // state that every block reuses, so a run allocates only at set-up.
 type Runner struct {
-	c      *Case
-	p      Params
-	eng    *sim.Engine
-	fwd    sim.Kind
-	tx     sim.Kind
-	dlv    sim.Kind
-	t      []clock.Time // first arrival, or -1
-	parent []int32
+	c   *Case
+	p   Params
+	eng *sim.Engine
+	fwd sim.Kind
+	tx  sim.Kind
+	dlv sim.Kind
+	// The adjacency rows as (id, latency) pairs in one array, row u at
+	// adj[off[u]:off[u+1]]: a TXDONE reads a target and its latency from
+	// one cache line (the case's EdgeList keeps them in two arrays).
+	adj    []link
+	off    []int32
+	state  []nodeState
 	up     []netmodel.Uplink
-	copyB  int64 // bytes of one copy on an uplink running at 1 byte/ns
+	ser    time.Duration // serialisation of one copy on an uplink
 	events uint64
+}
+
+// link is one entry of an adjacency row.
+type link struct {
+	id    int32
+	latUs int32
+}
+
+// nodeState is a node's first arrival (or -1) and the sender it came from.
+type nodeState struct {
+	t      clock.Time
+	parent int32
 }
 
 // NewRunner prepares a runner; it validates p.
@@ -69,16 +85,23 @@ func NewRunner(c *Case, p Params) (*Runner, error) {
 	}
 	r := &Runner{
 		c: c, p: p,
-		eng:    sim.NewEngine(sim.Limits{}),
-		t:      make([]clock.Time, c.Nodes),
-		parent: make([]int32, c.Nodes),
-		up:     make([]netmodel.Uplink, c.Nodes),
+		eng:   sim.NewEngine(sim.Limits{}),
+		off:   make([]int32, c.Nodes+1),
+		state: make([]nodeState, c.Nodes),
+		up:    make([]netmodel.Uplink, c.Nodes),
+	}
+	for u := range c.Nodes {
+		ids, lat := c.Graph.Neighbors(u)
+		for i, w := range ids {
+			r.adj = append(r.adj, link{id: w, latUs: lat[i]})
+		}
+		r.off[u+1] = int32(len(r.adj))
 	}
 	// The model's S is a time, not a size: run every uplink at 8 Gbit/s
 	// (one byte per ns) and send S-in-ns bytes, which the uplink turns back
 	// into exactly S.
 	const bytePerNs = 8_000_000_000
-	r.copyB = int64(p.Serialisation)
+	r.ser = netmodel.SerialisationDelay(int64(p.Serialisation), bytePerNs)
 	for i := range r.up {
 		r.up[i] = netmodel.NewUplink(bytePerNs)
 	}
@@ -93,12 +116,12 @@ func NewRunner(c *Case, p Params) (*Runner, error) {
 // number of engine events it ran.
 func (r *Runner) Block(b int, dst []int64) ([]int64, uint64, error) {
 	r.eng.Reset()
-	for i := range r.t {
-		r.t[i], r.parent[i] = -1, -1
+	for i := range r.state {
+		r.state[i] = nodeState{t: -1, parent: -1}
 		r.up[i].Reset()
 	}
 	s := r.c.Sources[b]
-	r.t[s] = 0
+	r.state[s].t = 0
 	r.eng.At(0, r.fwd, s, -1, 0)
 	if err := r.eng.Run(); err != nil {
 		return dst, r.eng.Executed(), fmt.Errorf("block %d: %w", b, err)
@@ -107,61 +130,65 @@ func (r *Runner) Block(b int, dst []int64) ([]int64, uint64, error) {
 	events := r.eng.Executed() - r.events
 	r.events += events
 	dst = dst[:0]
-	for _, t := range r.t {
-		if t < 0 {
+	for _, st := range r.state {
+		if st.t < 0 {
 			dst = append(dst, Unreached)
 		} else {
-			dst = append(dst, int64(t)/1000)
+			dst = append(dst, int64(st.t)/1000)
 		}
 	}
 	return dst, events, nil
 }
 
-// nextTarget returns the index in u's adjacency row of the first target at
-// or after index i, skipping u's parent, or -1.
-func (r *Runner) nextTarget(u int32, i int) int {
-	ids, _ := r.c.Graph.Neighbors(int(u))
-	for ; i < len(ids); i++ {
-		if ids[i] != r.parent[u] {
-			return i
-		}
+// A TXDONE event carries its copy's place in adj (Arg), the end of the
+// sender's row (Gen) and the sender's parent (From), the one neighbour it
+// skips: its handler reads the copy's target and latency and the next
+// target from adj alone. A parent never changes after FORWARD, the only
+// event that reads it (MODEL.md §4).
+
+// skip returns i, or i+1 if adj[i] is the parent p; end bounds the row.
+func (r *Runner) skip(i, end int32, p int32) int32 {
+	if i < end && r.adj[i].id == p {
+		i++
 	}
-	return -1
+	return i
 }
 
 func (r *Runner) forward(ev *sim.Event) {
 	u := ev.Node
+	p := r.state[u].parent
+	lo, end := r.off[u], r.off[u+1]
 	if r.p.Variant == VariantA {
-		ids, lat := r.c.Graph.Neighbors(int(u))
-		for i, w := range ids {
-			if w != r.parent[u] {
-				r.eng.At(ev.At+clock.Time(lat[i])*1000, r.dlv, w, u, 0)
+		for _, l := range r.adj[lo:end] {
+			if l.id != p {
+				r.eng.At(ev.At+clock.Time(l.latUs)*1000, r.dlv, l.id, u, 0)
 			}
 		}
 		return
 	}
-	if k := r.nextTarget(u, 0); k >= 0 {
-		r.eng.At(r.up[u].Send(ev.At, r.copyB), r.tx, u, -1, int64(k))
+	if i := r.skip(lo, end, p); i < end {
+		r.eng.Schedule(sim.Event{At: r.up[u].Occupy(ev.At, r.ser), Kind: r.tx, Node: u, From: p, Arg: int64(i), Gen: uint32(end)})
 	}
 }
 
 func (r *Runner) txDone(ev *sim.Event) {
-	u, k := ev.Node, int(ev.Arg)
-	ids, lat := r.c.Graph.Neighbors(int(u))
-	r.eng.At(ev.At+clock.Time(lat[k])*1000, r.dlv, ids[k], u, 0)
-	if next := r.nextTarget(u, k+1); next >= 0 {
-		r.eng.At(r.up[u].Send(ev.At, r.copyB), r.tx, u, -1, int64(next))
+	u, i, end := ev.Node, int32(ev.Arg), int32(ev.Gen)
+	l := r.adj[i]
+	r.eng.At(ev.At+clock.Time(l.latUs)*1000, r.dlv, l.id, u, 0)
+	if i = r.skip(i+1, end, ev.From); i < end {
+		r.eng.Schedule(sim.Event{At: r.up[u].Occupy(ev.At, r.ser), Kind: r.tx, Node: u, From: ev.From, Arg: int64(i), Gen: uint32(end)})
 	}
 }
 
 func (r *Runner) deliver(ev *sim.Event) {
 	v, u := ev.Node, ev.From
+	st := &r.state[v]
 	switch {
-	case r.t[v] < 0:
-		r.t[v], r.parent[v] = ev.At, u
+	case st.t < 0:
+		st.t, st.parent = ev.At, u
 		r.eng.At(ev.At.Add(r.p.Processing), r.fwd, v, -1, 0)
-	case r.t[v] == ev.At && u < r.parent[v]:
-		r.parent[v] = u
+	case st.t == ev.At && u < st.parent:
+		st.parent = u
 	}
 }
 

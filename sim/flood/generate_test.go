@@ -112,3 +112,33 @@ func BenchmarkFlood10k(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFloodTable runs one block of each variant B case of
+// docs/performance.md's flood table (the cases of make flood-bench, one
+// block of their seed), the cases ns-3 is paired against.
+func BenchmarkFloodTable(b *testing.B) {
+	for _, c := range []struct {
+		name     string
+		nodes, k int
+	}{{"n1000-k10-B", 1000, 10}, {"n3000-k20-B", 3000, 20}} {
+		b.Run(c.name, func(b *testing.B) {
+			g, err := Generate(GenSpec{Nodes: c.nodes, K: c.k, Blocks: 2, Seed: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			r, err := NewRunner(&g.Case, with(VariantB))
+			if err != nil {
+				b.Fatal(err)
+			}
+			arr := make([]int64, 0, g.Nodes)
+			r.Block(0, arr) // warm the queue's storage
+			start := r.Events()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				arr, _, _ = r.Block(1, arr)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(r.Events()-start), "ns/event")
+		})
+	}
+}
