@@ -106,19 +106,26 @@ func (e *Engine) Pending() int { return e.q.len() }
 // registered: both are programming errors. A full queue stops the run with
 // ErrQueueFull at the next RunUntil check.
 func (e *Engine) Schedule(ev Event) {
+	if ev.At < e.now || int(ev.Kind) >= len(e.handlers) || e.q.len() >= e.limits.MaxQueue {
+		e.refuse(ev)
+		return
+	}
+	e.q.push(ev)
+}
+
+// refuse is Schedule's slow path, kept out of line so that Schedule stays
+// small enough to inline.
+func (e *Engine) refuse(ev Event) {
 	if ev.At < e.now {
 		panic(fmt.Sprintf("sim: event %s scheduled at %v, before now %v", e.kindName(ev.Kind), ev.At, e.now))
 	}
 	if int(ev.Kind) >= len(e.handlers) {
 		panic(fmt.Sprintf("sim: unregistered event kind %d", ev.Kind))
 	}
-	if e.q.len() >= e.limits.MaxQueue {
-		if e.err == nil {
-			e.err = fmt.Errorf("at %v: %w (%d events)", e.now, ErrQueueFull, e.q.len())
-		}
-		return
+	if e.err == nil {
+		e.err = fmt.Errorf("at %v: %w (%d events)", e.now, ErrQueueFull, e.q.len())
 	}
-	e.q.push(ev)
+	e.stopped = true
 }
 
 // At schedules an event of kind k at time t for node with argument arg.
@@ -142,9 +149,13 @@ func (e *Engine) NextAt() clock.Time {
 // It returns an error when a bound is exceeded; the run cannot continue
 // after that.
 func (e *Engine) RunUntil(t clock.Time) error {
+	if e.err != nil {
+		return e.err
+	}
+	// A full queue (Schedule) or a livelock sets err and stopped; Stop
+	// sets stopped.
 	e.stopped = false
-	for e.err == nil && !e.stopped && e.q.len() > 0 && e.q.head().At <= t {
-		e.cur = e.q.pop()
+	for !e.stopped && e.q.popUntil(t, &e.cur) {
 		ev := &e.cur
 		if ev.At != e.instant {
 			e.instant, e.atInst = ev.At, 0

@@ -237,6 +237,25 @@ func (q *radixQueue) head() *Event {
 	return &q.run[q.off]
 }
 
+// popUntil moves the earliest event into dst and returns true if there is
+// one at or before t; otherwise it leaves dst and returns false.
+func (q *radixQueue) popUntil(t clock.Time, dst *Event) bool {
+	if q.off == len(q.run) {
+		if q.n == 0 {
+			return false
+		}
+		q.refill()
+	}
+	ev := &q.run[q.off]
+	if ev.At > t {
+		return false
+	}
+	*dst = *ev
+	q.off++
+	q.n--
+	return true
+}
+
 func (q *radixQueue) pop() Event {
 	if q.off == len(q.run) {
 		q.refill()
