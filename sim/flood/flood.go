@@ -105,9 +105,28 @@ func NewRunner(c *Case, p Params) (*Runner, error) {
 	for i := range r.up {
 		r.up[i] = netmodel.NewUplink(bytePerNs)
 	}
+	// The handlers are closures with their bodies inside, not method
+	// values, which would add a call to every event.
 	r.fwd = r.eng.Register("flood.forward", r.forward)
-	r.tx = r.eng.Register("flood.txdone", r.txDone)
-	r.dlv = r.eng.Register("flood.deliver", r.deliver)
+	r.tx = r.eng.Register("flood.txdone", func(ev *sim.Event) {
+		u, i, end := ev.Node, int32(ev.Arg), int32(ev.Gen)
+		l := r.adj[i]
+		r.eng.At(ev.At+clock.Time(l.latUs)*1000, r.dlv, l.id, u, 0)
+		if i = r.skip(i+1, end, ev.From); i < end {
+			r.eng.Schedule(sim.Event{At: r.up[u].Occupy(ev.At, r.ser), Kind: r.tx, Node: u, From: ev.From, Arg: int64(i), Gen: uint32(end)})
+		}
+	})
+	r.dlv = r.eng.Register("flood.deliver", func(ev *sim.Event) {
+		v, u := ev.Node, ev.From
+		st := &r.state[v]
+		switch {
+		case st.t < 0:
+			st.t, st.parent = ev.At, u
+			r.eng.At(ev.At.Add(r.p.Processing), r.fwd, v, -1, 0)
+		case st.t == ev.At && u < st.parent:
+			st.parent = u
+		}
+	})
 	return r, nil
 }
 
@@ -140,7 +159,8 @@ func (r *Runner) Block(b int, dst []int64) ([]int64, uint64, error) {
 	return dst, events, nil
 }
 
-// A TXDONE event carries its copy's place in adj (Arg), the end of the
+// TXDONE and DELIVER, the handlers of nearly every event, are in
+// NewRunner. A TXDONE event carries its copy's place in adj (Arg), the end of the
 // sender's row (Gen) and the sender's parent (From), the one neighbour it
 // skips: its handler reads the copy's target and latency and the next
 // target from adj alone. A parent never changes after FORWARD, the only
@@ -168,27 +188,6 @@ func (r *Runner) forward(ev *sim.Event) {
 	}
 	if i := r.skip(lo, end, p); i < end {
 		r.eng.Schedule(sim.Event{At: r.up[u].Occupy(ev.At, r.ser), Kind: r.tx, Node: u, From: p, Arg: int64(i), Gen: uint32(end)})
-	}
-}
-
-func (r *Runner) txDone(ev *sim.Event) {
-	u, i, end := ev.Node, int32(ev.Arg), int32(ev.Gen)
-	l := r.adj[i]
-	r.eng.At(ev.At+clock.Time(l.latUs)*1000, r.dlv, l.id, u, 0)
-	if i = r.skip(i+1, end, ev.From); i < end {
-		r.eng.Schedule(sim.Event{At: r.up[u].Occupy(ev.At, r.ser), Kind: r.tx, Node: u, From: ev.From, Arg: int64(i), Gen: uint32(end)})
-	}
-}
-
-func (r *Runner) deliver(ev *sim.Event) {
-	v, u := ev.Node, ev.From
-	st := &r.state[v]
-	switch {
-	case st.t < 0:
-		st.t, st.parent = ev.At, u
-		r.eng.At(ev.At.Add(r.p.Processing), r.fwd, v, -1, 0)
-	case st.t == ev.At && u < st.parent:
-		st.parent = u
 	}
 }
 
