@@ -227,7 +227,7 @@ func TestRadixQueueMatchesSort(t *testing.T) {
 			default:
 				at := now + clock.Time(rapid.Int64Range(0, 3).Draw(t, "off")*rapid.Int64Range(0, scale).Draw(t, "mul"))
 				if op == 5 { // the next digit boundary, where a bucket's range ends
-					w := clock.Time(1) << (radixBits * rapid.IntRange(1, 3).Draw(t, "level"))
+					w := clock.Time(1) << levelShift[rapid.IntRange(1, 3).Draw(t, "level")]
 					at = (now/w + 1) * w
 				}
 				for range rapid.SampledFrom([]int{1, 1, 1, 2, 17, 40}).Draw(t, "burst") {
@@ -240,6 +240,49 @@ func TestRadixQueueMatchesSort(t *testing.T) {
 			if q.len() != len(ref) {
 				t.Fatalf("len = %d, want %d", q.len(), len(ref))
 			}
+		}
+	})
+}
+
+// TestEngineMatchesSort is the same property through the engine: its
+// Schedule (which writes the queue's push out) from inside handlers, and
+// RunUntil stopping at drawn times, pop in (At, scheduling) order.
+func TestEngineMatchesSort(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		e := NewEngine(Limits{})
+		var ref []Event // pending events, in scheduling order
+		var seq int64
+		scale := rapid.SampledFrom([]int64{1, 1000, 1 << 20, 1 << 40}).Draw(t, "scale")
+		var k Kind
+		schedule := func(now clock.Time) {
+			for range rapid.IntRange(0, 3).Draw(t, "fan") {
+				at := now + clock.Time(rapid.Int64Range(0, 3).Draw(t, "off")*rapid.Int64Range(0, scale).Draw(t, "mul"))
+				for range rapid.SampledFrom([]int{1, 1, 1, 2, 9, 40}).Draw(t, "burst") {
+					e.At(at, k, 0, 0, seq)
+					ref = append(ref, Event{At: at, Arg: seq})
+					seq++
+				}
+			}
+		}
+		ran := 0
+		k = e.Register("check", func(ev *Event) {
+			sort.SliceStable(ref, func(i, j int) bool { return ref[i].At < ref[j].At })
+			if ev.At != ref[0].At || ev.Arg != ref[0].Arg {
+				t.Fatalf("ran (%d,%d), want (%d,%d)", ev.At, ev.Arg, ref[0].At, ref[0].Arg)
+			}
+			ref = ref[1:]
+			if ran++; ran < 300 {
+				schedule(ev.At)
+			}
+		})
+		schedule(0)
+		for e.Pending() > 0 {
+			if err := e.RunUntil(e.NextAt() + clock.Time(rapid.Int64Range(0, scale).Draw(t, "until"))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(ref) != 0 {
+			t.Fatalf("%d events never ran", len(ref))
 		}
 	})
 }
