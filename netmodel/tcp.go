@@ -270,16 +270,16 @@ func (c *TCPConfig) Idle(f *TCPFlow, now clock.Time, maxRTT time.Duration) bool 
 	return f.cwnd == 0 || c.IdleRestart && now.Sub(f.end) > max(MinIdleRestart, maxRTT)
 }
 
-// Flows holds the TCP flows of a network: per sending node, its flows
-// sorted by receiver. A node announcing a block walks its peers in id
-// order, so its lookups stay within its own short list instead of missing
-// the cache in a table of every pair. The receivers are kept apart from
+// Flows holds the TCP flows of a network in two places. A sender's flows
+// to the receivers of one list its caller keeps (a relay's peers, which it
+// announces every block to) are tied to that list, in its order (Tie), so
+// an announcement finds its flow by index. Every other flow is in the
+// sender's table, sorted by receiver, with the receivers kept apart from
 // the flows (16 to a cache line), so a search reads a line or two of keys
 // and then the one flow it wants. With idle restart on, a flow idle for
 // max(MinIdleRestart, its RTT) is the same as a fresh one, so such flows
-// are dropped whenever a node's list is full: the lists hold the flows
-// active in the last second or so, not every pair that ever exchanged a
-// message.
+// are dropped whenever a table is full: the tables hold the flows active
+// in the last second or so, not every pair that ever exchanged a message.
 type Flows struct {
 	cfg TCPConfig
 	per []senderFlows
@@ -295,6 +295,18 @@ type Flows struct {
 	bps  int64
 	full time.Duration
 	memo [2]wireMemo // Flows.whole's; bytes 0 is never asked
+	// tied: per sender, the flows to the receivers of a list its caller
+	// keeps, in that list's order (Tie). A pair's flow is in tied or in
+	// per, never both.
+	tied []tiedFlows
+	// maxRTT is the longest round trip of any path sent on: a flow quiet
+	// for longer than max(MinIdleRestart, maxRTT) is idle without asking
+	// rtt for its own.
+	maxRTT time.Duration
+	// tieTo, tieFlows: Tie's scratch when a list changes.
+	tieTo    []int32
+	tieFlows []TCPFlow
+	touched  clock.Time // Tie's reads land here, so they are not optimised away
 }
 
 // wireMemo is a message size and its segCost.
@@ -309,30 +321,132 @@ type senderFlows struct {
 	flows []TCPFlow
 }
 
+// tiedFlows is a sender's tied list and a 128-bit filter of its
+// receivers (bit to mod 128), which lets a lookup of another receiver
+// skip the search of the list most of the time.
+type tiedFlows struct {
+	senderFlows
+	mask [2]uint64
+}
+
+func (s *tiedFlows) has(to int32) bool { return s.mask[to>>6&1]&(1<<(to&63)) != 0 }
+
 // NewFlows returns empty flows for nodes senders; rtt gives a pair's round
-// trip for dropping idle flows. It panics on a bad configuration: validate
+// trip, the one of the paths its messages are sent on, for dropping idle
+// flows. It panics on a bad configuration: validate
 // it with TCPConfig.Check.
 func NewFlows(cfg TCPConfig, nodes int, rtt func(from, to int32) time.Duration) *Flows {
 	if err := cfg.Err(); err != nil {
 		panic(err)
 	}
-	return &Flows{cfg: cfg, per: make([]senderFlows, nodes), rtt: rtt, hintFrom: -1}
+	return &Flows{cfg: cfg, per: make([]senderFlows, nodes), tied: make([]tiedFlows, nodes), rtt: rtt, hintFrom: -1}
 }
 
 // Config returns the model's parameters.
 func (t *Flows) Config() TCPConfig { return t.cfg }
 
-// Len returns the number of flows held.
+// Len returns the number of flows held, tied or in the tables.
 func (t *Flows) Len() int { return t.n }
 
 // Send hands a message of bytes from→to at now to the pair's flow
 // (TCPConfig.Send) and returns when its first and last bytes leave.
 func (t *Flows) Send(now clock.Time, from, to int32, bytes int64, p Path) (first, last clock.Time) {
+	return t.SendOn(t.flow(now, from, to), now, bytes, p)
+}
+
+// SendOn is Send on a flow that Tie returned.
+func (t *Flows) SendOn(f *TCPFlow, now clock.Time, bytes int64, p Path) (first, last clock.Time) {
+	t.maxRTT = max(t.maxRTT, p.RTT)
 	if p.BitsPerSecond != t.bps {
 		t.bps, t.full = p.BitsPerSecond, SerialisationDelay(t.cfg.SegmentBytes, p.BitsPerSecond)
 		t.memo = [2]wireMemo{}
 	}
-	return t.cfg.send(t.flow(now, from, to), now, bytes, p, t.full, t.whole(bytes))
+	return t.cfg.send(f, now, bytes, p, t.full, t.whole(bytes))
+}
+
+// Tie returns the flows from→to[i], in to's order, which must be
+// ascending without repeats; the slice holds the flows themselves (for
+// SendOn) until the next Tie for from. A relay announces every block to
+// the same peers, block after block, so their flows are kept in a list
+// aligned with its list of peers, and an announcement needs no search:
+// the flows of receivers that left the list go back to the table (or are
+// dropped if idle), those of new receivers come from it. Send finds a
+// tied pair's flow too.
+func (t *Flows) Tie(now clock.Time, from int32, to []int32) []TCPFlow {
+	s := &t.tied[from]
+	if !slices.Equal(s.to, to) {
+		t.retie(now, from, to)
+	}
+	// Touch the flows' lines now, all at once: the loads are independent,
+	// so their cache misses overlap, where the caller's sends, each far
+	// apart in its loop, would wait for them one by one.
+	var sum clock.Time
+	for i := 0; i < len(s.flows); i += 2 {
+		sum += s.flows[i].end
+	}
+	t.touched = sum
+	return s.flows
+}
+
+// retie makes from's tied list to by one merge of the old list with it.
+func (t *Flows) retie(now clock.Time, from int32, to []int32) {
+	s := &t.tied[from]
+	nt, nf := t.tieTo[:0], t.tieFlows[:0]
+	i := 0
+	for k, r := range to {
+		if k > 0 && r <= to[k-1] {
+			panic(fmt.Sprintf("netmodel: Tie of node %d: receivers %v not ascending", from, to))
+		}
+		for ; i < len(s.to) && s.to[i] < r; i++ {
+			t.untie(now, from, s.to[i], &s.flows[i])
+		}
+		var f TCPFlow
+		if i < len(s.to) && s.to[i] == r {
+			f = s.flows[i]
+			i++
+		} else {
+			f = t.take(from, r)
+		}
+		nt, nf = append(nt, r), append(nf, f)
+	}
+	for ; i < len(s.to); i++ {
+		t.untie(now, from, s.to[i], &s.flows[i])
+	}
+	t.n += len(nt) - len(s.to)
+	s.to, s.flows = append(s.to[:0], nt...), append(s.flows[:0], nf...)
+	s.mask = [2]uint64{}
+	for _, r := range nt {
+		s.mask[r>>6&1] |= 1 << (r & 63)
+	}
+	t.tieTo, t.tieFlows = nt, nf
+}
+
+// take removes from→to's flow from the table and returns it (a fresh
+// one if the table has none).
+func (t *Flows) take(from, to int32) TCPFlow {
+	s := &t.per[from]
+	i, ok := slices.BinarySearch(s.to, to)
+	if !ok {
+		return TCPFlow{}
+	}
+	f := s.flows[i]
+	s.to, s.flows = slices.Delete(s.to, i, i+1), slices.Delete(s.flows, i, i+1)
+	t.n--
+	t.hintFrom = -1
+	return f
+}
+
+// untie puts a flow leaving from's tied list into the table, unless it
+// is idle at now (the same as a fresh one).
+func (t *Flows) untie(now clock.Time, from, to int32, f *TCPFlow) {
+	if t.idle(f, now, from, to) {
+		return
+	}
+	s := &t.per[from]
+	i, _ := slices.BinarySearch(s.to, to)
+	s.to, s.flows = slices.Insert(s.to, i, to), slices.Insert(s.flows, i, *f)
+	t.n++
+	t.hintFrom = -1
 }
 
 // whole returns segCost of a message of bytes at the current rate,
@@ -358,6 +472,11 @@ const hintScan = 16
 
 // flow returns the flow from→to, inserting a fresh one.
 func (t *Flows) flow(now clock.Time, from, to int32) *TCPFlow {
+	if tied := &t.tied[from]; tied.has(to) {
+		if i, ok := slices.BinarySearch(tied.to, to); ok {
+			return &tied.flows[i]
+		}
+	}
 	s := &t.per[from]
 	keys := s.to
 	lo, hi := 0, len(keys)
@@ -396,13 +515,22 @@ func (t *Flows) flow(now clock.Time, from, to int32) *TCPFlow {
 	return &s.flows[lo]
 }
 
+// idle is cfg.Idle for the pair from→to, asking its round trip only
+// when the flow has been quiet for less than the longest one sent on.
+func (t *Flows) idle(f *TCPFlow, now clock.Time, from, to int32) bool {
+	if t.cfg.Idle(f, now, t.maxRTT) {
+		return true
+	}
+	return t.cfg.IdleRestart && now.Sub(f.end) > MinIdleRestart && t.cfg.Idle(f, now, t.rtt(from, to))
+}
+
 // dropIdle removes from's flows idle at now, keeping the order, and
 // returns how many are left.
 func (t *Flows) dropIdle(now clock.Time, from int32) int {
 	s := &t.per[from]
 	k := 0
 	for i, to := range s.to {
-		if !t.cfg.Idle(&s.flows[i], now, t.rtt(from, to)) {
+		if !t.idle(&s.flows[i], now, from, to) {
 			s.to[k], s.flows[k] = to, s.flows[i]
 			k++
 		}

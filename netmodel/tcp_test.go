@@ -311,6 +311,100 @@ func TestFlowsDropIdleExact(t *testing.T) {
 	})
 }
 
+// TestFlowsTieExact: flows tied to changing lists of receivers (a
+// relay's peers, Tie and SendOn) and looked up by pair (Send), with idle
+// ones dropped as the table fills, give the same departures as keeping
+// every pair's flow forever.
+func TestFlowsTieExact(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		c := DefaultTCPConfig()
+		c.IdleRestart = rapid.Bool().Draw(t, "idleRestart")
+		n := rapid.SampledFrom([]int32{2, 5, 40, 300}).Draw(t, "nodes")
+		span := rapid.SampledFrom([]int32{300, 3000}).Draw(t, "rttSpanMs")
+		rtt := func(a, b int32) time.Duration { return time.Duration(1+(a*7+b*13)%span) * time.Millisecond }
+		bps := rapid.SampledFrom([]int64{0, 1e6, 100e6}).Draw(t, "bps")
+		tab := NewFlows(c, int(n), rtt)
+		all := map[[2]int32]*TCPFlow{}
+		ref := func(a, b int32) *TCPFlow {
+			f := all[[2]int32{a, b}]
+			if f == nil {
+				f = &TCPFlow{}
+				all[[2]int32{a, b}] = f
+			}
+			return f
+		}
+		// A few senders' peer lists, changed now and then.
+		peers := make([][]int32, min(n, 4))
+		redraw := func(a int32) {
+			var l []int32
+			for to := range n {
+				if to != a && rapid.IntRange(0, 3).Draw(t, "peer") == 0 {
+					l = append(l, to)
+				}
+			}
+			peers[a] = l
+		}
+		for a := range peers {
+			redraw(int32(a))
+		}
+		now := clock.Time(0)
+		check := func(what string, a, b int32, bytes int64, got1, got2 clock.Time) {
+			p := Path{RTT: rtt(a, b), BitsPerSecond: bps}
+			f1, l1 := c.Send(ref(a, b), now, bytes, p)
+			if f1 != got1 || l1 != got2 {
+				t.Fatalf("%s %d→%d at %v: %v–%v, kept flows %v–%v", what, a, b, now, got1, got2, f1, l1)
+			}
+		}
+		for i, k := 0, rapid.IntRange(1, 200).Draw(t, "steps"); i < k; i++ {
+			// Gaps within a round trip, beyond MinIdleRestart but within
+			// the longest round trips (quiet, not idle), and beyond.
+			switch rapid.IntRange(0, 2).Draw(t, "gap") {
+			case 0:
+				now = now.Add(time.Duration(rapid.Int64Range(0, int64(400*time.Millisecond)).Draw(t, "gapNs")))
+			case 1:
+				now = now.Add(time.Duration(rapid.Int64Range(int64(MinIdleRestart), int64(3*time.Second)).Draw(t, "quietNs")))
+			default:
+				now = now.Add(time.Duration(rapid.Int64Range(0, int64(5*time.Second)).Draw(t, "longGapNs")))
+			}
+			bytes := rapid.SampledFrom([]int64{100, 1100, 14600, 90112, 1 << 20}).Draw(t, "bytes")
+			switch rapid.IntRange(0, 3).Draw(t, "op") {
+			case 0: // an announcement to a sender's peers, some skipped
+				a := rapid.Int32Range(0, int32(len(peers))-1).Draw(t, "sender")
+				if rapid.IntRange(0, 2).Draw(t, "change") == 0 {
+					redraw(a)
+				}
+				fl := tab.Tie(now, a, peers[a])
+				if len(fl) != len(peers[a]) {
+					t.Fatalf("Tie gave %d flows for %d receivers", len(fl), len(peers[a]))
+				}
+				for j, b := range peers[a] {
+					if rapid.IntRange(0, 5).Draw(t, "skip") > 0 {
+						f, l := tab.SendOn(&fl[j], now, bytes, Path{RTT: rtt(a, b), BitsPerSecond: bps})
+						check("tied", a, b, bytes, f, l)
+					}
+				}
+			default: // a message on any pair (a body, a request)
+				a, b := rapid.Int32Range(0, n-1).Draw(t, "from"), rapid.Int32Range(0, n-1).Draw(t, "to")
+				f, l := tab.Send(now, a, b, bytes, Path{RTT: rtt(a, b), BitsPerSecond: bps})
+				check("pair", a, b, bytes, f, l)
+			}
+		}
+		// Held: at most the pairs sent on and the tied ones.
+		pairs := map[[2]int32]bool{}
+		for p := range all {
+			pairs[p] = true
+		}
+		for a := range tab.tied {
+			for _, b := range tab.tied[a].to {
+				pairs[[2]int32{int32(a), b}] = true
+			}
+		}
+		if c.IdleRestart && tab.Len() > len(pairs) {
+			t.Fatalf("flows hold %d, more than the %d pairs", tab.Len(), len(pairs))
+		}
+	})
+}
+
 // TestFlowsQuietNotIdle: a sender quiet for longer than MinIdleRestart
 // but not longer than a round trip keeps its flows: a 2 s round trip
 // whose header round is not yet acknowledged at 1.5 s leaves a window of
@@ -403,6 +497,35 @@ func BenchmarkFlowsAnnounce(b *testing.B) {
 		}
 		to := peers[from][i%k]
 		tab.Send(now, int32(from), to, 1100, Path{RTT: rtt(int32(from), to), BitsPerSecond: 100e6})
+	}
+}
+
+// BenchmarkFlowsTied: BenchmarkFlowsAnnounce's pattern through Tie and
+// SendOn, as the world announces (one op is one announcement).
+func BenchmarkFlowsTied(b *testing.B) {
+	const n, k = 10_000, 25
+	c := DefaultTCPConfig()
+	rtt := func(a, b int32) time.Duration { return time.Duration(20+(a+b)%200) * time.Millisecond }
+	tab := NewFlows(c, n, rtt)
+	peers := make([][]int32, n)
+	for i := range peers {
+		for j := range k {
+			peers[i] = append(peers[i], int32((i*7919+j*(n/k))%n))
+		}
+		slices.Sort(peers[i])
+	}
+	now := clock.Time(0)
+	from := 0
+	var fl []TCPFlow
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if i%k == 0 {
+			from = (from + 7) % n
+			now = now.Add(time.Millisecond)
+			fl = tab.Tie(now, int32(from), peers[from])
+		}
+		to := peers[from][i%k]
+		tab.SendOn(&fl[i%k], now, 1100, Path{RTT: rtt(int32(from), to), BitsPerSecond: 100e6})
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/dpsim/dpsim/clock"
+	"github.com/dpsim/dpsim/netmodel"
 	"github.com/dpsim/dpsim/node"
 	"github.com/dpsim/dpsim/sim"
 )
@@ -112,10 +113,21 @@ func (w *World) holdsBack(now clock.Time, self int32, b node.BlockID) bool {
 func (w *World) announceAll(now clock.Time, self int32, b node.BlockID, except int32) {
 	h := w.outgoing(b)
 	dark := w.p2p != nil && w.p2p.attack(self).Dark && !w.p2p.attack(h.blk.Producer).Eclipse
-	for _, to := range w.Nodes[self].Peers() {
+	peers := w.Nodes[self].Peers()
+	// Under tcp the flows to the peers come in the peers' order, so an
+	// announcement needs no lookup (netmodel.Flows.Tie).
+	var flows []netmodel.TCPFlow
+	if w.flows != nil {
+		flows = w.flows.Tie(now, self, peers)
+	}
+	for i, to := range peers {
 		if to != except && !(dark && w.p2p.captured(to)) {
 			w.headers++
-			w.announce(now, self, to, &h, true)
+			var f *netmodel.TCPFlow
+			if flows != nil {
+				f = &flows[i]
+			}
+			w.announce(now, self, to, &h, true, f)
 		}
 	}
 }
