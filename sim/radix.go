@@ -51,8 +51,9 @@ var (
 	digitOfLen [65]digitShape
 )
 
+// digitShape is 8 bytes, so that bucketOf's lookup is one scaled load.
 type digitShape struct {
-	base  int32
+	base  uint16
 	shift uint8
 	mask  uint32
 }
@@ -63,12 +64,12 @@ func init() {
 		levelBase[l+1] = levelBase[l] + 1<<w
 		levelShift[l] = shift
 		for p := shift; p < shift+w; p++ {
-			digitOfLen[p+1] = digitShape{base: int32(levelBase[l]), shift: uint8(shift), mask: 1<<w - 1}
+			digitOfLen[p+1] = digitShape{base: uint16(levelBase[l]), shift: uint8(shift), mask: 1<<w - 1}
 		}
 		shift += w
 	}
 	digitOfLen[0] = digitOfLen[1]
-	if shift != 64 || levelBase[radixLevels] != radixBuckets || radixWords > 128 {
+	if shift != 64 || levelBase[radixLevels] != radixBuckets || radixBuckets > 1<<16 || radixWords > 128 {
 		panic("sim: radix queue shape: levelBits must sum to 64 and radixBuckets match it, in at most 128 words")
 	}
 }
@@ -131,7 +132,7 @@ func (q *radixQueue) len() int { return q.n }
 // last's low digit.
 func (q *radixQueue) bucketOf(t clock.Time) int {
 	d := digitOfLen[bits.Len64(uint64(t^q.last))]
-	return int(d.base) + int(uint32(uint64(t)>>d.shift)&d.mask)
+	return int(d.base) + int(uint32(uint64(t)>>(d.shift&63))&d.mask)
 }
 
 func (q *radixQueue) unmark(b int) {
