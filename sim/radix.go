@@ -162,8 +162,15 @@ func (q *radixQueue) alloc() int32 {
 		q.next = make([]int32, 1, 64)
 	}
 	c := int32(len(q.next))
+	if len(q.next) == cap(q.next) {
+		// Double, where append would grow a large slice by a quarter: the
+		// first run of a large engine would copy its slab a dozen times.
+		n := 2 * cap(q.next)
+		q.next = append(make([]int32, 0, n), q.next...)
+		q.slab = append(make([]Event, 0, n*chunkLen), q.slab...)
+	}
 	q.next = append(q.next, 0)
-	q.slab = append(q.slab, make([]Event, chunkLen)...)
+	q.slab = q.slab[:len(q.slab)+chunkLen]
 	return c
 }
 
