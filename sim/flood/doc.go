@@ -1,8 +1,9 @@
 // Package flood implements the cross-simulator block-flood benchmark of
 // ../shared/benchmarks/flood/MODEL.md (v1) on dpsim's own engine (sim) and
-// network model (netmodel): the same event queue, the same uplink FIFO and
-// the same edge-list latency source that full runs use, with no separate
-// fast path.
+// network model (netmodel): the same event queue and the same uplink FIFO
+// that full runs use, with no separate fast path. The latencies come from
+// the case's netmodel edge list, copied at set-up into one array of
+// (neighbour, latency) pairs per row, the layout ns-3's side uses too.
 //
 // Each block is an independent simulation from an empty state at time 0.
 // The three model events map one to one onto engine events:
