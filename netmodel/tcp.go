@@ -282,7 +282,7 @@ func (c *TCPConfig) Idle(f *TCPFlow, now clock.Time, maxRTT time.Duration) bool 
 // in the last second or so, not every pair that ever exchanged a message.
 type Flows struct {
 	cfg TCPConfig
-	per []senderFlows
+	snd []sender
 	n   int
 	// hintFrom, hintAt: where the last lookup found its flow. A node
 	// announcing a block asks for its flows in ascending receiver order,
@@ -295,10 +295,6 @@ type Flows struct {
 	bps  int64
 	full time.Duration
 	memo [2]wireMemo // Flows.whole's; bytes 0 is never asked
-	// tied: per sender, the flows to the receivers of a list its caller
-	// keeps, in that list's order (Tie). A pair's flow is in tied or in
-	// per, never both.
-	tied []tiedFlows
 	// maxRTT is the longest round trip of any path sent on: a flow quiet
 	// for longer than max(MinIdleRestart, maxRTT) is idle without asking
 	// rtt for its own.
@@ -321,15 +317,21 @@ type senderFlows struct {
 	flows []TCPFlow
 }
 
-// tiedFlows is a sender's tied list and a 128-bit filter of its
+// sender is one sender's flows, two cache lines: its table, and the flows
+// tied to its caller's list (Tie), in that list's order; a pair's flow is
+// in one or the other, never both. mask is a 128-bit filter of the tied
 // receivers (bit to mod 128), which lets a lookup of another receiver
-// skip the search of the list most of the time.
-type tiedFlows struct {
-	senderFlows
-	mask [2]uint64
+// skip the tied list most of the time: it shares the first line with the
+// table, which such a lookup reads next.
+type sender struct {
+	mask  [2]uint64
+	table senderFlows
+	tied  senderFlows
+	gen   uint64 // the tied list's generation + 1 (Tie); 0: none given
+	_     [8]byte
 }
 
-func (s *tiedFlows) has(to int32) bool { return s.mask[to>>6&1]&(1<<(to&63)) != 0 }
+func (s *sender) has(to int32) bool { return s.mask[to>>6&1]&(1<<(to&63)) != 0 }
 
 // NewFlows returns empty flows for nodes senders; rtt gives a pair's round
 // trip, the one of the paths its messages are sent on, for dropping idle
@@ -339,7 +341,7 @@ func NewFlows(cfg TCPConfig, nodes int, rtt func(from, to int32) time.Duration) 
 	if err := cfg.Err(); err != nil {
 		panic(err)
 	}
-	return &Flows{cfg: cfg, per: make([]senderFlows, nodes), tied: make([]tiedFlows, nodes), rtt: rtt, hintFrom: -1}
+	return &Flows{cfg: cfg, snd: make([]sender, nodes), rtt: rtt, hintFrom: -1}
 }
 
 // Config returns the model's parameters.
@@ -364,19 +366,31 @@ func (t *Flows) SendOn(f *TCPFlow, now clock.Time, bytes int64, p Path) (first, 
 	return t.cfg.send(f, now, bytes, p, t.full, t.whole(bytes))
 }
 
-// Tie returns the flows from→to[i], in to's order, which must be
-// ascending without repeats; the slice holds the flows themselves (for
-// SendOn) until the next Tie for from. A relay announces every block to
+// Tie returns the flows from→to[i], in to's order; the slice holds the
+// flows themselves (for SendOn) until the next Tie for from. When to is
+// not ascending without repeats (a static topology's list may repeat a
+// peer) it returns nil and ties nothing: the caller then sends by pair. A relay announces every block to
 // the same peers, block after block, so their flows are kept in a list
 // aligned with its list of peers, and an announcement needs no search:
 // the flows of receivers that left the list go back to the table (or are
 // dropped if idle), those of new receivers come from it. Send finds a
 // tied pair's flow too.
-func (t *Flows) Tie(now clock.Time, from int32, to []int32) []TCPFlow {
-	s := &t.tied[from]
-	if !slices.Equal(s.to, to) {
-		t.retie(now, from, to)
+//
+// gen is the list's generation: a number that changes whenever the list
+// does (node.Node.PeersGen); Tie compares the list itself only when gen
+// changed. A caller without one passes NoGen.
+func (t *Flows) Tie(now clock.Time, from int32, gen uint32, to []int32) []TCPFlow {
+	sd := &t.snd[from]
+	if g := uint64(gen) + 1; g != sd.gen || gen == NoGen {
+		if !slices.Equal(sd.tied.to, to) {
+			t.retie(now, from, to)
+		}
+		sd.gen = g
 	}
+	if len(sd.tied.flows) != len(to) {
+		return nil // not ascending: not tied
+	}
+	s := &sd.tied
 	// Touch the flows' lines now, all at once: the loads are independent,
 	// so their cache misses overlap, where the caller's sends, each far
 	// apart in its loop, would wait for them one by one.
@@ -388,15 +402,26 @@ func (t *Flows) Tie(now clock.Time, from int32, to []int32) []TCPFlow {
 	return s.flows
 }
 
+// Tied returns the receivers from's flows are tied to, in order (the
+// list of the last Tie); read it, do not keep it.
+func (t *Flows) Tied(from int32) []int32 { return t.snd[from].tied.to }
+
+// NoGen is Tie's generation for a list that has none: the list is
+// compared every time.
+const NoGen = math.MaxUint32
+
 // retie makes from's tied list to by one merge of the old list with it.
 func (t *Flows) retie(now clock.Time, from int32, to []int32) {
-	s := &t.tied[from]
+	s := &t.snd[from].tied
 	nt, nf := t.tieTo[:0], t.tieFlows[:0]
-	i := 0
-	for k, r := range to {
-		if k > 0 && r <= to[k-1] {
-			panic(fmt.Sprintf("netmodel: Tie of node %d: receivers %v not ascending", from, to))
+	for k := 1; k < len(to); k++ {
+		if to[k] <= to[k-1] {
+			to = nil // untie them all: the list is not one Tie can follow
+			break
 		}
+	}
+	i := 0
+	for _, r := range to {
 		for ; i < len(s.to) && s.to[i] < r; i++ {
 			t.untie(now, from, s.to[i], &s.flows[i])
 		}
@@ -414,9 +439,10 @@ func (t *Flows) retie(now clock.Time, from int32, to []int32) {
 	}
 	t.n += len(nt) - len(s.to)
 	s.to, s.flows = append(s.to[:0], nt...), append(s.flows[:0], nf...)
-	s.mask = [2]uint64{}
+	m := &t.snd[from].mask
+	*m = [2]uint64{}
 	for _, r := range nt {
-		s.mask[r>>6&1] |= 1 << (r & 63)
+		m[r>>6&1] |= 1 << (r & 63)
 	}
 	t.tieTo, t.tieFlows = nt, nf
 }
@@ -424,7 +450,7 @@ func (t *Flows) retie(now clock.Time, from int32, to []int32) {
 // take removes from→to's flow from the table and returns it (a fresh
 // one if the table has none).
 func (t *Flows) take(from, to int32) TCPFlow {
-	s := &t.per[from]
+	s := &t.snd[from].table
 	i, ok := slices.BinarySearch(s.to, to)
 	if !ok {
 		return TCPFlow{}
@@ -442,7 +468,7 @@ func (t *Flows) untie(now clock.Time, from, to int32, f *TCPFlow) {
 	if t.idle(f, now, from, to) {
 		return
 	}
-	s := &t.per[from]
+	s := &t.snd[from].table
 	i, _ := slices.BinarySearch(s.to, to)
 	s.to, s.flows = slices.Insert(s.to, i, to), slices.Insert(s.flows, i, *f)
 	t.n++
@@ -472,12 +498,13 @@ const hintScan = 16
 
 // flow returns the flow from→to, inserting a fresh one.
 func (t *Flows) flow(now clock.Time, from, to int32) *TCPFlow {
-	if tied := &t.tied[from]; tied.has(to) {
-		if i, ok := slices.BinarySearch(tied.to, to); ok {
-			return &tied.flows[i]
+	sd := &t.snd[from]
+	if sd.has(to) {
+		if i, ok := slices.BinarySearch(sd.tied.to, to); ok {
+			return &sd.tied.flows[i]
 		}
 	}
-	s := &t.per[from]
+	s := &sd.table
 	keys := s.to
 	lo, hi := 0, len(keys)
 	if from == t.hintFrom && t.hintAt < len(keys) && keys[t.hintAt] < to {
@@ -527,7 +554,7 @@ func (t *Flows) idle(f *TCPFlow, now clock.Time, from, to int32) bool {
 // dropIdle removes from's flows idle at now, keeping the order, and
 // returns how many are left.
 func (t *Flows) dropIdle(now clock.Time, from int32) int {
-	s := &t.per[from]
+	s := &t.snd[from].table
 	k := 0
 	for i, to := range s.to {
 		if !t.idle(&s.flows[i], now, from, to) {

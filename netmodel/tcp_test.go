@@ -1,6 +1,7 @@
 package netmodel
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -335,12 +336,18 @@ func TestFlowsTieExact(t *testing.T) {
 		}
 		// A few senders' peer lists, changed now and then.
 		peers := make([][]int32, min(n, 4))
+		gens := make([]uint32, len(peers))
 		redraw := func(a int32) {
+			gens[a] += uint32(rapid.IntRange(1, 2).Draw(t, "genStep"))
 			var l []int32
 			for to := range n {
 				if to != a && rapid.IntRange(0, 3).Draw(t, "peer") == 0 {
 					l = append(l, to)
 				}
+			}
+			if len(l) > 1 && rapid.IntRange(0, 4).Draw(t, "repeat") == 0 {
+				// A static topology's list may repeat a peer: not tied.
+				l = append(l, l[0])
 			}
 			peers[a] = l
 		}
@@ -373,13 +380,25 @@ func TestFlowsTieExact(t *testing.T) {
 				if rapid.IntRange(0, 2).Draw(t, "change") == 0 {
 					redraw(a)
 				}
-				fl := tab.Tie(now, a, peers[a])
-				if len(fl) != len(peers[a]) {
-					t.Fatalf("Tie gave %d flows for %d receivers", len(fl), len(peers[a]))
+				// The list's generation changes with it (or NoGen).
+				g := gens[a]
+				if rapid.IntRange(0, 3).Draw(t, "noGen") == 0 {
+					g = NoGen
+				}
+				fl := tab.Tie(now, a, g, peers[a])
+				ascending := slices.IsSortedFunc(peers[a], func(x, y int32) int { return cmp.Or(cmp.Compare(x, y), 1) }) // strictly
+				if ascending && len(fl) != len(peers[a]) || !ascending && fl != nil {
+					t.Fatalf("Tie gave %d flows for %d receivers %v", len(fl), len(peers[a]), peers[a])
 				}
 				for j, b := range peers[a] {
 					if rapid.IntRange(0, 5).Draw(t, "skip") > 0 {
-						f, l := tab.SendOn(&fl[j], now, bytes, Path{RTT: rtt(a, b), BitsPerSecond: bps})
+						p := Path{RTT: rtt(a, b), BitsPerSecond: bps}
+						var f, l clock.Time
+						if fl != nil {
+							f, l = tab.SendOn(&fl[j], now, bytes, p)
+						} else {
+							f, l = tab.Send(now, a, b, bytes, p)
+						}
 						check("tied", a, b, bytes, f, l)
 					}
 				}
@@ -394,8 +413,8 @@ func TestFlowsTieExact(t *testing.T) {
 		for p := range all {
 			pairs[p] = true
 		}
-		for a := range tab.tied {
-			for _, b := range tab.tied[a].to {
+		for a := range tab.snd {
+			for _, b := range tab.snd[a].tied.to {
 				pairs[[2]int32{int32(a), b}] = true
 			}
 		}
@@ -522,10 +541,21 @@ func BenchmarkFlowsTied(b *testing.B) {
 		if i%k == 0 {
 			from = (from + 7) % n
 			now = now.Add(time.Millisecond)
-			fl = tab.Tie(now, int32(from), peers[from])
+			fl = tab.Tie(now, int32(from), NoGen, peers[from])
 		}
 		to := peers[from][i%k]
 		tab.SendOn(&fl[i%k], now, 1100, Path{RTT: rtt(int32(from), to), BitsPerSecond: 100e6})
+	}
+}
+
+// TestSenderSize: a sender's flows are two cache lines, its filter and
+// table on the first (Flows.flow reads them together).
+func TestSenderSize(t *testing.T) {
+	if s := unsafe.Sizeof(sender{}); s != 128 {
+		t.Fatalf("sender is %d bytes, want 128", s)
+	}
+	if o := unsafe.Offsetof(sender{}.tied); o != 64 {
+		t.Fatalf("sender.tied at %d, want 64", o)
 	}
 }
 

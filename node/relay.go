@@ -144,7 +144,9 @@ type Node struct {
 	path     []BlockID // scratch of pathToChain
 	// pipe holds the pipelining state, made when first needed.
 	pipe *pipeline
-	_    [8]byte // to 192 bytes, three cache lines
+	// peersGen changes whenever peers does (PeersGen).
+	peersGen uint32
+	_        [4]byte // to 192 bytes, three cache lines
 }
 
 // pipeline is a node's diffusion-pipelining state: the blocks it announced
@@ -204,6 +206,7 @@ func (n *Node) init(id int32, chain *Chain, cfg *RelayConfig, peers []int32) {
 func (n *Node) restart() {
 	n.work = n.work[:0]
 	n.peers = n.peers[:0]
+	n.peersGen++
 	if p := n.pipe; p != nil {
 		p.kept, p.early = p.kept[:0], p.early[:0]
 	}

@@ -78,13 +78,16 @@ func (n *Node) Step(now clock.Time, in RelayInput, out *Outbox) {
 	case RelayPeerUp:
 		if i, found := slices.BinarySearch(n.peers, in.From); !found {
 			n.peers = slices.Insert(n.peers, i, in.From)
+			n.peersGen++
 		}
 	case RelayPeerDown:
 		if i, found := slices.BinarySearch(n.peers, in.From); found {
 			n.peers = slices.Delete(n.peers, i, i+1)
+			n.peersGen++
 		}
 	case RelayPeersGone:
 		n.peers = n.peers[:0]
+		n.peersGen++
 	case RelayDropFrom:
 		n.dropFrom(in.From)
 	case RelayRestart:
@@ -97,3 +100,8 @@ func (n *Node) Step(now clock.Time, in RelayInput, out *Outbox) {
 // Peers returns the node's relay peers, the nodes it announces to, in
 // ascending id order. The slice is the node's: read it, do not keep it.
 func (n *Node) Peers() []int32 { return n.peers }
+
+// PeersGen returns a number that changes whenever Peers does, so that a
+// caller keeping something aligned with the list can tell it is unchanged
+// without comparing it.
+func (n *Node) PeersGen() uint32 { return n.peersGen }

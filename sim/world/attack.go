@@ -1,6 +1,7 @@
 package world
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -113,13 +114,19 @@ func (w *World) holdsBack(now clock.Time, self int32, b node.BlockID) bool {
 func (w *World) announceAll(now clock.Time, self int32, b node.BlockID, except int32) {
 	h := w.outgoing(b)
 	dark := w.p2p != nil && w.p2p.attack(self).Dark && !w.p2p.attack(h.blk.Producer).Eclipse
-	peers := w.Nodes[self].Peers()
+	nd := w.Nodes[self]
+	peers := nd.Peers()
 	// Under tcp the flows to the peers come in the peers' order, so an
 	// announcement needs no lookup (netmodel.Flows.Tie).
 	var flows []netmodel.TCPFlow
 	if w.flows != nil {
-		flows = w.flows.Tie(now, self, peers)
+		flows = w.flows.Tie(now, self, nd.PeersGen(), peers)
+		if w.checkMarks && (flows != nil && !slices.Equal(w.flows.Tied(self), peers) ||
+			flows == nil && len(peers) > 0 && ascending(peers)) {
+			panic(fmt.Sprintf("world: node %d's flows are tied to %v, its peers are %v", self, w.flows.Tied(self), peers))
+		}
 	}
+	w.warm(peers)
 	for i, to := range peers {
 		if to != except && !(dark && w.p2p.captured(to)) {
 			w.headers++
@@ -130,6 +137,31 @@ func (w *World) announceAll(now clock.Time, self int32, b node.BlockID, except i
 			w.announce(now, self, to, &h, true, f)
 		}
 	}
+}
+
+// ascending reports whether l is ascending without repeats.
+func ascending(l []int32) bool {
+	for k := 1; k < len(l); k++ {
+		if l[k] <= l[k-1] {
+			return false
+		}
+	}
+	return true
+}
+
+// warm reads what the announcements to peers will read of each receiver
+// (its mirror, its slot in the metrics log) before the loop, so that the
+// cache misses, one or two per receiver, overlap instead of stalling each
+// announcement in turn. It changes nothing.
+func (w *World) warm(peers []int32) {
+	var sum node.BlockID
+	for _, to := range peers {
+		sum += w.rx[to].tip
+	}
+	if w.mlog != nil {
+		sum += node.BlockID(w.mlog.Warm(peers))
+	}
+	w.warmed = sum
 }
 
 // captured reports whether node i's hot upstreams are all attackers (at

@@ -36,6 +36,8 @@ type mirror struct {
 	checkMarks bool
 	// replayed counts the skipped announcements scheduled after all.
 	replayed int64
+	// warmed takes warm's reads, so that they are not optimised away.
+	warmed node.BlockID
 }
 
 // receiver holds, on one cache line, what sendHeader reads about the
