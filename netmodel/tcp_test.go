@@ -492,13 +492,13 @@ func TestBodyAfterHeaderFunc(t *testing.T) {
 }
 
 // BenchmarkFlowsAnnounce: 10,000 nodes, each announcing a header to its 25
-// peers in ascending order, with bodies to some: the world's pattern (one
-// op is one announcement to one peer).
+// peers in ascending order: the world's pattern (one op is one
+// announcement to one peer), each flow found by pair (Send) or tied to the
+// peer list (Tie and SendOn, as the world announces).
 func BenchmarkFlowsAnnounce(b *testing.B) {
 	const n, k = 10_000, 25
 	c := DefaultTCPConfig()
 	rtt := func(a, b int32) time.Duration { return time.Duration(20+(a+b)%200) * time.Millisecond }
-	tab := NewFlows(c, n, rtt)
 	peers := make([][]int32, n)
 	for i := range peers {
 		for j := range k {
@@ -506,45 +506,30 @@ func BenchmarkFlowsAnnounce(b *testing.B) {
 		}
 		slices.Sort(peers[i])
 	}
-	now := clock.Time(0)
-	from := 0
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		if i%k == 0 {
-			from = (from + 7) % n
-			now = now.Add(time.Millisecond)
-		}
-		to := peers[from][i%k]
-		tab.Send(now, int32(from), to, 1100, Path{RTT: rtt(int32(from), to), BitsPerSecond: 100e6})
-	}
-}
-
-// BenchmarkFlowsTied: BenchmarkFlowsAnnounce's pattern through Tie and
-// SendOn, as the world announces (one op is one announcement).
-func BenchmarkFlowsTied(b *testing.B) {
-	const n, k = 10_000, 25
-	c := DefaultTCPConfig()
-	rtt := func(a, b int32) time.Duration { return time.Duration(20+(a+b)%200) * time.Millisecond }
-	tab := NewFlows(c, n, rtt)
-	peers := make([][]int32, n)
-	for i := range peers {
-		for j := range k {
-			peers[i] = append(peers[i], int32((i*7919+j*(n/k))%n))
-		}
-		slices.Sort(peers[i])
-	}
-	now := clock.Time(0)
-	from := 0
-	var fl []TCPFlow
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		if i%k == 0 {
-			from = (from + 7) % n
-			now = now.Add(time.Millisecond)
-			fl = tab.Tie(now, int32(from), NoGen, peers[from])
-		}
-		to := peers[from][i%k]
-		tab.SendOn(&fl[i%k], now, 1100, Path{RTT: rtt(int32(from), to), BitsPerSecond: 100e6})
+	for _, tied := range []bool{false, true} {
+		b.Run(map[bool]string{false: "pair", true: "tied"}[tied], func(b *testing.B) {
+			tab := NewFlows(c, n, rtt)
+			now := clock.Time(0)
+			from := 0
+			var fl []TCPFlow
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				if i%k == 0 {
+					from = (from + 7) % n
+					now = now.Add(time.Millisecond)
+					if tied {
+						fl = tab.Tie(now, int32(from), 0, peers[from]) // the lists never change
+					}
+				}
+				to := peers[from][i%k]
+				p := Path{RTT: rtt(int32(from), to), BitsPerSecond: 100e6}
+				if tied {
+					tab.SendOn(&fl[i%k], now, 1100, p)
+				} else {
+					tab.Send(now, int32(from), to, 1100, p)
+				}
+			}
+		})
 	}
 }
 

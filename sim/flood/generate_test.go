@@ -96,19 +96,7 @@ func BenchmarkFlood10k(b *testing.B) {
 	}
 	for _, v := range []Variant{VariantA, VariantB} {
 		b.Run(string(v), func(b *testing.B) {
-			r, err := NewRunner(&g.Case, with(v))
-			if err != nil {
-				b.Fatal(err)
-			}
-			arr := make([]int64, 0, g.Nodes)
-			r.Block(0, arr) // warm the queue's storage
-			start := r.Events()
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				arr, _, _ = r.Block(1, arr)
-			}
-			b.ReportMetric(float64(r.Events()-start)/b.Elapsed().Seconds(), "events/s")
+			benchBlock(b, g, v, "events/s", func(events uint64) float64 { return float64(events) / b.Elapsed().Seconds() })
 		})
 	}
 }
@@ -126,19 +114,25 @@ func BenchmarkFloodTable(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			r, err := NewRunner(&g.Case, with(VariantB))
-			if err != nil {
-				b.Fatal(err)
-			}
-			arr := make([]int64, 0, g.Nodes)
-			r.Block(0, arr) // warm the queue's storage
-			start := r.Events()
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				arr, _, _ = r.Block(1, arr)
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(r.Events()-start), "ns/event")
+			benchBlock(b, g, VariantB, "ns/event", func(events uint64) float64 { return float64(b.Elapsed().Nanoseconds()) / float64(events) })
 		})
 	}
+}
+
+// benchBlock times block 1 of g's case in variant v, after block 0 has
+// warmed the queue's storage, and reports metric(events run) as unit.
+func benchBlock(b *testing.B, g *Generated, v Variant, unit string, metric func(events uint64) float64) {
+	r, err := NewRunner(&g.Case, with(v))
+	if err != nil {
+		b.Fatal(err)
+	}
+	arr := make([]int64, 0, g.Nodes)
+	r.Block(0, arr)
+	start := r.Events()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		arr, _, _ = r.Block(1, arr)
+	}
+	b.ReportMetric(metric(r.Events()-start), unit)
 }
