@@ -284,9 +284,10 @@ type Flows struct {
 	cfg TCPConfig
 	snd []sender
 	n   int
-	// hintFrom, hintAt: where the last lookup found its flow. A node
-	// announcing a block asks for its flows in ascending receiver order,
-	// so the next one is usually a little further on.
+	// hintFrom, hintAt: where the last table lookup found its flow. A
+	// node announcing a block to receivers it has not tied (an overlay's,
+	// a static list with repeats) asks in ascending receiver order, so the
+	// next one is usually a little further on.
 	hintFrom int32
 	hintAt   int
 	rtt      func(from, to int32) time.Duration
@@ -367,14 +368,14 @@ func (t *Flows) SendOn(f *TCPFlow, now clock.Time, bytes int64, p Path) (first, 
 }
 
 // Tie returns the flows from→to[i], in to's order; the slice holds the
-// flows themselves (for SendOn) until the next Tie for from. When to is
-// not ascending without repeats (a static topology's list may repeat a
-// peer) it returns nil and ties nothing: the caller then sends by pair. A relay announces every block to
-// the same peers, block after block, so their flows are kept in a list
-// aligned with its list of peers, and an announcement needs no search:
-// the flows of receivers that left the list go back to the table (or are
-// dropped if idle), those of new receivers come from it. Send finds a
-// tied pair's flow too.
+// flows themselves (for SendOn) until the next Tie for from. A relay
+// announces every block to the same peers, block after block, so their
+// flows are kept in a list aligned with its list of peers, and an
+// announcement needs no search: the flows of receivers that left the list
+// go back to the table (or are dropped if idle), those of new receivers
+// come from it. Send finds a tied pair's flow too. When to is not
+// ascending without repeats (a static topology's list may repeat a peer),
+// Tie returns nil and ties nothing: the caller then sends by pair.
 //
 // gen is the list's generation: a number that changes whenever the list
 // does (node.Node.PeersGen); Tie compares the list itself only when gen
