@@ -280,6 +280,14 @@ func (c *TCPConfig) Idle(f *TCPFlow, now clock.Time, maxRTT time.Duration) bool 
 // max(MinIdleRestart, its RTT) is the same as a fresh one, so such flows
 // are dropped whenever a table is full: the tables hold the flows active
 // in the last second or so, not every pair that ever exchanged a message.
+//
+// An announcement usually finds every tied flow idle (blocks are 20 s
+// apart), and a header on an idle flow leaves it in a state that depends
+// only on the send's time, the header's size and the pair's round trip.
+// SendAll then sends on all of them at once without reading them: it
+// records the send in the sender (its "bulk"), and a flow that has not
+// been sent on since (its end before the bulk's time) takes the bulk's
+// state when it is next read (settle).
 type Flows struct {
 	cfg TCPConfig
 	snd []sender
@@ -296,9 +304,9 @@ type Flows struct {
 	bps  int64
 	full time.Duration
 	memo [2]wireMemo // Flows.whole's; bytes 0 is never asked
-	// maxRTT is the longest round trip of any path sent on: a flow quiet
-	// for longer than max(MinIdleRestart, maxRTT) is idle without asking
-	// rtt for its own.
+	// maxRTT is at least the round trip of every pair sent on or tied: a
+	// flow quiet for longer than max(MinIdleRestart, maxRTT) is idle
+	// without asking rtt for its own.
 	maxRTT time.Duration
 	// tieTo, tieFlows: Tie's scratch when a list changes.
 	tieTo    []int32
@@ -318,21 +326,55 @@ type senderFlows struct {
 	flows []TCPFlow
 }
 
-// sender is one sender's flows, two cache lines: its table, and the flows
-// tied to its caller's list (Tie), in that list's order; a pair's flow is
-// in one or the other, never both. mask is a 128-bit filter of the tied
-// receivers (bit to mod 128), which lets a lookup of another receiver
-// skip the tied list most of the time: it shares the first line with the
-// table, which such a lookup reads next.
+// sender is one sender's flows, three cache lines. The first holds the
+// flows tied to its caller's list (Tie), in that list's order, with a
+// 128-bit filter of their receivers (bit to mod 128): a lookup by pair
+// reads it first and skips the tied list for most receivers that are not
+// there. The second holds what Tie and SendAll check (the list's
+// generation, bounds on the tied flows' ends) and the pending bulk send
+// (SendAll). The third holds its table. A pair's flow is tied or in the
+// table, never both.
 type sender struct {
-	mask  [2]uint64
+	tied senderFlows
+	mask [2]uint64
+
+	gen uint64 // the tied list's generation + 1 (Tie); 0: none given
+	// maxEnd bounds the end of every tied flow; second bounds those of
+	// all but receiver maxTo's (-1: none). A relay's request for a body
+	// rides its flow to the peer it heard the block from, just before it
+	// announces the block to all the others.
+	maxEnd clock.Time
+	second clock.Time
+	maxTo  int32
+	// The bulk send (SendAll): at bulkAt (> 0; 0: none), bulkBytes on
+	// every tied flow whose end is before bulkAt, except the one to
+	// bulkSkip, leaving their last bytes at bulkEnd.
+	bulkSkip  int32
+	bulkAt    clock.Time
+	bulkEnd   clock.Time
+	bulkBytes uint32
+	tiedOK    bool // the list of the last Tie is tied (ascending, no repeats)
+	_         [11]byte
+
 	table senderFlows
-	tied  senderFlows
-	gen   uint64 // the tied list's generation + 1 (Tie); 0: none given
-	_     [8]byte
+	// tableEnd bounds the end of every flow in the table.
+	tableEnd clock.Time
+	_        [8]byte
 }
 
 func (s *sender) has(to int32) bool { return s.mask[to>>6&1]&(1<<(to&63)) != 0 }
+
+// note records that tied flow to's end is now end (ends only grow).
+func (s *sender) note(to int32, end clock.Time) {
+	switch {
+	case to == s.maxTo:
+		s.maxEnd = max(s.maxEnd, end)
+	case end > s.maxEnd:
+		s.second, s.maxEnd, s.maxTo = s.maxEnd, end, to
+	default:
+		s.second = max(s.second, end)
+	}
+}
 
 // NewFlows returns empty flows for nodes senders; rtt gives a pair's round
 // trip, the one of the paths its messages are sent on, for dropping idle
@@ -342,7 +384,11 @@ func NewFlows(cfg TCPConfig, nodes int, rtt func(from, to int32) time.Duration) 
 	if err := cfg.Err(); err != nil {
 		panic(err)
 	}
-	return &Flows{cfg: cfg, snd: make([]sender, nodes), rtt: rtt, hintFrom: -1}
+	t := &Flows{cfg: cfg, snd: make([]sender, nodes), rtt: rtt, hintFrom: -1}
+	for i := range t.snd {
+		t.snd[i].maxTo = -1
+	}
+	return t
 }
 
 // Config returns the model's parameters.
@@ -354,42 +400,59 @@ func (t *Flows) Len() int { return t.n }
 // Send hands a message of bytes from→to at now to the pair's flow
 // (TCPConfig.Send) and returns when its first and last bytes leave.
 func (t *Flows) Send(now clock.Time, from, to int32, bytes int64, p Path) (first, last clock.Time) {
-	return t.SendOn(t.flow(now, from, to), now, bytes, p)
+	f, tied := t.flow(now, from, to)
+	first, last = t.sendOn(f, now, bytes, p)
+	if sd := &t.snd[from]; tied {
+		sd.note(to, last)
+	} else {
+		sd.tableEnd = max(sd.tableEnd, last)
+	}
+	return first, last
 }
 
-// SendOn is Send on a flow that Tie returned.
-func (t *Flows) SendOn(f *TCPFlow, now clock.Time, bytes int64, p Path) (first, last clock.Time) {
+// SendOn is Send on from's i-th tied flow (after a Tie that tied them).
+func (t *Flows) SendOn(from int32, i int, now clock.Time, bytes int64, p Path) (first, last clock.Time) {
+	sd := &t.snd[from]
+	first, last = t.sendOn(&sd.tied.flows[i], now, bytes, p)
+	sd.note(sd.tied.to[i], last)
+	return first, last
+}
+
+func (t *Flows) sendOn(f *TCPFlow, now clock.Time, bytes int64, p Path) (first, last clock.Time) {
 	t.maxRTT = max(t.maxRTT, p.RTT)
-	if p.BitsPerSecond != t.bps {
-		t.bps, t.full = p.BitsPerSecond, SerialisationDelay(t.cfg.SegmentBytes, p.BitsPerSecond)
-		t.memo = [2]wireMemo{}
-	}
+	t.rate(p.BitsPerSecond)
 	return t.cfg.send(f, now, bytes, p, t.full, t.whole(bytes))
 }
 
-// Tie returns the flows from→to[i], in to's order; the slice holds the
-// flows themselves (for SendOn) until the next Tie for from. A relay
-// announces every block to the same peers, block after block, so their
-// flows are kept in a list aligned with its list of peers, and an
-// announcement needs no search: the flows of receivers that left the list
-// go back to the table (or are dropped if idle), those of new receivers
-// come from it. Send finds a tied pair's flow too. When to is not
-// ascending without repeats (a static topology's list may repeat a peer),
-// Tie returns nil and ties nothing: the caller then sends by pair.
+// rate makes bps the rate whole and full are for.
+func (t *Flows) rate(bps int64) {
+	if bps != t.bps {
+		t.bps, t.full = bps, SerialisationDelay(t.cfg.SegmentBytes, bps)
+		t.memo = [2]wireMemo{}
+	}
+}
+
+// Tie ties from's flows to the receivers to, in to's order, and reports
+// whether it did: then SendOn(from, i, …) sends on the flow to to[i] until
+// the next Tie or SendAll for from. A relay announces every block to the
+// same peers, block after block, so their flows are kept in a list
+// aligned with its list of peers, and an announcement needs no search:
+// the flows of receivers that left the list go back to the table (or are
+// dropped if idle), those of new receivers come from it. Send finds a
+// tied pair's flow too. When to is not ascending without repeats (a
+// static topology's list may repeat a peer), Tie ties nothing and returns
+// false: the caller then sends by pair.
 //
 // gen is the list's generation: a number that changes whenever the list
 // does (node.Node.PeersGen); Tie compares the list itself only when gen
 // changed. A caller without one passes NoGen.
-func (t *Flows) Tie(now clock.Time, from int32, gen uint32, to []int32) []TCPFlow {
-	sd := &t.snd[from]
-	if g := uint64(gen) + 1; g != sd.gen || gen == NoGen {
-		if !slices.Equal(sd.tied.to, to) {
-			t.retie(now, from, to)
-		}
-		sd.gen = g
+func (t *Flows) Tie(now clock.Time, from int32, gen uint32, to []int32) bool {
+	if !t.tie(now, from, gen, to) {
+		return false
 	}
-	if len(sd.tied.flows) != len(to) {
-		return nil // not ascending: not tied
+	sd := &t.snd[from]
+	if t.settleAll(now, from, sd) {
+		return true
 	}
 	s := &sd.tied
 	// Touch the flows' lines now, all at once: the loads are independent,
@@ -400,7 +463,101 @@ func (t *Flows) Tie(now clock.Time, from int32, gen uint32, to []int32) []TCPFlo
 		sum += s.flows[i].end
 	}
 	t.touched = sum
-	return s.flows
+	return true
+}
+
+// tie is Tie without reading the flows.
+func (t *Flows) tie(now clock.Time, from int32, gen uint32, to []int32) bool {
+	sd := &t.snd[from]
+	if g := uint64(gen) + 1; g != sd.gen || gen == NoGen {
+		if !slices.Equal(sd.tied.to, to) {
+			t.retie(now, from, to)
+		}
+		sd.gen = g
+		sd.tiedOK = len(sd.tied.flows) == len(to)
+	}
+	return sd.tiedOK
+}
+
+// SendAll ties from's flows to to, as Tie does, and sends a message of
+// bytes at now on every one of them but the one to except (-1: none), if
+// all those are idle (TCPConfig.Idle): then every message's last byte
+// leaves at last, which it returns with true; the flows are not read.
+// Otherwise it sends nothing and returns false; the flows are then tied if
+// Tie would tie them, and the caller sends on them one by one (SendOn)
+// after a Tie. After SendAll, Unsend(from, i) takes back the message to
+// to[i] (one the caller found no path for).
+//
+// The shortcut needs idle restart on and a message within the initial
+// window: it then leaves each flow with the initial window, that message
+// as its round and the round's acknowledgement a round trip away.
+func (t *Flows) SendAll(now clock.Time, from int32, gen uint32, to []int32, except int32, bytes int64, bps int64) (last clock.Time, ok bool) {
+	if !t.cfg.IdleRestart || bytes <= 0 || bytes > t.cfg.SegmentBytes*t.cfg.InitialWindow || !t.tie(now, from, gen, to) {
+		return 0, false
+	}
+	sd := &t.snd[from]
+	// The bound on the ends of all flows but except's (if except is not
+	// tied, second is still one: it bounds all but maxTo's).
+	bound, xb := sd.maxEnd, sd.second
+	if except == sd.maxTo {
+		bound, xb = sd.second, sd.maxEnd
+	}
+	if now.Sub(bound) <= max(MinIdleRestart, t.maxRTT) {
+		return 0, false
+	}
+	t.rate(bps)
+	end := now.Add(t.whole(bytes))
+	// except's flow needs no settling if the last bulk is pending on it:
+	// its end under that bulk is within xb and idle, and idle, its own
+	// state and the bulk's are both the same as fresh.
+	sd.bulkAt, sd.bulkEnd, sd.bulkBytes, sd.bulkSkip = now, end, uint32(bytes), except
+	sd.maxEnd, sd.second, sd.maxTo = end, end, -1
+	if except >= 0 {
+		sd.maxEnd, sd.maxTo = max(xb, end), except
+	}
+	return end, true
+}
+
+// Unsend takes back SendAll's message on from's flow to its i-th tied
+// receiver (not the skipped one). That flow was idle, which is the same as
+// fresh; it is marked fresh as of the bulk, so the bulk does not apply to
+// it.
+func (t *Flows) Unsend(from int32, i int) {
+	sd := &t.snd[from]
+	sd.tied.flows[i] = TCPFlow{end: sd.bulkAt}
+}
+
+// settle gives from's i-th tied flow its own state if the bulk send is
+// still pending on it: that is, if its end is before the bulk's time and
+// it is not the skipped one.
+func (t *Flows) settle(now clock.Time, from int32, sd *sender, i int) {
+	f := &sd.tied.flows[i]
+	if f.end >= sd.bulkAt || sd.tied.to[i] == sd.bulkSkip {
+		return
+	}
+	if now.Sub(sd.bulkEnd) > max(MinIdleRestart, t.maxRTT) {
+		*f = TCPFlow{end: sd.bulkAt} // idle since: as fresh
+		return
+	}
+	*f = TCPFlow{
+		ack:  sd.bulkAt.Add(t.rtt(from, sd.tied.to[i])),
+		end:  sd.bulkEnd,
+		cwnd: uint32(t.cfg.SegmentBytes * t.cfg.InitialWindow),
+		sent: sd.bulkBytes,
+	}
+}
+
+// settleAll settles every tied flow of from and ends its bulk send, if it
+// has one pending (which it reports).
+func (t *Flows) settleAll(now clock.Time, from int32, sd *sender) bool {
+	if sd.bulkAt == 0 {
+		return false
+	}
+	for i := range sd.tied.flows {
+		t.settle(now, from, sd, i)
+	}
+	sd.bulkAt = 0
+	return true
 }
 
 // Tied returns the receivers from's flows are tied to, in order (the
@@ -413,7 +570,9 @@ const NoGen = math.MaxUint32
 
 // retie makes from's tied list to by one merge of the old list with it.
 func (t *Flows) retie(now clock.Time, from int32, to []int32) {
-	s := &t.snd[from].tied
+	sd := &t.snd[from]
+	t.settleAll(now, from, sd)
+	s := &sd.tied
 	nt, nf := t.tieTo[:0], t.tieFlows[:0]
 	for k := 1; k < len(to); k++ {
 		if to[k] <= to[k-1] {
@@ -432,6 +591,8 @@ func (t *Flows) retie(now clock.Time, from int32, to []int32) {
 			i++
 		} else {
 			f = t.take(from, r)
+			t.maxRTT = max(t.maxRTT, t.rtt(from, r))
+			sd.note(r, f.end)
 		}
 		nt, nf = append(nt, r), append(nf, f)
 	}
@@ -440,7 +601,7 @@ func (t *Flows) retie(now clock.Time, from int32, to []int32) {
 	}
 	t.n += len(nt) - len(s.to)
 	s.to, s.flows = append(s.to[:0], nt...), append(s.flows[:0], nf...)
-	m := &t.snd[from].mask
+	m := &sd.mask
 	*m = [2]uint64{}
 	for _, r := range nt {
 		m[r>>6&1] |= 1 << (r & 63)
@@ -469,9 +630,11 @@ func (t *Flows) untie(now clock.Time, from, to int32, f *TCPFlow) {
 	if t.idle(f, now, from, to) {
 		return
 	}
-	s := &t.snd[from].table
+	sd := &t.snd[from]
+	s := &sd.table
 	i, _ := slices.BinarySearch(s.to, to)
 	s.to, s.flows = slices.Insert(s.to, i, to), slices.Insert(s.flows, i, *f)
+	sd.tableEnd = max(sd.tableEnd, f.end)
 	t.n++
 	t.hintFrom = -1
 }
@@ -497,15 +660,34 @@ func (t *Flows) whole(bytes int64) time.Duration {
 // in its list of receivers is usually a few entries.
 const hintScan = 16
 
-// flow returns the flow from→to, inserting a fresh one.
-func (t *Flows) flow(now clock.Time, from, to int32) *TCPFlow {
+// flow returns the flow from→to, inserting a fresh one, and whether it
+// is tied.
+func (t *Flows) flow(now clock.Time, from, to int32) (*TCPFlow, bool) {
 	sd := &t.snd[from]
 	if sd.has(to) {
-		if i, ok := slices.BinarySearch(sd.tied.to, to); ok {
-			return &sd.tied.flows[i]
+		// A forward scan, not a binary search: its loads do not wait on
+		// one another, so a list not in cache costs one miss, not several.
+		for i, r := range sd.tied.to {
+			if r >= to {
+				if r > to {
+					break
+				}
+				if sd.bulkAt != 0 {
+					t.settle(now, from, sd, i)
+				}
+				return &sd.tied.flows[i], true
+			}
 		}
 	}
 	s := &sd.table
+	if len(s.to) > 0 && t.cfg.IdleRestart && now.Sub(sd.tableEnd) > max(MinIdleRestart, t.maxRTT) {
+		// Every flow in the table is idle, the same as fresh: drop them
+		// all without reading them. A relay's requests go to peers it
+		// does not announce to, one a block, so this is their usual case.
+		t.n -= len(s.to)
+		s.to, s.flows = s.to[:0], s.flows[:0]
+		t.hintFrom = -1
+	}
 	keys := s.to
 	lo, hi := 0, len(keys)
 	if from == t.hintFrom && t.hintAt < len(keys) && keys[t.hintAt] < to {
@@ -529,7 +711,7 @@ func (t *Flows) flow(now clock.Time, from, to int32) *TCPFlow {
 	}
 	t.hintFrom, t.hintAt = from, lo
 	if lo < len(keys) && keys[lo] == to {
-		return &s.flows[lo]
+		return &s.flows[lo], false
 	}
 	if len(keys) == cap(keys) && t.cfg.IdleRestart {
 		if k := t.dropIdle(now, from); k < len(keys) {
@@ -540,7 +722,7 @@ func (t *Flows) flow(now clock.Time, from, to int32) *TCPFlow {
 	s.to = slices.Insert(keys, lo, to)
 	s.flows = slices.Insert(s.flows, lo, TCPFlow{})
 	t.n++
-	return &s.flows[lo]
+	return &s.flows[lo], false
 }
 
 // idle is cfg.Idle for the pair from→to, asking its round trip only

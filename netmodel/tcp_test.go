@@ -385,17 +385,45 @@ func TestFlowsTieExact(t *testing.T) {
 				if rapid.IntRange(0, 3).Draw(t, "noGen") == 0 {
 					g = NoGen
 				}
-				fl := tab.Tie(now, a, g, peers[a])
+				// The one it heard the block from, if any, is skipped.
+				skip := -1
+				if len(peers[a]) > 0 && rapid.Bool().Draw(t, "except") {
+					skip = rapid.IntRange(0, len(peers[a])-1).Draw(t, "exceptAt")
+				}
+				if rapid.Bool().Draw(t, "all") {
+					except := int32(-1)
+					if skip >= 0 {
+						except = peers[a][skip]
+					} else if rapid.IntRange(0, 3).Draw(t, "exceptElsewhere") == 0 {
+						except = rapid.Int32Range(0, n-1).Draw(t, "exceptNotTied")
+					}
+					if last, ok := tab.SendAll(now, a, g, peers[a], except, bytes, bps); ok {
+						if !slices.Equal(tab.Tied(a), peers[a]) {
+							t.Fatalf("SendAll sent on flows tied to %v, the list is %v", tab.Tied(a), peers[a])
+						}
+						for j, b := range peers[a] {
+							switch {
+							case b == except:
+							case rapid.IntRange(0, 5).Draw(t, "unsend") == 0:
+								tab.Unsend(a, j) // no path: not sent
+							default:
+								check("all", a, b, bytes, now, last)
+							}
+						}
+						break
+					}
+				}
+				tied := tab.Tie(now, a, g, peers[a])
 				ascending := slices.IsSortedFunc(peers[a], func(x, y int32) int { return cmp.Or(cmp.Compare(x, y), 1) }) // strictly
-				if ascending && len(fl) != len(peers[a]) || !ascending && fl != nil {
-					t.Fatalf("Tie gave %d flows for %d receivers %v", len(fl), len(peers[a]), peers[a])
+				if tied != ascending {
+					t.Fatalf("Tie says tied %v for receivers %v", tied, peers[a])
 				}
 				for j, b := range peers[a] {
-					if rapid.IntRange(0, 5).Draw(t, "skip") > 0 {
+					if j != skip && rapid.IntRange(0, 5).Draw(t, "skip") > 0 {
 						p := Path{RTT: rtt(a, b), BitsPerSecond: bps}
 						var f, l clock.Time
-						if fl != nil {
-							f, l = tab.SendOn(&fl[j], now, bytes, p)
+						if tied {
+							f, l = tab.SendOn(a, j, now, bytes, p)
 						} else {
 							f, l = tab.Send(now, a, b, bytes, p)
 						}
@@ -493,8 +521,9 @@ func TestBodyAfterHeaderFunc(t *testing.T) {
 
 // BenchmarkFlowsAnnounce: 10,000 nodes, each announcing a header to its 25
 // peers in ascending order: the world's pattern (one op is one
-// announcement to one peer), each flow found by pair (Send) or tied to the
-// peer list (Tie and SendOn, as the world announces).
+// announcement to one peer), each flow found by pair (Send), tied to the
+// peer list (Tie and SendOn, as the world announces to busy flows) or sent
+// on all at once (SendAll, as the world announces to idle ones).
 func BenchmarkFlowsAnnounce(b *testing.B) {
 	const n, k = 10_000, 25
 	c := DefaultTCPConfig()
@@ -506,41 +535,51 @@ func BenchmarkFlowsAnnounce(b *testing.B) {
 		}
 		slices.Sort(peers[i])
 	}
-	for _, tied := range []bool{false, true} {
-		b.Run(map[bool]string{false: "pair", true: "tied"}[tied], func(b *testing.B) {
+	for _, mode := range []string{"pair", "tied", "all"} {
+		b.Run(mode, func(b *testing.B) {
 			tab := NewFlows(c, n, rtt)
 			now := clock.Time(0)
 			from := 0
-			var fl []TCPFlow
 			b.ReportAllocs()
 			for i := 0; b.Loop(); i++ {
 				if i%k == 0 {
 					from = (from + 7) % n
 					now = now.Add(time.Millisecond)
-					if tied {
-						fl = tab.Tie(now, int32(from), 0, peers[from]) // the lists never change
+					switch mode {
+					case "tied":
+						tab.Tie(now, int32(from), 0, peers[from]) // the lists never change
+					case "all":
+						now = now.Add(2 * time.Second) // idle again
+						if _, ok := tab.SendAll(now, int32(from), 0, peers[from], -1, 1100, 100e6); !ok {
+							b.Fatal("SendAll refused idle flows")
+						}
 					}
 				}
 				to := peers[from][i%k]
 				p := Path{RTT: rtt(int32(from), to), BitsPerSecond: 100e6}
-				if tied {
-					tab.SendOn(&fl[i%k], now, 1100, p)
-				} else {
+				switch mode {
+				case "pair":
 					tab.Send(now, int32(from), to, 1100, p)
+				case "tied":
+					tab.SendOn(int32(from), i%k, now, 1100, p)
 				}
 			}
 		})
 	}
 }
 
-// TestSenderSize: a sender's flows are two cache lines, its filter and
-// table on the first (Flows.flow reads them together).
+// TestSenderSize: a sender's flows are three cache lines: the tied list
+// with its filter, what Tie and SendAll check with the bulk send, and the
+// table.
 func TestSenderSize(t *testing.T) {
-	if s := unsafe.Sizeof(sender{}); s != 128 {
-		t.Fatalf("sender is %d bytes, want 128", s)
+	if s := unsafe.Sizeof(sender{}); s != 192 {
+		t.Fatalf("sender is %d bytes, want 192", s)
 	}
-	if o := unsafe.Offsetof(sender{}.tied); o != 64 {
-		t.Fatalf("sender.tied at %d, want 64", o)
+	if o := unsafe.Offsetof(sender{}.gen); o != 64 {
+		t.Fatalf("sender.gen at %d, want 64", o)
+	}
+	if o := unsafe.Offsetof(sender{}.table); o != 128 {
+		t.Fatalf("sender.table at %d, want 128", o)
 	}
 }
 
@@ -550,5 +589,48 @@ func TestSenderSize(t *testing.T) {
 func TestTCPFlowSize(t *testing.T) {
 	if s := unsafe.Sizeof(TCPFlow{}); s != 24 {
 		t.Fatalf("TCPFlow is %d bytes, want 24", s)
+	}
+}
+
+// TestSendAll: SendAll refuses while a flow it would send on is busy, but
+// not when only the skipped one is; it counts the round trips of tied
+// pairs never sent on before (a later send must know the flow is not yet
+// idle); and its flows then carry on as Send's would.
+func TestSendAll(t *testing.T) {
+	c := DefaultTCPConfig()
+	const bps = 100e6
+	rtt := func(a, b int32) time.Duration {
+		if b == 2 {
+			return 2500 * time.Millisecond
+		}
+		return 100 * time.Millisecond
+	}
+	tab := NewFlows(c, 3, rtt)
+	to := []int32{1, 2}
+	ref := [3]TCPFlow{}
+	at := clock.Time(10 * time.Second)
+	path := func(b int32) Path { return Path{RTT: rtt(0, b), BitsPerSecond: bps} }
+	// A request to 1 just before the announcement: that flow is busy.
+	tab.Send(at, 0, 1, 500, path(1))
+	c.Send(&ref[1], at, 500, path(1))
+	at = at.Add(time.Millisecond)
+	if _, ok := tab.SendAll(at, 0, 0, to, -1, 1100, bps); ok {
+		t.Fatal("SendAll sent on a busy flow")
+	}
+	last, ok := tab.SendAll(at, 0, 0, to, 1, 1100, bps)
+	if !ok {
+		t.Fatal("SendAll refused, though only the skipped flow was busy")
+	}
+	if _, want := c.Send(&ref[2], at, 1100, path(2)); last != want {
+		t.Fatalf("SendAll's last byte leaves at %v, Send's at %v", last, want)
+	}
+	// 1.5 s later the flow to 2 (round trip 2.5 s) is still in its round,
+	// and the one to 1 has been idle for longer than a second.
+	at = at.Add(1500 * time.Millisecond)
+	for _, b := range to {
+		f, l := tab.Send(at, 0, b, 90112, path(b))
+		if wf, wl := c.Send(&ref[b], at, 90112, path(b)); f != wf || l != wl {
+			t.Fatalf("body to %d: %v–%v, Send %v–%v", b, f, l, wf, wl)
+		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/dpsim/dpsim/clock"
-	"github.com/dpsim/dpsim/netmodel"
 	"github.com/dpsim/dpsim/node"
 	"github.com/dpsim/dpsim/sim"
 )
@@ -117,24 +116,32 @@ func (w *World) announceAll(now clock.Time, self int32, b node.BlockID, except i
 	nd := w.Nodes[self]
 	peers := nd.Peers()
 	// Under tcp the flows to the peers come in the peers' order, so an
-	// announcement needs no lookup (netmodel.Flows.Tie).
-	var flows []netmodel.TCPFlow
+	// announcement needs no lookup (netmodel.Flows.Tie), and when they are
+	// all idle (all but except's), one send stands for all of them
+	// (netmodel.Flows.SendAll).
+	var on onFlow
 	if w.flows != nil {
-		flows = w.flows.Tie(now, self, nd.PeersGen(), peers)
-		// Tied or not (nil: a list Tie cannot follow), never out of step.
-		if tied := w.flows.Tied(self); w.checkMarks && (flows != nil && !slices.Equal(tied, peers) || flows == nil && len(tied) > 0) {
-			panic(fmt.Sprintf("world: node %d's flows are tied to %v, its peers are %v", self, w.flows.Tied(self), peers))
+		gen := nd.PeersGen()
+		if last, ok := w.flows.SendAll(now, self, gen, peers, except, max(w.cfg.HeaderBytes, 1), w.cfg.BitsPerSecond); ok {
+			on.sent = last
+		} else {
+			on.tied = w.flows.Tie(now, self, gen, peers)
+		}
+		// Tied or not (a list Tie cannot follow), never out of step.
+		tied, ok := w.flows.Tied(self), on.tied || on.sent > 0
+		if w.checkMarks && (ok && !slices.Equal(tied, peers) || !ok && len(tied) > 0) {
+			panic(fmt.Sprintf("world: node %d's flows are tied to %v, its peers are %v", self, tied, peers))
 		}
 	}
 	w.warm(peers)
 	for i, to := range peers {
-		if to != except && !(dark && w.p2p.captured(to)) {
+		switch {
+		case to != except && !(dark && w.p2p.captured(to)):
 			w.headers++
-			var f *netmodel.TCPFlow
-			if flows != nil {
-				f = &flows[i]
-			}
-			w.announce(now, self, to, &h, true, f)
+			on.i = i
+			w.announce(now, self, to, &h, true, on)
+		case on.sent > 0 && to != except:
+			w.flows.Unsend(self, i) // not sent after all
 		}
 	}
 }

@@ -354,14 +354,14 @@ const noBlocksBytes = 10
 // send delivers a control message of bytes from→to handed over at now
 // (see transfer).
 func (w *World) send(now clock.Time, from, to int32, k sim.Kind, arg int64, bytes int64) {
-	if at, ok := w.transfer(now, from, to, bytes, false, nil); ok {
+	if at, ok := w.transfer(now, from, to, bytes, false, onFlow{}); ok {
 		w.Eng.At(at, k, to, from, arg)
 	}
 }
 
 // sendBody sends the body of b from→to.
 func (w *World) sendBody(now clock.Time, from, to int32, b node.BlockID) {
-	if at, ok := w.transfer(now, from, to, int64(w.Chain.Get(b).Bytes), true, nil); ok {
+	if at, ok := w.transfer(now, from, to, int64(w.Chain.Get(b).Bytes), true, onFlow{}); ok {
 		w.Eng.At(at, w.kBody, to, from, pack(b, 0))
 	}
 }
@@ -376,9 +376,9 @@ func (w *World) sendBody(now clock.Time, from, to int32, b node.BlockID) {
 // idle), and its last byte leaves no earlier than the uplink, which still
 // serialises, in hand-over order, all that the node sends: the later of
 // the two bounds, the usual fluid approximation of a shared bottleneck.
-// Jitter, when on, is drawn once per message on the latency. f is the
-// pair's flow when the caller has it (netmodel.Flows.Tie), else nil.
-func (w *World) transfer(now clock.Time, from, to int32, bytes int64, body bool, f *netmodel.TCPFlow) (clock.Time, bool) {
+// Jitter, when on, is drawn once per message on the latency. on says how
+// the message finds its flow.
+func (w *World) transfer(now clock.Time, from, to int32, bytes int64, body bool, on onFlow) (clock.Time, bool) {
 	leave := now
 	if w.flows == nil && body {
 		leave = w.up[from].Send(now, bytes) // before the path check, as always
@@ -386,20 +386,25 @@ func (w *World) transfer(now clock.Time, from, to int32, bytes int64, body bool,
 	d, ok := w.lat.OneWay(int(from), int(to))
 	if !ok {
 		w.unroutable++
+		if on.sent > 0 {
+			w.flows.Unsend(from, on.i)
+		}
 		return 0, false
 	}
 	if w.flows != nil {
-		back := d
-		if !w.sym {
-			back, _ = w.lat.OneWay(int(to), int(from))
-		}
-		// An empty body is still a message: a byte stands for its framing.
-		p := netmodel.Path{RTT: d + back, BitsPerSecond: w.cfg.BitsPerSecond}
-		var last clock.Time
-		if f != nil {
-			_, last = w.flows.SendOn(f, now, max(bytes, 1), p)
-		} else {
-			_, last = w.flows.Send(now, from, to, max(bytes, 1), p)
+		last := on.sent
+		if last == 0 {
+			back := d
+			if !w.sym {
+				back, _ = w.lat.OneWay(int(to), int(from))
+			}
+			// An empty body is still a message: a byte stands for its framing.
+			p := netmodel.Path{RTT: d + back, BitsPerSecond: w.cfg.BitsPerSecond}
+			if on.tied {
+				_, last = w.flows.SendOn(from, on.i, now, max(bytes, 1), p)
+			} else {
+				_, last = w.flows.Send(now, from, to, max(bytes, 1), p)
+			}
 		}
 		wire := w.hdrWire
 		if bytes != w.cfg.HeaderBytes {
@@ -411,6 +416,16 @@ func (w *World) transfer(now clock.Time, from, to int32, bytes int64, body bool,
 		d = w.cfg.Jitter.Apply(d, w.jrng)
 	}
 	return leave.Add(d), true
+}
+
+// onFlow is how a message finds its pair's flow under tcp: by pair (the
+// zero value), as the sender's i-th tied flow (netmodel.Flows.SendOn), or
+// already sent with the sender's others, its last byte leaving at sent (>
+// 0; netmodel.Flows.SendAll), i again its place.
+type onFlow struct {
+	tied bool
+	i    int
+	sent clock.Time
 }
 
 // arrival returns when a message from→to that leaves at t arrives after
@@ -487,7 +502,7 @@ func (w *World) arrival(t clock.Time, from, to int32) (clock.Time, bool) {
 // relay part alone leaves the outputs byte-identical.
 func (w *World) sendHeader(now clock.Time, from, to int32, b node.BlockID) {
 	h := w.outgoing(b)
-	w.announce(now, from, to, &h, false, nil)
+	w.announce(now, from, to, &h, false, onFlow{})
 }
 
 // header is a block being announced: its record, read once per
@@ -499,8 +514,8 @@ type header struct {
 
 func (w *World) outgoing(b node.BlockID) header { return header{b: b, blk: *w.Chain.Get(b)} }
 
-func (w *World) announce(now clock.Time, from, to int32, h *header, downstream bool, f *netmodel.TCPFlow) {
-	at, ok := w.transfer(now, from, to, w.cfg.HeaderBytes, false, f)
+func (w *World) announce(now clock.Time, from, to int32, h *header, downstream bool, on onFlow) {
+	at, ok := w.transfer(now, from, to, w.cfg.HeaderBytes, false, on)
 	if !ok {
 		return
 	}
