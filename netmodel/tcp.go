@@ -357,9 +357,7 @@ type sender struct {
 	_         [11]byte
 
 	table senderFlows
-	// tableEnd bounds the end of every flow in the table.
-	tableEnd clock.Time
-	_        [8]byte
+	_     [16]byte
 }
 
 func (s *sender) has(to int32) bool { return s.mask[to>>6&1]&(1<<(to&63)) != 0 }
@@ -402,10 +400,8 @@ func (t *Flows) Len() int { return t.n }
 func (t *Flows) Send(now clock.Time, from, to int32, bytes int64, p Path) (first, last clock.Time) {
 	f, tied := t.flow(now, from, to)
 	first, last = t.sendOn(f, now, bytes, p)
-	if sd := &t.snd[from]; tied {
-		sd.note(to, last)
-	} else {
-		sd.tableEnd = max(sd.tableEnd, last)
+	if tied {
+		t.snd[from].note(to, last)
 	}
 	return first, last
 }
@@ -630,11 +626,9 @@ func (t *Flows) untie(now clock.Time, from, to int32, f *TCPFlow) {
 	if t.idle(f, now, from, to) {
 		return
 	}
-	sd := &t.snd[from]
-	s := &sd.table
+	s := &t.snd[from].table
 	i, _ := slices.BinarySearch(s.to, to)
 	s.to, s.flows = slices.Insert(s.to, i, to), slices.Insert(s.flows, i, *f)
-	sd.tableEnd = max(sd.tableEnd, f.end)
 	t.n++
 	t.hintFrom = -1
 }
@@ -680,14 +674,6 @@ func (t *Flows) flow(now clock.Time, from, to int32) (*TCPFlow, bool) {
 		}
 	}
 	s := &sd.table
-	if len(s.to) > 0 && t.cfg.IdleRestart && now.Sub(sd.tableEnd) > max(MinIdleRestart, t.maxRTT) {
-		// Every flow in the table is idle, the same as fresh: drop them
-		// all without reading them. A relay's requests go to peers it
-		// does not announce to, one a block, so this is their usual case.
-		t.n -= len(s.to)
-		s.to, s.flows = s.to[:0], s.flows[:0]
-		t.hintFrom = -1
-	}
 	keys := s.to
 	lo, hi := 0, len(keys)
 	if from == t.hintFrom && t.hintAt < len(keys) && keys[t.hintAt] < to {
