@@ -263,16 +263,9 @@ func BenchmarkTCPSend(b *testing.B) {
 // gives the same departures as keeping every flow forever.
 func TestFlowsDropIdleExact(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		c := DefaultTCPConfig()
-		c.IdleRestart = rapid.Bool().Draw(t, "idleRestart")
 		// Few nodes repeat pairs often; many spread the flows.
-		n := rapid.SampledFrom([]int32{2, 3, 5, 40}).Draw(t, "nodes")
-		// Round trips up to 300 ms, or some up to 3 s (beyond MinIdleRestart).
-		span := rapid.SampledFrom([]int32{300, 3000}).Draw(t, "rttSpanMs")
-		rtt := func(a, b int32) time.Duration { return time.Duration(1+(a*7+b*13)%span) * time.Millisecond }
-		bps := rapid.SampledFrom([]int64{0, 1e6, 100e6}).Draw(t, "bps")
-		tab := NewFlows(c, int(n), rtt)
-		all := map[[2]int32]*TCPFlow{}
+		fc := drawFlowsCase(t, 2, 3, 5, 40)
+		c, n, rtt, bps, tab := fc.c, fc.n, fc.rtt, fc.bps, fc.tab
 		now := clock.Time(0)
 		var prevFrom, prevTo int32
 		var prevBytes int64
@@ -295,21 +288,49 @@ func TestFlowsDropIdleExact(t *testing.T) {
 			}
 			prevFrom, prevTo, prevBytes = a, b, bytes
 			p := Path{RTT: rtt(a, b), BitsPerSecond: bps}
-			f := all[[2]int32{a, b}]
-			if f == nil {
-				f = &TCPFlow{}
-				all[[2]int32{a, b}] = f
-			}
-			f1, l1 := c.Send(f, now, bytes, p)
+			f1, l1 := c.Send(fc.ref(a, b), now, bytes, p)
 			f2, l2 := tab.Send(now, a, b, bytes, p)
 			if f1 != f2 || l1 != l2 {
 				t.Fatalf("message %d %d→%d at %v: table %v–%v, kept flows %v–%v (table holds %d)", i, a, b, now, f2, l2, f1, l1, tab.Len())
 			}
 		}
-		if c.IdleRestart && tab.Len() > len(all) {
-			t.Fatalf("table holds %d flows, more than the %d pairs", tab.Len(), len(all))
+		if c.IdleRestart && tab.Len() > len(fc.all) {
+			t.Fatalf("table holds %d flows, more than the %d pairs", tab.Len(), len(fc.all))
 		}
 	})
+}
+
+// flowsCase is what the flows' exactness tests draw alike: the model's
+// configuration (idle restart on or off), n nodes, their round trips (up
+// to 300 ms, or some up to 3 s, beyond MinIdleRestart) and rate, the
+// flows under test, and the reference: every pair's flow kept forever.
+type flowsCase struct {
+	c   TCPConfig
+	n   int32
+	rtt func(a, b int32) time.Duration
+	bps int64
+	tab *Flows
+	all map[[2]int32]*TCPFlow
+}
+
+func drawFlowsCase(t *rapid.T, nodes ...int32) *flowsCase {
+	c := DefaultTCPConfig()
+	c.IdleRestart = rapid.Bool().Draw(t, "idleRestart")
+	n := rapid.SampledFrom(nodes).Draw(t, "nodes")
+	span := rapid.SampledFrom([]int32{300, 3000}).Draw(t, "rttSpanMs")
+	rtt := func(a, b int32) time.Duration { return time.Duration(1+(a*7+b*13)%span) * time.Millisecond }
+	bps := rapid.SampledFrom([]int64{0, 1e6, 100e6}).Draw(t, "bps")
+	return &flowsCase{c: c, n: n, rtt: rtt, bps: bps, tab: NewFlows(c, int(n), rtt), all: map[[2]int32]*TCPFlow{}}
+}
+
+// ref returns the reference flow a→b.
+func (fc *flowsCase) ref(a, b int32) *TCPFlow {
+	f := fc.all[[2]int32{a, b}]
+	if f == nil {
+		f = &TCPFlow{}
+		fc.all[[2]int32{a, b}] = f
+	}
+	return f
 }
 
 // TestFlowsTieExact: flows tied to changing lists of receivers (a
@@ -318,22 +339,8 @@ func TestFlowsDropIdleExact(t *testing.T) {
 // every pair's flow forever.
 func TestFlowsTieExact(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		c := DefaultTCPConfig()
-		c.IdleRestart = rapid.Bool().Draw(t, "idleRestart")
-		n := rapid.SampledFrom([]int32{2, 5, 40, 300}).Draw(t, "nodes")
-		span := rapid.SampledFrom([]int32{300, 3000}).Draw(t, "rttSpanMs")
-		rtt := func(a, b int32) time.Duration { return time.Duration(1+(a*7+b*13)%span) * time.Millisecond }
-		bps := rapid.SampledFrom([]int64{0, 1e6, 100e6}).Draw(t, "bps")
-		tab := NewFlows(c, int(n), rtt)
-		all := map[[2]int32]*TCPFlow{}
-		ref := func(a, b int32) *TCPFlow {
-			f := all[[2]int32{a, b}]
-			if f == nil {
-				f = &TCPFlow{}
-				all[[2]int32{a, b}] = f
-			}
-			return f
-		}
+		fc := drawFlowsCase(t, 2, 5, 40, 300)
+		c, n, rtt, bps, tab, ref, all := fc.c, fc.n, fc.rtt, fc.bps, fc.tab, fc.ref, fc.all
 		// A few senders' peer lists, changed now and then.
 		peers := make([][]int32, min(n, 4))
 		gens := make([]uint32, len(peers))
