@@ -182,8 +182,11 @@ func (m *Metrics) push(r pendingReport) {
 // flush applies the queued reports in order: those in the log first (a
 // report is queued directly only once the log's are applied).
 func (m *Metrics) flush() {
-	if m.log != nil {
-		m.log.flushNode(m.logNode)
+	if l := m.log; l != nil {
+		if l.gate != nil {
+			l.gate()
+		}
+		l.flushNode(m.logNode)
 	}
 	m.apply(m.queue)
 	m.queue = m.queue[:0]

@@ -26,7 +26,24 @@ type MetricsLog struct {
 	nodes      []logNode
 	count      []int32 // scratch of flushGroup
 	sorted     []pendingReport
-	chain      []int32 // scratch of flushNode
+	chain      []int32         // scratch of flushNode
+	picked     []pendingReport // scratch of flushNode
+	// gate, when set, runs before anything reads the log from outside its
+	// reports: a read of a node's metrics (Metrics.flush) or Attach
+	// (SetGate).
+	gate func()
+}
+
+// Report is a peer-metrics report for a MetricsLog: node Node's peer
+// Peer delivered the header (Bytes < 0) or the Bytes-long body of the
+// block of slot Slot at At. It is 32 bytes and holds no pointer, so a
+// batch of them costs the garbage collector nothing.
+type Report struct {
+	Slot  int64
+	At    clock.Time
+	Node  int32
+	Peer  PeerID
+	Bytes int32
 }
 
 // logNode is a node's entry in a MetricsLog: the metrics its queued
@@ -122,18 +139,63 @@ func (l *MetricsLog) BodyArrived(node int32, m *Metrics, slot int64, peer PeerID
 }
 
 func (l *MetricsLog) push(node int32, m *Metrics, r pendingReport) {
+	if l.nodes[node].owner != m {
+		l.attach(node, m)
+	}
+	l.add(node, r)
+}
+
+// Attach makes m the metrics that node's reports (Report) feed from now
+// on: the reports queued for node's previous metrics are applied to them
+// first, then m's own queue. It panics if m is fed by another log or for
+// another node.
+func (l *MetricsLog) Attach(node int32, m *Metrics) {
+	if l.gate != nil {
+		l.gate()
+	}
+	if l.nodes[node].owner != m {
+		l.attach(node, m)
+	}
+}
+
+func (l *MetricsLog) attach(node int32, m *Metrics) {
+	if m.log != nil && (m.log != l || m.logNode != node) {
+		panic(fmt.Sprintf("node: metrics of node %d fed as node %d's", m.logNode, node))
+	}
+	l.flushNode(node)
+	m.flush() // its own queue goes first
+	l.nodes[node].owner, m.log, m.logNode = m, l, node
+}
+
+// SetGate sets what runs before the log is read from outside its reports:
+// before a read of any node's metrics applies the node's queued reports,
+// and at Attach; nil unsets it. A log fed on another goroutine (Apply) is
+// read on the caller's: gate is where the caller waits until every
+// report made before is in the log and the feeding goroutine is idle.
+func (l *MetricsLog) SetGate(gate func()) { l.gate = gate }
+
+// Report queues r for the metrics attached to r.Node (Attach). It panics
+// if none are, or on a negative slot.
+func (l *MetricsLog) Report(r Report) {
+	if l.nodes[r.Node].owner == nil {
+		panic(fmt.Sprintf("node: peer metrics report for node %d, which has no metrics attached", r.Node))
+	}
+	l.add(r.Node, pendingReport{slot: r.Slot, at: r.At, peer: r.Peer, bytes: r.Bytes})
+}
+
+// Apply queues the reports rs in order, as Report does each.
+func (l *MetricsLog) Apply(rs []Report) {
+	for i := range rs {
+		l.Report(rs[i])
+	}
+}
+
+// add queues r for node's attached metrics.
+func (l *MetricsLog) add(node int32, r pendingReport) {
 	if r.slot < 0 {
 		panic(fmt.Sprintf("node: peer metrics event at slot %d", r.slot))
 	}
 	ln := &l.nodes[node]
-	if ln.owner != m {
-		if m.log != nil && (m.log != l || m.logNode != node) {
-			panic(fmt.Sprintf("node: metrics of node %d fed as node %d's", m.logNode, node))
-		}
-		l.flushNode(node)
-		m.flush() // its own queue goes first
-		ln.owner, m.log, m.logNode = m, l, node
-	}
 	g := &l.groups[int(node)>>l.groupShift]
 	if g.q == nil {
 		g.q = make([]logEntry, 0, l.groupCap)
@@ -189,13 +251,13 @@ func (l *MetricsLog) flushNode(node int32) {
 	for ; k != noPrev; k = int32(g.prev[k]) {
 		ch = append(ch, k)
 	}
-	rs := l.sorted[:0]
+	rs := l.picked[:0]
 	for i := len(ch) - 1; i >= 0; i-- {
 		rs = append(rs, g.report(int(ch[i])))
 		g.q[ch[i]].meta |= metaApplied
 	}
 	l.nodes[node].last = -1
-	l.chain, l.sorted = ch, rs
+	l.chain, l.picked = ch, rs
 	l.nodes[node].owner.apply(rs)
 }
 

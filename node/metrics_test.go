@@ -630,6 +630,8 @@ func TestMetricsLogPanics(t *testing.T) {
 		"other log":      func() { NewMetricsLog(300).HeaderArrived(200, m, 1, 2, 3) },
 		"negative slot":  func() { l.HeaderArrived(200, m, -1, 2, 3) },
 		"negative bytes": func() { l.BodyArrived(200, m, 1, 2, -1, 3) },
+		"not attached":   func() { l.Report(Report{Node: 7, Slot: 1, Bytes: -1}) },
+		"attached twice": func() { l.Attach(8, m) },
 	} {
 		func() {
 			defer func() {
@@ -642,6 +644,33 @@ func TestMetricsLogPanics(t *testing.T) {
 	}
 	if got := m.Upstreamyness(2); got != 1 {
 		t.Errorf("upstreamyness %d after one header, want 1", got)
+	}
+}
+
+// TestMetricsLogGate: the gate runs before every read of a logged node's
+// metrics and at Attach, and not for reports (a feed calls Report on its
+// own goroutine); a read then sees the reports made before it.
+func TestMetricsLogGate(t *testing.T) {
+	l := NewMetricsLog(3)
+	m := newTestMetrics(t, 4)
+	gates := 0
+	l.SetGate(func() { gates++ })
+	l.Attach(1, m)
+	if gates != 1 {
+		t.Fatalf("Attach ran the gate %d times, want 1", gates)
+	}
+	l.Apply([]Report{{Node: 1, Slot: 5, Peer: 2, At: 10, Bytes: -1}, {Node: 1, Slot: 5, Peer: 3, At: 20, Bytes: 100}})
+	l.Report(Report{Node: 1, Slot: 6, Peer: 2, At: 30, Bytes: -1})
+	if gates != 1 {
+		t.Fatalf("reports ran the gate (%d times in all)", gates)
+	}
+	if u, f := m.Upstreamyness(2), m.FetchynessBlocks(3); u != 2 || f != 1 || gates != 3 {
+		t.Errorf("upstreamyness %d, fetchyness %d after the gate ran %d times, want 2, 1 and 3 (once per read)", u, f, gates)
+	}
+	l.SetGate(nil)
+	m.Upstreamyness(2)
+	if gates != 3 {
+		t.Errorf("an unset gate still ran")
 	}
 }
 

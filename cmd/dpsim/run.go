@@ -87,7 +87,7 @@ func (o *runOptions) run(ctx context.Context, stdout, stderr io.Writer, path str
 		}
 	}
 	v, rev := buildVersion()
-	opt := run.Options{Seed: s.Seed, Version: v, Revision: rev, Command: o.command, Progress: p.update, Warn: func(w string) { fmt.Fprintln(stderr, "dpsim:", w) }}
+	opt := run.Options{Seed: s.Seed, Version: v, Revision: rev, Command: o.command, Progress: p.update, Warn: func(w string) { fmt.Fprintln(stderr, "dpsim:", w) }, Feed: run.FreeCore(1)}
 	if o.seedSet {
 		opt.Seed = o.seed
 	}

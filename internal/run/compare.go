@@ -179,6 +179,10 @@ func Compare(ctx context.Context, s *scenarios.Scenario, opt CompareOptions) (*C
 	defer cancel()
 	next := make(chan *task)
 	var wg sync.WaitGroup
+	feed := FreeCore(min(opt.Jobs, len(tasks)))
+	for _, t := range tasks {
+		t.job.opt.Feed = feed
+	}
 	for range min(opt.Jobs, len(tasks)) {
 		wg.Add(1)
 		go func() {

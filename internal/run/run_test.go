@@ -1,10 +1,12 @@
 package run
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -89,5 +91,55 @@ func TestParts(t *testing.T) {
 	}
 	if want := "cdf.csv cdf.png cdf.svg meta.json summary.json"; strings.Join(got, " ") != want {
 		t.Errorf("files %v, want %s", got, want)
+	}
+}
+
+// feedy is small with what exercises the peer-metrics feed: a policy
+// that reads the metrics at every churn, dropped connections, and crashes
+// (a restarted node's metrics are new ones, attached to the log).
+const feedy = small + `  policy: {name: peer-score, peers: 4, fraction: 0.4, period: 3m}
+faults:
+  drop_every: 10m
+  crashes:
+    - {class: pool, count: 5, at: 12m, down: 4m}
+`
+
+// TestFeedChangesNothing: applying the peer metrics on a second goroutine
+// (Options.Feed) leaves every output byte-identical, under GOMAXPROCS 1
+// and 2. Run it with -race.
+func TestFeedChangesNothing(t *testing.T) {
+	var dirs []string
+	for _, c := range []struct {
+		feed  bool
+		procs int
+	}{{false, 1}, {true, 1}, {true, 2}} {
+		prev := runtime.GOMAXPROCS(c.procs)
+		res, err := Run(context.Background(), parse(t, feedy), Options{Seed: 3, Feed: c.feed})
+		runtime.GOMAXPROCS(prev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(t.TempDir(), "out")
+		if err := res.Write(dir); err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, dir)
+	}
+	for _, d := range dirs[1:] {
+		entries, err := os.ReadDir(dirs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			a, _ := os.ReadFile(filepath.Join(dirs[0], e.Name()))
+			b, err := os.ReadFile(filepath.Join(d, e.Name()))
+			if err != nil || !bytes.Equal(a, b) {
+				t.Errorf("%s differs with the feed (%v)", e.Name(), err)
+			}
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(dirs[0], "summary.json"))
+	if !strings.Contains(string(b), `"calibrations"`) {
+		t.Errorf("summary.json has no calibrations: the policy never read the metrics")
 	}
 }

@@ -59,6 +59,8 @@ type SweepOptions struct {
 	Done func(SweepDone)
 	// Progress, as CompareOptions.Progress, over the shard's runs.
 	Progress func(CompareProgress)
+	// feed is the runs' Options.Feed, set by Sweep from Jobs.
+	feed bool
 }
 
 // SweepDone reports one run of a shard: finished now (Wall, its
@@ -302,6 +304,7 @@ func Sweep(ctx context.Context, sw *scenarios.Sweep, out string, opt SweepOption
 	bounds := &boundCache{m: map[string]*boundEntry{}}
 	next := make(chan int)
 	var wg sync.WaitGroup
+	opt.feed = FreeCore(min(opt.Jobs, len(todo)))
 	for range min(opt.Jobs, len(todo)) {
 		wg.Add(1)
 		go func() {
@@ -384,7 +387,7 @@ func sweepOne(ctx context.Context, sw *scenarios.Sweep, t scenarios.SweepTask, r
 	if r.Bound {
 		parts = []Part{Summary}
 	}
-	res, err := Run(ctx, s, Options{Seed: r.Seed, Parts: parts, Label: label(r), Version: opt.Version, Revision: opt.Revision, Progress: progress})
+	res, err := Run(ctx, s, Options{Seed: r.Seed, Parts: parts, Label: label(r), Version: opt.Version, Revision: opt.Revision, Progress: progress, Feed: opt.feed})
 	if err != nil {
 		return err
 	}

@@ -155,7 +155,7 @@ func (w *World) warm(peers []int32) {
 	for _, to := range peers {
 		sum += w.rx[to].tip
 	}
-	if w.mlog != nil {
+	if w.mlog != nil && w.feed == nil {
 		sum += node.BlockID(w.mlog.Warm(peers))
 	}
 	w.warmed = sum

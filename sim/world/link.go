@@ -62,7 +62,7 @@ func (l p2pLink) headerIn(ev *sim.Event, b node.BlockID, mark int32) bool {
 		return false
 	}
 	if replay == 0 {
-		w.reports().HeaderArrived(ev.Node, w.rx[ev.Node].metrics, w.Chain.Get(b).Slot, ev.From, ev.At)
+		w.report(node.Report{Node: ev.Node, Slot: w.Chain.Get(b).Slot, Peer: ev.From, At: ev.At, Bytes: -1})
 	}
 	return true
 }
@@ -70,7 +70,7 @@ func (l p2pLink) headerIn(ev *sim.Event, b node.BlockID, mark int32) bool {
 func (l p2pLink) bodyIn(ev *sim.Event, b node.BlockID) {
 	w := l.w
 	blk := w.Chain.Get(b)
-	w.reports().BodyArrived(ev.Node, w.rx[ev.Node].metrics, blk.Slot, ev.From, int64(blk.Bytes), ev.At)
+	w.report(node.Report{Node: ev.Node, Slot: blk.Slot, Peer: ev.From, At: ev.At, Bytes: blk.Bytes})
 }
 
 func (l p2pLink) canRequest(now clock.Time, self, peer int32) bool {
@@ -93,7 +93,7 @@ func (l p2pLink) skipped(from, to int32, blk *node.Block, at clock.Time, downstr
 		w.stale++
 		return
 	}
-	w.reports().HeaderArrived(to, r.metrics, blk.Slot, from, at)
+	w.report(node.Report{Node: to, Slot: blk.Slot, Peer: from, At: at, Bytes: -1})
 }
 
 func (p2pLink) adopted(clock.Time, int32, int32, node.BlockID, int32) {}

@@ -218,6 +218,7 @@ func (w *World) startNode(i int32, now clock.Time) error {
 		return fmt.Errorf("world: node %d: %w", i, err)
 	}
 	p.gov[i], w.rx[i].metrics = g, m
+	w.reports().Attach(i, m)
 	p.churn[i] = nil
 	if c := p.cfg.Churn[i]; c != nil {
 		p.churn[i] = node.NewChurn(*c, p.crng[i])

@@ -110,8 +110,12 @@ type World struct {
 
 	// The world's mirrors of the relays (mirror.go).
 	mirror
-	// mlog queues the peer-metrics reports (reports).
-	mlog *node.MetricsLog
+	// mlog queues the peer-metrics reports (reports), applied on
+	// another goroutine when feed is set (feed.go); batch is the feed's
+	// batch being filled.
+	mlog  *node.MetricsLog
+	feed  ReportFeed
+	batch []node.Report
 }
 
 // New builds a world. peers[i] are node i's relay peers (sorted).
