@@ -223,15 +223,17 @@ var layering = []struct {
 	pkg       string
 	forbidden []string
 }{
-	{"clock", []string{"sim", "sim/world", "netmodel", "node", "policies", "results", "scenarios"}},
-	{"sim", []string{"sim/world", "netmodel", "node", "policies", "policies/poldercast", "results", "scenarios", "internal/input"}},
-	{"node", []string{"sim", "sim/world", "netmodel", "policies", "results", "scenarios"}},
-	{"netmodel", []string{"sim", "sim/world", "node", "policies", "results", "scenarios"}},
-	{"policies", []string{"sim", "sim/world", "netmodel", "results", "scenarios"}},
-	{"sim/world", []string{"results", "scenarios", "policies", "internal/run"}},
+	{"clock", []string{"sim", "sim/world", "netmodel", "node", "policies", "results", "scenarios", "internal/feed"}},
+	{"sim", []string{"sim/world", "netmodel", "node", "policies", "policies/poldercast", "results", "scenarios", "internal/input", "internal/feed"}},
+	{"node", []string{"sim", "sim/world", "netmodel", "policies", "results", "scenarios", "internal/feed"}},
+	{"netmodel", []string{"sim", "sim/world", "node", "policies", "results", "scenarios", "internal/feed"}},
+	{"policies", []string{"sim", "sim/world", "netmodel", "results", "scenarios", "internal/feed"}},
+	// The world starts no goroutine: the run layer hands it its feed.
+	{"sim/world", []string{"results", "scenarios", "policies", "internal/run", "internal/feed"}},
 	{"sim/flood", []string{"results", "scenarios", "sim/world", "internal/run"}},
 	{"results", []string{"scenarios", "internal/run"}},
 	{"scenarios", []string{"results", "internal/run"}},
+	{"internal/feed", []string{"sim", "sim/world", "netmodel", "policies", "results", "scenarios", "internal/run"}},
 }
 
 // TestEngineLayering checks the import graph with go list: the engine

@@ -17,7 +17,7 @@
 //     skipped and with exact header delivery, every invariant checked,
 //     comparing the outputs (dpsim swarm).
 //   - Compare runs a scenario's policies over seeds on several goroutines
-//     (one run each: a run itself stays single-threaded) and collects the
+//     (one run each: a run's simulation stays single-threaded) and collects the
 //     results by index, never by finishing order; Comparison.Write writes
 //     the tables, plots and, when kept, every run's parts.
 //   - Sweep runs a sweep's runs (or one shard's) Jobs at a time, each
@@ -27,6 +27,10 @@
 //     whether the runs came from one process or many.
 //   - The god's-view bound takes the relay's cost per hop from the built
 //     world (results.HopCostOf), never from scenario fields.
+//   - A run with a core to spare (FreeCore: GOMAXPROCS at least twice the
+//     runs at once) applies its peer-metrics reports on a second goroutine
+//     (Options.Feed, package internal/feed); the world waits for it before
+//     any read of the metrics, so the outputs are the same either way.
 //
 // The package sits between the command line and the packages it calls
 // (scenarios to decode and build, results to observe and write): it holds
