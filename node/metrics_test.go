@@ -964,9 +964,13 @@ func sameRegistry(a, b *Metrics) bool {
 }
 
 // TestLogEntrySize pins a metrics-log entry at 16 bytes: writing the
-// queue misses the cache, so its size is its cost (MetricsLog).
+// queue misses the cache, so its size is its cost (MetricsLog). A Report,
+// what a feed's batches hold, is 32: two to a cache line.
 func TestLogEntrySize(t *testing.T) {
 	if s := unsafe.Sizeof(logEntry{}); s != 16 {
 		t.Fatalf("logEntry is %d bytes, want 16", s)
+	}
+	if s := unsafe.Sizeof(Report{}); s != 32 {
+		t.Fatalf("Report is %d bytes, want 32", s)
 	}
 }

@@ -34,21 +34,28 @@ func parse(t *testing.T, src string) *scenarios.Scenario {
 	return s
 }
 
+// runTo runs scenario src with opt and writes its outputs into a new
+// folder, which it returns.
+func runTo(t *testing.T, src string, opt Options) string {
+	t.Helper()
+	res, err := Run(context.Background(), parse(t, src), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "out")
+	if err := res.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // TestInvariantChecksChangeNothing: checking every invariant each minute
 // stops the world at more instants and reads it, and must leave every
 // output as it was.
 func TestInvariantChecksChangeNothing(t *testing.T) {
 	var dirs []string
 	for _, src := range []string{small, small + "check: {invariants: 1m}\n"} {
-		res, err := Run(context.Background(), parse(t, src), Options{Seed: 3})
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir := filepath.Join(t.TempDir(), "out")
-		if err := res.Write(dir); err != nil {
-			t.Fatal(err)
-		}
-		dirs = append(dirs, dir)
+		dirs = append(dirs, runTo(t, src, Options{Seed: 3}))
 	}
 	if err := sameOutputs(dirs[0], dirs[1]); err != nil {
 		t.Fatal(err)
@@ -113,17 +120,10 @@ func TestFeedChangesNothing(t *testing.T) {
 		feed  bool
 		procs int
 	}{{false, 1}, {true, 1}, {true, 2}} {
-		prev := runtime.GOMAXPROCS(c.procs)
-		res, err := Run(context.Background(), parse(t, feedy), Options{Seed: 3, Feed: c.feed})
-		runtime.GOMAXPROCS(prev)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir := filepath.Join(t.TempDir(), "out")
-		if err := res.Write(dir); err != nil {
-			t.Fatal(err)
-		}
-		dirs = append(dirs, dir)
+		func() {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(c.procs))
+			dirs = append(dirs, runTo(t, feedy, Options{Seed: 3, Feed: c.feed}))
+		}()
 	}
 	for _, d := range dirs[1:] {
 		entries, err := os.ReadDir(dirs[0])
