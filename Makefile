@@ -19,7 +19,7 @@ test:
 # Benchmarks of the engine, queue, network model and flood model; compare
 # runs with benchstat (go install golang.org/x/perf/cmd/benchstat@latest).
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./sim/... ./netmodel/... ./results/... | tee bench.txt
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./sim/... ./netmodel/... ./results/... ./internal/feed/ | tee bench.txt
 
 lint:
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
