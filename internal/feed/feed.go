@@ -27,7 +27,7 @@ const spins = 256
 // Feed is a world.ReportFeed. The zero value is not usable; call New.
 type Feed struct {
 	apply func([]node.Report)
-	batch int // reports per batch
+	cur   []node.Report // the batch being filled, bufs[handed%(ringLen+1)]
 	bufs  [ringLen + 1][]node.Report
 	// handed and applied count batches; batch k lives in bufs[k%(ringLen+1)].
 	// Only the producer writes handed, only the consumer applied, and
@@ -49,36 +49,41 @@ func New() *Feed { return newSized(BatchLen) }
 // newSized returns a feed of batches of batch reports (tests use small
 // ones, so that the ring wraps).
 func newSized(batch int) *Feed {
-	f := &Feed{batch: batch, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	f := &Feed{wake: make(chan struct{}, 1), done: make(chan struct{})}
 	for i := range f.bufs {
 		f.bufs[i] = make([]node.Report, 0, batch)
 	}
+	f.cur = f.bufs[0]
 	return f
 }
 
-// Start starts the consumer goroutine, which applies each batch handed
-// over with apply, and returns the first batch to fill. It panics if
-// called twice.
-func (f *Feed) Start(apply func([]node.Report)) []node.Report {
+// Start starts the consumer goroutine, which applies each batch with
+// apply. It panics if called twice.
+func (f *Feed) Start(apply func([]node.Report)) {
 	if f.started {
 		panic("feed: Start called twice")
 	}
 	f.started, f.apply = true, apply
 	go f.consume()
-	return f.bufs[0][:0]
 }
 
-// Hand queues batch, which must be the one last returned by Start or
-// Hand (full, or not: the world hands a part-filled one before it waits),
-// and returns the next to fill; it waits while the ring is full. It
-// panics on a stopped feed, or on a batch grown beyond its capacity
-// (which would be another array than the ring's).
-func (f *Feed) Hand(batch []node.Report) []node.Report {
-	if f.stopped || !f.started || cap(batch) != f.batch {
-		panic("feed: Hand on a stopped or unstarted feed, or with a batch not its own")
+// Add queues r, handing the batch over when it is full. It panics on a
+// feed not started or stopped.
+func (f *Feed) Add(r node.Report) {
+	f.cur = append(f.cur, r)
+	if len(f.cur) == cap(f.cur) {
+		f.hand()
+	}
+}
+
+// hand queues the batch being filled (full, or part-filled before a
+// wait) and takes the next buffer; it waits while the ring is full.
+func (f *Feed) hand() {
+	if !f.started || f.stopped {
+		panic("feed: a report for a feed not started or stopped")
 	}
 	h := f.handed.Load()
-	f.bufs[h%(ringLen+1)] = batch
+	f.bufs[h%(ringLen+1)] = f.cur
 	f.handed.Store(h + 1)
 	if f.sleeping.Load() {
 		f.nudge()
@@ -88,12 +93,16 @@ func (f *Feed) Hand(batch []node.Report) []node.Report {
 	for n := 0; h+1-f.applied.Load() > ringLen; n++ {
 		pause(n)
 	}
-	return f.bufs[(h+1)%(ringLen+1)][:0]
+	f.cur = f.bufs[(h+1)%(ringLen+1)][:0]
 }
 
-// Wait returns when every batch handed over is applied and the consumer
-// is idle; what it applied is then visible to the caller.
+// Wait hands over the batch being filled, if any, and returns when every
+// report added is applied and the consumer is idle; what it applied is
+// then visible to the caller.
 func (f *Feed) Wait() {
+	if len(f.cur) > 0 {
+		f.hand()
+	}
 	h := f.handed.Load()
 	for n := 0; f.applied.Load() < h; n++ {
 		pause(n)

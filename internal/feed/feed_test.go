@@ -12,28 +12,6 @@ import (
 	"pgregory.net/rapid"
 )
 
-// producer is the world's side of a feed (sim/world's report and
-// waitReports): it fills batches, hands them over when full, and before
-// a read hands the part-filled one and waits.
-type producer struct {
-	f     *Feed
-	batch []node.Report
-}
-
-func (p *producer) report(r node.Report) {
-	p.batch = append(p.batch, r)
-	if len(p.batch) == cap(p.batch) {
-		p.batch = p.f.Hand(p.batch)
-	}
-}
-
-func (p *producer) wait() {
-	if len(p.batch) > 0 {
-		p.batch = p.f.Hand(p.batch)
-	}
-	p.f.Wait()
-}
-
 // reading is everything a node's metrics answer, for comparing two.
 func reading(m *node.Metrics, peers int) string {
 	s := fmt.Sprint(m.Scores(node.ChurnDeadline, nil), m.Scores(node.ChurnBulkSync, nil))
@@ -80,10 +58,10 @@ func checkFeedExact(t *rapid.T) {
 	for v := range nodes {
 		attach(v)
 	}
-	p := &producer{f: newSized(batch)}
-	p.batch = p.f.Start(fed.Apply)
-	defer p.f.Stop()
-	fed.SetGate(p.wait)
+	f := newSized(batch)
+	f.Start(fed.Apply)
+	defer f.Stop()
+	fed.SetGate(f.Wait) // as the world does
 
 	reads := 0
 	for i := range n {
@@ -93,7 +71,7 @@ func checkFeedExact(t *rapid.T) {
 			r.Bytes = int32(src.IntN(1 << 16))
 		}
 		direct.Report(r)
-		p.report(r)
+		f.Add(r)
 		switch src.IntN(40) {
 		case 0:
 			attach(v) // a restart: the old metrics' reports go to them first
@@ -114,13 +92,13 @@ func checkFeedExact(t *rapid.T) {
 	}
 }
 
-// TestFeedOrder: batches are applied whole, in the order handed over,
-// one at a time, and Wait returns only when the last is applied.
+// TestFeedOrder: batches are applied whole, in the order added, one at a
+// time, and Wait returns only when every report added is applied.
 func TestFeedOrder(t *testing.T) {
 	f := newSized(3)
 	var got []int64
 	busy := false
-	batch := f.Start(func(rs []node.Report) {
+	f.Start(func(rs []node.Report) {
 		if busy {
 			t.Error("apply re-entered")
 		}
@@ -132,19 +110,15 @@ func TestFeedOrder(t *testing.T) {
 	})
 	var want []int64
 	for i := range int64(1000) {
-		batch = append(batch, node.Report{Slot: i})
+		f.Add(node.Report{Slot: i})
 		want = append(want, i)
-		if len(batch) == cap(batch) || i%97 == 0 {
-			batch = f.Hand(batch)
-		}
-		if i%251 == 0 {
+		if i%97 == 0 || i%251 == 0 {
 			f.Wait()
-			if !slices.Equal(got, want[:len(got)]) || len(got) != len(want)-len(batch) {
-				t.Fatalf("after Wait at %d: applied %d reports, want %d in order", i, len(got), len(want)-len(batch))
+			if !slices.Equal(got, want) {
+				t.Fatalf("after Wait at %d: applied %d reports, want %d in order", i, len(got), len(want))
 			}
 		}
 	}
-	f.Hand(batch)
 	f.Stop()
 	f.Stop() // again: nothing
 	if !slices.Equal(got, want) {
@@ -152,18 +126,23 @@ func TestFeedOrder(t *testing.T) {
 	}
 }
 
-// TestFeedMisuse: handing a batch to a stopped feed, or a batch that is
-// not the feed's, is a programmer error.
+// TestFeedMisuse: starting a feed twice, or adding reports to one not
+// started or stopped, is a programmer error.
 func TestFeedMisuse(t *testing.T) {
-	f := newSized(4)
-	b := f.Start(func([]node.Report) {})
+	f, idle := newSized(4), newSized(1)
+	f.Start(func([]node.Report) {})
 	for _, c := range []struct {
 		name string
 		fn   func()
 	}{
-		{"grown batch", func() { f.Hand(append(b, make([]node.Report, 5)...)) }},
 		{"start twice", func() { f.Start(func([]node.Report) {}) }},
-		{"after a stop", func() { f.Stop(); f.Hand(b) }},
+		{"add before a start", func() { idle.Add(node.Report{}) }},
+		{"add after a stop", func() {
+			f.Stop()
+			for range 4 {
+				f.Add(node.Report{})
+			}
+		}},
 	} {
 		func() {
 			defer func() {
@@ -176,17 +155,14 @@ func TestFeedMisuse(t *testing.T) {
 	}
 }
 
-// BenchmarkFeedHand is the producer's cost per report: the append and,
+// BenchmarkFeedAdd is the producer's cost per report: the append and,
 // per batch, the hand-over, with the consumer applying nothing.
-func BenchmarkFeedHand(b *testing.B) {
+func BenchmarkFeedAdd(b *testing.B) {
 	f := New()
-	batch := f.Start(func([]node.Report) {})
+	f.Start(func([]node.Report) {})
 	defer f.Stop()
 	b.ReportAllocs()
 	for b.Loop() {
-		batch = append(batch, node.Report{Slot: 1})
-		if len(batch) == cap(batch) {
-			batch = f.Hand(batch)
-		}
+		f.Add(node.Report{Slot: 1})
 	}
 }

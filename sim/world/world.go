@@ -111,11 +111,9 @@ type World struct {
 	// The world's mirrors of the relays (mirror.go).
 	mirror
 	// mlog queues the peer-metrics reports (reports), applied on
-	// another goroutine when feed is set (feed.go); batch is the feed's
-	// batch being filled.
-	mlog  *node.MetricsLog
-	feed  ReportFeed
-	batch []node.Report
+	// another goroutine when feed is set (feed.go).
+	mlog *node.MetricsLog
+	feed ReportFeed
 }
 
 // New builds a world. peers[i] are node i's relay peers (sorted).
